@@ -1,0 +1,15 @@
+// Embind registrations only; conversions live in convert.cpp, logic in the core.
+#include <emscripten/bind.h>
+
+#include "bindings/convert.h"
+
+EMSCRIPTEN_BINDINGS(qplay) {
+  using namespace qp::bindings;
+  emscripten::function("quantize", &quantize);
+  emscripten::function("tensorStats", &tensor_stats);
+  emscripten::function("histogram", &histogram);
+  emscripten::function("readNpy", &read_npy);
+  emscripten::function("encodeNpy", &encode_npy);
+  emscripten::function("gridLevels", &grid_levels);
+  emscripten::function("buildInfo", &build_info);
+}

@@ -1,0 +1,27 @@
+// Compile-time choice of the kernel tier: the SIMD build (-msimd128 defines __wasm_simd128__)
+// uses *_wasmsimd, every other build the reference tier. One table, easy to grep.
+#include "kernels/quantize_f32.h"
+
+namespace qp::kernels {
+
+#if defined(__wasm_simd128__)
+#define QP_TIER(fn) fn##__wasmsimd
+static const char* const kTier = "wasmsimd";
+#else
+#define QP_TIER(fn) fn##_ref
+static const char* const kTier = "ref";
+#endif
+
+void quantize_f32_q8(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) {
+  QP_TIER(quantize_f32_q8)(x, n, a, out);
+}
+void dequantize_q8_f32(const uint8_t* q, size_t n, bool is_signed, float scale,
+                       int32_t zero_point, float* out) {
+  QP_TIER(dequantize_q8_f32)(q, n, is_signed, scale, zero_point, out);
+}
+void minmax_f32(const float* x, size_t n, float* min_out, float* max_out) {
+  QP_TIER(minmax_f32)(x, n, min_out, max_out);
+}
+const char* active_kernel_tier() { return kTier; }
+
+}  // namespace qp::kernels

@@ -1,0 +1,92 @@
+// 128-bit WebAssembly SIMD tier of quantize_f32.h. Bit-exact with the reference tier:
+// f32x4.nearest is round-half-to-even, pmin/pmax are the same ternaries as the reference's
+// clamp, and i32x4.trunc_sat has the same saturation. Tails fall back to the reference loop.
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+
+#include "kernels/quantize_f32.h"
+
+namespace qp::kernels {
+
+namespace {
+
+// 4 floats -> 4 clamped int32 codes.
+inline v128_t quantize4(v128_t x, v128_t s, bool divide, v128_t zp, v128_t lo, v128_t hi) {
+  const v128_t scaled = divide ? wasm_f32x4_div(x, s) : wasm_f32x4_mul(x, s);
+  v128_t v = wasm_f32x4_add(wasm_f32x4_nearest(scaled), zp);
+  v = wasm_f32x4_pmax(v, lo);
+  v = wasm_f32x4_pmin(v, hi);
+  return wasm_i32x4_trunc_sat_f32x4(v);
+}
+
+}  // namespace
+
+void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) {
+  const v128_t s = wasm_f32x4_splat(a.scale_or_inv);
+  const v128_t zp = wasm_f32x4_splat(static_cast<float>(a.zero_point));
+  const v128_t lo = wasm_f32x4_splat(static_cast<float>(a.qmin));
+  const v128_t hi = wasm_f32x4_splat(static_cast<float>(a.qmax));
+  const bool is_signed = a.qmin < 0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t q0 = quantize4(wasm_v128_load(x + i), s, a.divide, zp, lo, hi);
+    const v128_t q1 = quantize4(wasm_v128_load(x + i + 4), s, a.divide, zp, lo, hi);
+    const v128_t q2 = quantize4(wasm_v128_load(x + i + 8), s, a.divide, zp, lo, hi);
+    const v128_t q3 = quantize4(wasm_v128_load(x + i + 12), s, a.divide, zp, lo, hi);
+    // Codes are already inside [qmin, qmax] ⊂ [-128, 255], so the saturating narrows are exact.
+    const v128_t h01 = wasm_i16x8_narrow_i32x4(q0, q1);
+    const v128_t h23 = wasm_i16x8_narrow_i32x4(q2, q3);
+    const v128_t bytes = is_signed ? wasm_i8x16_narrow_i16x8(h01, h23)
+                                   : wasm_u8x16_narrow_i16x8(h01, h23);
+    wasm_v128_store(out + i, bytes);
+  }
+  quantize_f32_q8_ref(x + i, n - i, a, out + i);
+}
+
+void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, float scale,
+                                 int32_t zero_point, float* out) {
+  const v128_t s = wasm_f32x4_splat(scale);
+  const v128_t zp = wasm_i32x4_splat(zero_point);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // 8 bytes -> 8 int16 -> 2 × 4 int32, sign- or zero-extended.
+    const v128_t h = is_signed ? wasm_i16x8_load8x8(q + i) : wasm_u16x8_load8x8(q + i);
+    const v128_t lo32 = is_signed ? wasm_i32x4_extend_low_i16x8(h) : wasm_u32x4_extend_low_u16x8(h);
+    const v128_t hi32 = is_signed ? wasm_i32x4_extend_high_i16x8(h) : wasm_u32x4_extend_high_u16x8(h);
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(lo32, zp)), s));
+    wasm_v128_store(out + i + 4,
+                    wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(hi32, zp)), s));
+  }
+  dequantize_q8_f32_ref(q + i, n - i, is_signed, scale, zero_point, out + i);
+}
+
+void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out) {
+  if (n < 8) {
+    minmax_f32_ref(x, n, min_out, max_out);
+    return;
+  }
+  v128_t vmin = wasm_v128_load(x), vmax = vmin;
+  size_t i = 4;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    vmin = wasm_f32x4_pmin(vmin, v);
+    vmax = wasm_f32x4_pmax(vmax, v);
+  }
+  float lanes_min[4], lanes_max[4];
+  wasm_v128_store(lanes_min, vmin);
+  wasm_v128_store(lanes_max, vmax);
+  float mn = lanes_min[0], mx = lanes_max[0];
+  for (int l = 1; l < 4; ++l) {
+    mn = lanes_min[l] < mn ? lanes_min[l] : mn;
+    mx = mx < lanes_max[l] ? lanes_max[l] : mx;
+  }
+  for (; i < n; ++i) {
+    mn = x[i] < mn ? x[i] : mn;
+    mx = mx < x[i] ? x[i] : mx;
+  }
+  *min_out = mn == 0.0f ? 0.0f : mn;
+  *max_out = mx == 0.0f ? 0.0f : mx;
+}
+
+}  // namespace qp::kernels
+#endif

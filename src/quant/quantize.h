@@ -1,0 +1,44 @@
+// Quantize a whole float32 tensor per tensor or per channel, and measure what it cost.
+// This is the entry point the bindings, the CLI and the page use.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/shape.h"
+#include "quant/metrics.h"
+#include "quant/options.h"
+#include "quant/qparams.h"
+
+namespace qp {
+
+struct QuantizedTensor {
+  QuantSpec spec;
+  Shape shape;
+  IntRange range;                    // the grid the codes live on
+  int channel_axis = -1;             // normalized axis, -1 when per tensor
+  std::vector<float> observed_min;   // raw min/max per channel (one entry per tensor)
+  std::vector<float> observed_max;
+  std::vector<float> scales;         // one per channel (one entry per tensor)
+  std::vector<int32_t> zero_points;
+  std::vector<uint8_t> codes;        // one byte per element; two's complement when signed
+  std::vector<float> dequantized;
+  ErrorMetrics metrics;
+};
+
+// Min/max observer -> qparams -> quantize -> dequantize -> metrics, in the numerics of
+// spec.mode. Throws qp::Error on an empty or non-finite tensor, a shape that does not match the
+// data, or an invalid spec.
+QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
+                                const QuantSpec& spec);
+
+// The element-wise step alone, with given qparams (used by the oracle tests and by callers
+// that already have scale and zero point, e.g. ONNX QuantizeLinear).
+void quantize_values(const float* x, size_t n, QParams p, IntRange range, NumericsMode mode,
+                     uint8_t* out);
+void dequantize_values(const uint8_t* q, size_t n, bool is_signed, QParams p, float* out);
+
+// Representable real values (q - zero_point) * scale for q in [qmin, qmax], ascending.
+std::vector<float> grid_levels(QParams p, IntRange range);
+
+}  // namespace qp

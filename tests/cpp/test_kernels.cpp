@@ -1,0 +1,129 @@
+// Every optimized kernel equals its reference bit for bit. In the SIMD wasm build the dispatched
+// entry points are the *_wasmsimd tier, so this is where SIMD is checked against the reference;
+// natively (and in the scalar wasm build) dispatch is the reference itself, and the named-behaviour
+// cases below check the reference against the equation.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/quantize_f32.h"
+
+namespace k = qp::kernels;
+
+namespace {
+
+const size_t kSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 100, 1000, 1023};
+
+// Values spread over and beyond the grid, with exact ties (k + 0.5) / inv and a few zeros.
+std::vector<float> test_values(size_t n, float inv, std::mt19937& rng) {
+  std::uniform_real_distribution<float> wide(-300.0f / inv, 300.0f / inv);
+  std::uniform_int_distribution<int> tie(-200, 200), pick(0, 3);
+  std::vector<float> x(n);
+  for (auto& v : x) {
+    switch (pick(rng)) {
+      case 0: v = (static_cast<float>(tie(rng)) + 0.5f) / inv; break;
+      case 1: v = 0.0f; break;
+      default: v = wide(rng);
+    }
+  }
+  return x;
+}
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, 4) == 0; }
+
+}  // namespace
+
+TEST_CASE("quantize_f32_q8: dispatched tier equals the reference on edge sizes") {
+  INFO("tier " << k::active_kernel_tier());
+  std::mt19937 rng(1234);
+  const int ranges[][2] = {{-128, 127}, {0, 255}, {-8, 7}, {0, 15}, {-127, 127}, {-2, 1}};
+  for (size_t n : kSizes) {
+    for (auto r : ranges) {
+      for (bool divide : {false, true}) {
+        k::QuantizeArgs a;
+        a.divide = divide;
+        a.scale_or_inv = divide ? 0.37f : 1.0f / 0.37f;
+        a.zero_point = r[0] < 0 ? 3 : (r[1] + 1) / 2;
+        a.qmin = r[0];
+        a.qmax = r[1];
+        const std::vector<float> x = test_values(n, 1.0f / 0.37f, rng);
+        std::vector<uint8_t> want(n), got(n);
+        k::quantize_f32_q8_ref(x.data(), n, a, want.data());
+        k::quantize_f32_q8(x.data(), n, a, got.data());
+        for (size_t i = 0; i < n; ++i) {
+          INFO("n=" << n << " i=" << i << " x=" << x[i] << " range=[" << r[0] << "," << r[1] << "] divide=" << divide);
+          REQUIRE(got[i] == want[i]);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("dequantize_q8_f32 and minmax_f32: dispatched tier equals the reference") {
+  std::mt19937 rng(99);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (size_t n : kSizes) {
+    std::vector<uint8_t> q(n);
+    for (auto& b : q) b = static_cast<uint8_t>(byte(rng));
+    for (bool is_signed : {true, false}) {
+      std::vector<float> want(n), got(n);
+      k::dequantize_q8_f32_ref(q.data(), n, is_signed, 0.0123f, is_signed ? -5 : 131, want.data());
+      k::dequantize_q8_f32(q.data(), n, is_signed, 0.0123f, is_signed ? -5 : 131, got.data());
+      for (size_t i = 0; i < n; ++i) REQUIRE_MESSAGE(same_bits(got[i], want[i]), "n=" << n << " i=" << i);
+    }
+    std::vector<float> x(n);
+    for (auto& v : x) v = normal(rng);
+    if (n > 3) { x[n / 2] = -0.0f; }
+    float mn_ref, mx_ref, mn, mx;
+    k::minmax_f32_ref(x.data(), n, &mn_ref, &mx_ref);
+    k::minmax_f32(x.data(), n, &mn, &mx);
+    CHECK_MESSAGE(same_bits(mn, mn_ref), "n=" << n);
+    CHECK_MESSAGE(same_bits(mx, mx_ref), "n=" << n);
+  }
+}
+
+TEST_CASE("reference quantize: ties go to even, values saturate, NaN gives 0") {
+  k::QuantizeArgs a;  // scale 1, zero point 0, int8
+  a.scale_or_inv = 1.0f;
+  const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 127.5f, -128.5f, 1e30f,
+                                -1e30f, std::numeric_limits<float>::infinity(), -0.0f,
+                                std::numeric_limits<float>::quiet_NaN()};
+  const std::vector<int> want = {0, 2, 2, 0, -2, -2, 127, -128, 127, -128, 127, 0, 0};
+  for (bool simd : {false, true}) {
+    std::vector<uint8_t> q(x.size());
+    if (simd) k::quantize_f32_q8(x.data(), x.size(), a, q.data());
+    else k::quantize_f32_q8_ref(x.data(), x.size(), a, q.data());
+    for (size_t i = 0; i < x.size(); ++i) CHECK_MESSAGE(static_cast<int8_t>(q[i]) == want[i], "i=" << i << " simd=" << simd);
+  }
+  // The zero point is added after rounding: x = 2.5 with zero point 3 gives rint(2.5) + 3 = 5.
+  a.zero_point = 3;
+  const float tie = 2.5f;
+  uint8_t q;
+  k::quantize_f32_q8_ref(&tie, 1, a, &q);
+  CHECK(q == 5);
+}
+
+TEST_CASE("reciprocal multiply and true divide differ on near-ties, as PyTorch and ONNX do") {
+  // scale = 0.0011f, x = fl(-116.5f * scale): x / scale rounds to the tie -116.5 (-> -116, even)
+  // while x * fl(1/scale) lands just below it (-> -117).
+  const float scale = 0.0011f;
+  const float x = -116.5f * scale;
+  k::QuantizeArgs recip, div;
+  recip.scale_or_inv = 1.0f / scale;
+  div.divide = true;
+  div.scale_or_inv = scale;
+  uint8_t q_recip, q_div;
+  k::quantize_f32_q8_ref(&x, 1, recip, &q_recip);
+  k::quantize_f32_q8_ref(&x, 1, div, &q_div);
+  CHECK(static_cast<int8_t>(q_recip) == -117);
+  CHECK(static_cast<int8_t>(q_div) == -116);
+  k::quantize_f32_q8(&x, 1, recip, &q_recip);
+  k::quantize_f32_q8(&x, 1, div, &q_div);
+  CHECK(static_cast<int8_t>(q_recip) == -117);
+  CHECK(static_cast<int8_t>(q_div) == -116);
+}
