@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// A small static file server for dist/ (or any folder): correct MIME types (application/wasm),
+// no caching, 127.0.0.1 only. Sends COOP/COEP so the page is cross-origin isolated (needed by the
+// threaded build later); `--no-isolation` serves without them, as a plain static host would.
+//   node scripts/serve.mjs [--dir dist] [--port 8080] [--prefix /sub/path/] [--no-isolation]
+// Also used by the browser tests (startServer).
+import { createServer } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm',
+  '.npy': 'application/octet-stream', '.npz': 'application/zip', '.png': 'image/png',
+  '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
+  '.gz': 'application/gzip', '.webmanifest': 'application/manifest+json',
+};
+
+export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/', isolation = true } = {}) {
+  const base = path.resolve(dir);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let rel = decodeURIComponent(url.pathname);
+    if (!rel.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
+    rel = rel.slice(prefix.length);
+    let file = path.join(base, rel);
+    if (!file.startsWith(base)) { res.writeHead(403).end('forbidden'); return; }
+    try {
+      if (statSync(file).isDirectory()) file = path.join(file, 'index.html');
+      statSync(file);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    const headers = {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (isolation) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
+    res.writeHead(200, headers);
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const opt = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const dir = opt('--dir', path.join(root, 'dist'));
+  const port = Number(opt('--port', process.env.PORT ?? 8080));
+  const prefix = opt('--prefix', '/');
+  try {
+    statSync(path.join(dir, 'index.html'));
+  } catch {
+    console.error(`${dir}/index.html is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
+  startServer({ dir, port, prefix, isolation: !args.includes('--no-isolation') }).then(
+    () => console.log(`Quantization Playground: http://127.0.0.1:${port}${prefix}  (Ctrl-C stops)`),
+    (e) => {
+      console.error(e.code === 'EADDRINUSE' ? `port ${port} is in use: try PORT=8081 npm start` : e.message);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Runs the test layers in order, building what each needs first:
+//   native  C++ doctest suite, g++ build            (build/native, ctest)
+//   wasm    the same doctest sources as WebAssembly  (build/wasm, ctest: SIMD and scalar builds under Node)
+//   js      JS API and CLI against the built wasm    (node --test tests/js/)
+//   e2e     the page in headless Chromium            (vite build -> dist/, node --test tests/e2e/)
+// `node scripts/test.mjs` runs all; `node scripts/test.mjs js e2e` runs some. Exit code 1 if any fails.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const jobs = process.env.QP_JOBS ?? '2';
+const node = process.execPath;
+
+function run(cmd, args) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  return spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status === 0;
+}
+
+const build = (what) => run(node, ['scripts/build.mjs', what]);
+const ctest = (dir) => run('ctest', ['--test-dir', dir, '--output-on-failure', '-j', jobs]);
+
+const LAYERS = {
+  native: () => build('native') && ctest('build/native'),
+  wasm: () => build('wasm') && ctest('build/wasm'),
+  js: () => build('wasm') && run(node, ['--test', 'tests/js/']),
+  e2e: () => build('web') && run(node, ['--test', 'tests/e2e/']),
+};
+
+const wanted = process.argv.slice(2);
+for (const w of wanted) {
+  if (!LAYERS[w]) {
+    console.error(`unknown test layer '${w}' (expected ${Object.keys(LAYERS).join(', ')})`);
+    process.exit(2);
+  }
+}
+const results = [];
+for (const name of wanted.length ? wanted : Object.keys(LAYERS)) {
+  const t0 = Date.now();
+  const ok = LAYERS[name]();
+  results.push({ name, ok, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+}
+console.log('\ntest layers:');
+for (const r of results) console.log(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.name.padEnd(7)} ${r.seconds} s`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

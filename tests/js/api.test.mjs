@@ -1,0 +1,141 @@
+// The JS API against the built WebAssembly modules: results, errors, and SIMD == scalar bit for bit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadQplay, QplayError, engineHasSimd } from '../../web/lib/qplay.mjs';
+import { weightLike, sameBytes, oracleRoot } from './helpers.mjs';
+
+const simd = await loadQplay({ build: 'simd' });
+const scalar = await loadQplay({ build: 'scalar' });
+
+test('the builds report what they run', () => {
+  assert.equal(engineHasSimd(), true);
+  assert.equal(simd.build, 'simd');
+  assert.equal(simd.kernelTier, 'wasmsimd');
+  assert.equal(scalar.build, 'scalar');
+  assert.equal(scalar.kernelTier, 'ref');
+});
+
+test('SIMD and scalar builds agree bit for bit on every option and edge sizes', () => {
+  const shapes = [[1], [15], [16], [17], [3, 7], [33, 65], [2, 3, 4, 5], [64, 129]];
+  let checked = 0;
+  for (const [si, shape] of shapes.entries()) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = weightLike(1, n, 100 + si);
+    for (const bits of [2, 3, 4, 8]) {
+      for (const scheme of ['affine', 'symmetric']) {
+        for (const signed of [true, false]) {
+          for (const mode of ['pytorch', 'onnx']) {
+            for (const axis of [null, ...shape.keys()]) {
+              const opts = { bits, scheme, signed, mode, axis };
+              const a = simd.quantize(x, shape, opts), b = scalar.quantize(x, shape, opts);
+              const what = JSON.stringify({ shape, ...opts });
+              for (const key of ['codes', 'scales', 'zeroPoints', 'dequantized', 'observedMin', 'observedMax'])
+                assert.ok(sameBytes(a[key], b[key]), `${key} differ for ${what}`);
+              assert.deepEqual(a.metrics, b.metrics, what);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.ok(checked > 500);
+});
+
+test('quantize returns consistent parameters, codes and metrics', () => {
+  const x = weightLike(8, 32, 1);
+  const r = simd.quantize(x, [8, 32], { bits: 4, scheme: 'symmetric', axis: 0 });
+  assert.equal(r.scales.length, 8);
+  assert.equal(r.zeroPoints.length, 8);
+  assert.ok(r.codes instanceof Int8Array);
+  assert.equal(r.qmin, -8);
+  assert.equal(r.qmax, 7);
+  // Recompute dequantized values and the MSE from codes and parameters in plain JS.
+  let sse = 0;
+  for (let i = 0; i < x.length; i++) {
+    const c = Math.floor(i / 32);
+    const back = Math.fround((r.codes[i] - r.zeroPoints[c]) * r.scales[c]);
+    assert.equal(r.dequantized[i], back);
+    sse += (x[i] - back) ** 2;
+  }
+  assert.ok(Math.abs(r.metrics.mse - sse / x.length) <= 1e-12 * Math.max(1, sse));
+  const u = simd.quantize(x, [8, 32], { bits: 8, signed: false });
+  assert.ok(u.codes instanceof Uint8Array);
+});
+
+test('the classic example: 3.6 in [-10, 10] -> 46, via the API', () => {
+  const r = simd.quantize(new Float32Array([-10, 3.6, 10]), [3], { scheme: 'symmetric' });
+  assert.equal(r.scales[0], Math.fround(20 / 255));
+  assert.equal(r.codes[1], 46);
+});
+
+test('bad input throws QplayError with a message for the user', () => {
+  const x = new Float32Array([1, 2, 3, 4]);
+  const cases = [
+    [() => simd.quantize(x, [5]), /holds 5 values but 4/],
+    [() => simd.quantize(new Float32Array([1, NaN]), [2]), /1 NaN/],
+    [() => simd.quantize(new Float32Array(0), [0]), /empty/],
+    [() => simd.quantize(x, [4], { bits: 1 }), /bits must be between 2 and 8/],
+    [() => simd.quantize(x, [4], { bits: 4.5 }), /must be an integer/],
+    [() => simd.quantize(x, [4], { scheme: 'asym' }), /unknown scheme 'asym'/],
+    [() => simd.quantize(x, [4], { mode: 'tflite' }), /unknown numerics mode/],
+    [() => simd.quantize(x, [4], { signed: 'yes' }), /must be true or false/],
+    [() => simd.quantize(x, [2, 2], { axis: 2 }), /axis 2 is out of range/],
+    [() => simd.quantize([1, 2], [2]), /must be a Float32Array/],
+    [() => simd.quantize(x, 'x'), /shape must be an array/],
+    [() => simd.readNpy(new Uint8Array([1, 2, 3])), /not a valid \.npy/],
+    [() => simd.histogram(x, 0, 0, 1), /bins/],
+  ];
+  for (const [fn, message] of cases) {
+    assert.throws(fn, (e) => e instanceof QplayError && message.test(e.message), String(message));
+  }
+  // The module is still healthy after errors.
+  assert.equal(simd.quantize(x, [4]).codes.length, 4);
+});
+
+test('large tensors survive WebAssembly memory growth', () => {
+  const n = 12 * 1024 * 1024;  // 48 MB in, several growths of the heap
+  const x = weightLike(1, n, 5);
+  const r = simd.quantize(x, [n], { bits: 8 });
+  assert.equal(r.dequantized.length, n);
+  for (const i of [0, 1, n >> 1, n - 1]) assert.ok(Math.abs(r.dequantized[i] - x[i]) <= r.scales[0] / 2 * 1.0001);
+});
+
+test('npy round trip through encodeNpy and readNpy', () => {
+  const q = new Int8Array([-128, -1, 0, 127, 5, 6]);
+  const back = simd.readNpy(simd.encodeNpy(q, [2, 3]));
+  assert.equal(back.dtype, '|i1');
+  assert.deepEqual(back.shape, [2, 3]);
+  assert.deepEqual(Array.from(back.data), Array.from(q));
+});
+
+// The PyTorch oracle families through the JS API (the doctest suite checks them in C++ too).
+for (const family of ['torch_per_tensor', 'torch_per_channel']) {
+  test(`oracle ${family} through the JS API, both builds`, () => {
+    const dir = path.join(oracleRoot, family);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const npy = (ref) => simd.readNpy(readFileSync(path.join(dir, ref.file)));
+    let checked = 0;
+    for (const c of manifest.cases) {
+      const obs = c.params.observer;
+      if (!obs || (c.flags ?? []).includes('informational_only')) continue;
+      const x = npy(c.inputs.x);
+      const opts = {
+        bits: 8, mode: 'pytorch', signed: obs.dtype === 'torch.qint8',
+        scheme: obs.qscheme.includes('symmetric') ? 'symmetric' : 'affine', axis: obs.ch_axis ?? null,
+      };
+      for (const qp of [simd, scalar]) {
+        const r = qp.quantize(x.data, x.shape, opts);
+        const want = (name) => npy(c.expected[name]).data;
+        assert.ok(sameBytes(r.scales, want(c.expected.scale ? 'scale' : 'scales')), `${c.id} scale`);
+        assert.deepEqual(Array.from(r.zeroPoints), Array.from(want(c.expected.zero_point ? 'zero_point' : 'zero_points')), `${c.id} zp`);
+        assert.deepEqual(Array.from(r.codes), Array.from(want('int_repr')), `${c.id} codes`);
+        assert.ok(sameBytes(r.dequantized, want('dequant')), `${c.id} dequant`);
+      }
+      checked++;
+    }
+    assert.ok(checked >= 5);
+  });
+}

@@ -1,0 +1,106 @@
+// The qplay CLI as a user runs it: output, the .npz layout, exit codes and one-line errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { loadQplay } from '../../web/lib/qplay.mjs';
+import { repoRoot, weightLike, sameBytes } from './helpers.mjs';
+
+const cli = path.join(repoRoot, 'web/cli/qplay.mjs');
+const work = mkdtempSync(path.join(tmpdir(), 'qplay-cli-'));
+const qp = await loadQplay();
+
+function qplay(...args) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const x = weightLike(6, 10, 42);
+x[7] = 0;
+const input = path.join(work, 'w.npy');
+writeFileSync(input, qp.encodeNpy(x, [6, 10]));
+
+test('inspect prints dtype, shape, statistics and non-finite counts', () => {
+  const r = qplay('inspect', input);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /<f4 \[6, 10\], 60 values/);
+  assert.match(r.out, /NaN 0 {2}\+Inf 0 {2}-Inf 0/);
+  const withNan = Float32Array.from(x);
+  withNan[3] = NaN;
+  withNan[4] = -Infinity;
+  const bad = path.join(work, 'nan.npy');
+  writeFileSync(bad, qp.encodeNpy(withNan, [60]));
+  const j = qplay('inspect', bad, '--json');
+  assert.equal(j.code, 0, j.err);
+  const info = JSON.parse(j.out);
+  assert.equal(info.nanCount, 1);
+  assert.equal(info.negInfCount, 1);
+  assert.equal(info.finiteCount, 58);
+  const s = qp.stats(withNan);
+  assert.equal(info.mean, s.mean);
+});
+
+test('quantize writes the documented .npz and --json matches the API', () => {
+  const out = path.join(work, 'q.npz');
+  const r = qplay('quantize', input, '--bits', '4', '--scheme', 'symmetric', '--per-channel', '0',
+                  '--mode', 'onnx', '--out', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const summary = JSON.parse(r.out);
+  const api = qp.quantize(x, [6, 10], { bits: 4, scheme: 'symmetric', axis: 0, mode: 'onnx' });
+  assert.deepEqual(summary.scales, Array.from(api.scales));
+  assert.equal(summary.metrics.sqnrDb, api.metrics.sqnrDb);
+  const files = unzipSync(readFileSync(out));
+  assert.deepEqual(Object.keys(files).sort(),
+    ['codes.npy', 'dequantized.npy', 'observed_max.npy', 'observed_min.npy', 'scales.npy', 'zero_points.npy']);
+  const codes = qp.readNpy(files['codes.npy']);
+  assert.equal(codes.dtype, '|i1');
+  assert.deepEqual(codes.shape, [6, 10]);
+  assert.deepEqual(Array.from(codes.data), Array.from(api.codes));
+  const deq = qp.readNpy(files['dequantized.npy']);
+  assert.ok(sameBytes(deq.data, api.dequantized));
+  assert.equal(qp.readNpy(files['scales.npy']).dtype, '<f4');
+  assert.equal(qp.readNpy(files['zero_points.npy']).dtype, '<i4');
+  assert.deepEqual(qp.readNpy(files['scales.npy']).shape, [6]);
+});
+
+test('--unsigned writes uint8 codes; the text summary names the scheme', () => {
+  const out = path.join(work, 'u.npz');
+  const r = qplay('quantize', input, '--bits', '8', '--unsigned', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /8-bit unsigned affine, per tensor, pytorch numerics/);
+  assert.match(r.out, /SQNR [\d.]+ dB/);
+  assert.equal(qp.readNpy(unzipSync(readFileSync(out))['codes.npy']).dtype, '|u1');
+});
+
+test('bad input: one line on stderr, no stack trace, non-zero exit', () => {
+  const garbage = path.join(work, 'garbage.npy');
+  writeFileSync(garbage, 'definitely not numpy');
+  const nan = path.join(work, 'nan2.npy');
+  writeFileSync(nan, qp.encodeNpy(new Float32Array([1, NaN]), [2]));
+  const out = path.join(work, 'o.npz');
+  const cases = [
+    [['quantize', path.join(work, 'missing.npy'), '--bits', '4', '--out', out], 1, /no such file/],
+    [['quantize', garbage, '--bits', '4', '--out', out], 1, /not a valid \.npy file/],
+    [['quantize', nan, '--bits', '4', '--out', out], 1, /1 NaN/],
+    [['quantize', input, '--bits', '9', '--out', out], 1, /bits must be between 2 and 8/],
+    [['quantize', input, '--bits', 'four', '--out', out], 2, /--bits needs an integer/],
+    [['quantize', input, '--bits', '4'], 2, /needs --out/],
+    [['quantize', input, '--bits', '4', '--out', out, '--scheme', 'asym'], 1, /unknown scheme/],
+    [['quantize', input, '--bits', '4', '--out', out, '--per-channel', '5'], 1, /axis 5 is out of range/],
+    [['quantize', input, '--bits', '4', '--out', path.join(work, 'no/such/dir/o.npz')], 1, /cannot write/],
+    [['inspect', input, '--frobnicate'], 2, /Unknown option/],
+    [['explode', input], 2, /unknown command/],
+    [[], 2, /usage/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = qplay(...args);
+    const text = r.err + (code === 2 && args.length === 0 ? r.out : '');
+    assert.equal(r.code, code, `${args.join(' ')}: exit ${r.code}, stderr ${r.err}`);
+    assert.match(text, message, args.join(' '));
+    assert.doesNotMatch(r.err, /\n\s+at /, `stack trace for ${args.join(' ')}`);
+    assert.ok(r.err.trim().split('\n').length <= 1, `more than one line for ${args.join(' ')}`);
+  }
+});

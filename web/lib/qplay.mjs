@@ -1,0 +1,117 @@
+// The public JS API of Quantization Playground: an ES module without DOM access, used by the
+// page's Worker, the web components and the `qplay` CLI under Node.
+//
+//   import { loadQplay } from './lib/qplay.mjs';
+//   const qp = await loadQplay();                 // picks the SIMD build when the engine has SIMD
+//   const r = qp.quantize(float32Array, [rows, cols], { bits: 4, scheme: 'symmetric', axis: 0 });
+//   r.codes, r.scales, r.zeroPoints, r.dequantized, r.metrics.sqnrDb, ...
+//
+// Every method validates its arguments in the C++ core and throws an Error named 'QplayError'
+// with a message meant for the user.
+
+// A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
+// supports 128-bit SIMD.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+export function engineHasSimd() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/** Options accepted by quantize(), with their defaults (documented in README.md). */
+export const QUANTIZE_DEFAULTS = Object.freeze({
+  bits: 8, scheme: 'affine', signed: true, axis: null, mode: 'pytorch',
+});
+
+export class QplayError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'QplayError';
+  }
+}
+
+function rethrow(e) {
+  if (e && e.name === 'QplayError') throw new QplayError(e.message);
+  throw e;
+}
+
+class Qplay {
+  constructor(module, build) {
+    this._m = module;
+    /** 'simd' or 'scalar': which WebAssembly build is running. */
+    this.build = build;
+    /** Kernel tier compiled into that build ('wasmsimd' or 'ref'). */
+    this.kernelTier = module.buildInfo().kernelTier;
+  }
+
+  _call(name, ...args) {
+    try {
+      return this._m[name](...args);
+    } catch (e) {
+      return rethrow(e);
+    }
+  }
+
+  /**
+   * Quantize a float32 tensor (C order) and dequantize it back.
+   * @param {Float32Array} data
+   * @param {number[]} shape  dimensions; their product must equal data.length
+   * @param {{bits?:number, scheme?:'affine'|'symmetric', signed?:boolean, axis?:number|null,
+   *          mode?:'pytorch'|'onnx'}} options  axis null = per tensor, else per channel
+   * @returns {{bits, signed, scheme, mode, axis, shape, qmin, qmax, observedMin: Float32Array,
+   *   observedMax: Float32Array, scales: Float32Array, zeroPoints: Int32Array,
+   *   codes: Int8Array|Uint8Array, dequantized: Float32Array,
+   *   metrics: {mse, sqnrDb, maxAbsError, cosine}}}
+   */
+  quantize(data, shape, options = {}) {
+    return this._call('quantize', data, shape, { ...QUANTIZE_DEFAULTS, ...options });
+  }
+
+  /** count, finiteCount, nanCount, posInfCount, negInfCount, min, max, mean, std (finite values). */
+  stats(data) {
+    return this._call('tensorStats', data);
+  }
+
+  /** Equal-width histogram over [lo, hi]: { lo, hi, counts: Float64Array, below, above }. */
+  histogram(data, bins, lo, hi) {
+    return this._call('histogram', data, bins, lo, hi);
+  }
+
+  /** Parse a .npy file: { dtype, formatVersion, fortranOrder, shape, data: Float32Array (C order) }. */
+  readNpy(bytes) {
+    return this._call('readNpy', bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  }
+
+  /** A .npy file (format 1.0, C order) holding `typed` (Float32Array, Int8Array, ...) with `shape`. */
+  encodeNpy(typed, shape) {
+    const descr = NPY_DESCR.get(typed.constructor);
+    if (!descr) throw new QplayError(`encodeNpy: unsupported array type ${typed.constructor.name}`);
+    const raw = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+    return this._call('encodeNpy', descr, shape, raw);
+  }
+
+  /** The real values of the integer grid: (q - zeroPoint) * scale for q in [qmin, qmax]. */
+  gridLevels(scale, zeroPoint, qmin, qmax) {
+    return this._call('gridLevels', scale, zeroPoint, qmin, qmax);
+  }
+}
+
+const NPY_DESCR = new Map([
+  [Float32Array, '<f4'], [Float64Array, '<f8'], [Int8Array, '|i1'], [Uint8Array, '|u1'],
+  [Int16Array, '<i2'], [Uint16Array, '<u2'], [Int32Array, '<i4'], [Uint32Array, '<u4'],
+  [BigInt64Array, '<i8'], [BigUint64Array, '<u8'],
+]);
+
+/**
+ * Load the WebAssembly core. build: 'auto' (SIMD when available), 'simd' or 'scalar'.
+ * Each call instantiates a fresh module; keep the returned object and reuse it.
+ */
+export async function loadQplay({ build = 'auto' } = {}) {
+  const useSimd = build === 'simd' || (build === 'auto' && engineHasSimd());
+  if (build === 'simd' && !engineHasSimd()) throw new QplayError('this engine has no WebAssembly SIMD');
+  // Literal specifiers in each branch keep bundlers able to see both builds.
+  const { default: create } = useSimd
+    ? await import('../gen/qp_wasm.mjs')
+    : await import('../gen/qp_wasm_scalar.mjs');
+  return new Qplay(await create(), useSimd ? 'simd' : 'scalar');
+}
