@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "io/npy.h"
+#include "oracle.h"
 
 namespace {
 
@@ -122,4 +123,25 @@ TEST_CASE("encode_npy writes a v1 file that reads back, data 64-byte aligned") {
   const auto vec = qp::io::encode_npy("<f4", {1}, &one, 4);
   CHECK(std::string(vec.begin() + 10, vec.begin() + 128).find("'shape': (1,)") != std::string::npos);
   CHECK_THROWS_AS(qp::io::encode_npy("<f4", {3}, &one, 4), qp::Error);
+}
+
+TEST_CASE("npy files written by numpy itself read back to numpy's values") {
+  const std::string dir = qp::test::vectors_root() + "/npy_numpy";
+  const std::vector<uint8_t> m = qp::test::read_file(dir + "/manifest.json");
+  const auto manifest = nlohmann::json::parse(m.begin(), m.end());
+  size_t checked = 0;
+  for (const auto& entry : manifest.at("files")) {
+    const std::string file = entry.at("file").get<std::string>();
+    INFO(file);
+    const std::vector<uint8_t> bytes = qp::test::read_file(dir + "/" + file);
+    const auto h = qp::io::parse_npy_header(bytes.data(), bytes.size());
+    CHECK(h.descr == entry.at("descr").get<std::string>());
+    CHECK(h.shape == entry.at("shape").get<qp::Shape>());
+    CHECK(h.fortran_order == entry.at("fortran_order").get<bool>());
+    const std::vector<float> got = qp::io::npy_to_float32(bytes.data(), bytes.size(), h);
+    const std::vector<float> want = entry.at("values_c_order").get<std::vector<float>>();
+    CHECK(got == want);
+    ++checked;
+  }
+  CHECK(checked >= 15);
 }
