@@ -19,9 +19,10 @@ struct TensorStats {
 
 TensorStats compute_stats(const float* x, size_t n);
 
-// Throws qp::Error naming the counts when the tensor holds NaN or ±Inf: quantizing them is
-// undefined in PyTorch and ONNX, so we refuse instead of returning a silently wrong number.
-void require_finite(const TensorStats& stats);
+// Throws qp::Error naming the counts when the tensor is empty or holds NaN or ±Inf: quantizing
+// them is undefined in PyTorch and ONNX, so we refuse instead of returning a silently wrong number.
+// One pass, no statistics (quantize_tensor calls it on every request).
+void require_finite(const float* x, size_t n);
 
 // Counts of values in `bins` equal-width bins over [lo, hi] (the last bin includes hi); values
 // outside are counted in below/above, non-finite values are skipped. When lo == hi every value

@@ -45,7 +45,9 @@ TEST_CASE("tensor statistics count non-finite values and ignore them in min/max/
   CHECK(s.max == 9);
   CHECK(s.mean == 5.0);
   CHECK(s.std == 2.0);  // the classic population-std example
-  CHECK_THROWS_AS(qp::require_finite(s), qp::Error);
+  CHECK_THROWS_AS(qp::require_finite(x.data(), x.size()), qp::Error);
+  CHECK_NOTHROW(qp::require_finite(x.data(), 2));
+  CHECK_THROWS_AS(qp::require_finite(x.data(), 0), qp::Error);
 }
 
 TEST_CASE("histogram bins, edges and out-of-range counts") {
