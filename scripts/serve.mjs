@@ -9,6 +9,11 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// The page carries the same policy in a <meta> tag, but a Worker's policy comes only from the
+// HTTP headers of its own script: sending it on every response enforces it in the Worker too.
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
+  "worker-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'";
+
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm',
@@ -37,6 +42,7 @@ export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/'
       'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     };
     if (isolation) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
