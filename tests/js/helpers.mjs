@@ -1,21 +1,10 @@
 // Shared helpers of the JS tests: deterministic data and fixture locations.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../../web/app/tensors.mjs';  // the page's seeded PRNG (Mulberry32)
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const oracleRoot = process.env.QP_ORACLE_DIR ?? path.resolve(repoRoot, '../shared/fixtures/oracle-sample');
-
-// Mulberry32: a tiny seeded PRNG so every run sees the same tensors.
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Normal-ish values (sum of uniforms) with a per-row scale and a few outliers.
 export function weightLike(rows, cols, seed) {
