@@ -30,6 +30,16 @@ void dequantize_q8_f32_ref(const uint8_t* q, size_t n, bool is_signed, float sca
                            int32_t zero_point, float* out);
 void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out);
 
+// Per channel along the last axis (inner size 1): `rows` rows of `channels` values, element
+// (r, c) uses channel c's parameters. Same per-element contract as above; one call per tensor
+// instead of one call per element. Reference tier only (used by every build).
+void quantize_f32_q8_rows_ref(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
+                              uint8_t* out);
+void dequantize_q8_f32_rows_ref(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
+                                const float* scales, const int32_t* zero_points, float* out);
+// Per-channel min and max over the rows (rows > 0); zero results reported as +0.
+void minmax_f32_rows_ref(const float* x, size_t rows, size_t channels, float* min_out, float* max_out);
+
 #if defined(__wasm_simd128__)
 void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out);
 void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, float scale,

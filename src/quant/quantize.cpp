@@ -8,8 +8,9 @@
 
 namespace qp {
 
-void quantize_values(const float* x, size_t n, QParams p, IntRange range, NumericsMode mode,
-                     uint8_t* out) {
+namespace {
+
+kernels::QuantizeArgs quantize_args(QParams p, IntRange range, NumericsMode mode) {
   kernels::QuantizeArgs a;
   a.divide = mode == NumericsMode::Onnx;
   // PyTorch's quantize_val: float inv_scale = 1.0f / static_cast<float>(scale).
@@ -17,7 +18,14 @@ void quantize_values(const float* x, size_t n, QParams p, IntRange range, Numeri
   a.zero_point = p.zero_point;
   a.qmin = range.qmin;
   a.qmax = range.qmax;
-  kernels::quantize_f32_q8(x, n, a, out);
+  return a;
+}
+
+}  // namespace
+
+void quantize_values(const float* x, size_t n, QParams p, IntRange range, NumericsMode mode,
+                     uint8_t* out) {
+  kernels::quantize_f32_q8(x, n, quantize_args(p, range, mode), out);
 }
 
 void dequantize_values(const uint8_t* q, size_t n, bool is_signed, QParams p, float* out) {
@@ -54,19 +62,21 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
   }
   const size_t channels = view.channels;
 
-  // Observe: min/max of every channel over its outer × inner runs.
+  // Observe: min/max of every channel over its outer × inner runs, visiting memory in order
+  // (rows outer) so that per-channel along the last axis does not walk the tensor by columns.
   t.observed_min.resize(channels);
   t.observed_max.resize(channels);
-  for (size_t c = 0; c < channels; ++c) {
-    float mn = 0, mx = 0;
-    for (size_t o = 0; o < view.outer; ++o) {
+  // Along the last axis every run is one value: use the row kernels, one call per tensor.
+  const bool last_axis = channels > 1 && view.inner == 1;
+  if (last_axis)
+    kernels::minmax_f32_rows_ref(data, view.outer, channels, t.observed_min.data(), t.observed_max.data());
+  for (size_t o = 0; o < view.outer && !last_axis; ++o) {
+    for (size_t c = 0; c < channels; ++c) {
       float run_min, run_max;
       kernels::minmax_f32(data + (o * channels + c) * view.inner, view.inner, &run_min, &run_max);
-      if (o == 0 || run_min < mn) mn = run_min;
-      if (o == 0 || mx < run_max) mx = run_max;
+      if (o == 0 || run_min < t.observed_min[c]) t.observed_min[c] = run_min;
+      if (o == 0 || t.observed_max[c] < run_max) t.observed_max[c] = run_max;
     }
-    t.observed_min[c] = mn;
-    t.observed_max[c] = mx;
   }
 
   // Choose qparams, then quantize and dequantize every run with its channel's parameters.
@@ -81,13 +91,20 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
   t.codes.resize(n);
   t.dequantized.resize(n);
   const bool is_signed = t.range.qmin < 0;
-  for (size_t o = 0; o < view.outer; ++o) {
+  std::vector<kernels::QuantizeArgs> args(channels);  // built once: 1/scale is not recomputed per run
+  for (size_t c = 0; c < channels; ++c)
+    args[c] = quantize_args({t.scales[c], t.zero_points[c]}, t.range, spec.mode);
+  if (last_axis) {
+    kernels::quantize_f32_q8_rows_ref(data, view.outer, channels, args.data(), t.codes.data());
+    kernels::dequantize_q8_f32_rows_ref(t.codes.data(), view.outer, channels, is_signed, t.scales.data(),
+                                        t.zero_points.data(), t.dequantized.data());
+  }
+  for (size_t o = 0; o < view.outer && !last_axis; ++o) {
     for (size_t c = 0; c < channels; ++c) {
       const size_t begin = (o * channels + c) * view.inner;
-      const QParams p{t.scales[c], t.zero_points[c]};
-      quantize_values(data + begin, view.inner, p, t.range, spec.mode, t.codes.data() + begin);
-      dequantize_values(t.codes.data() + begin, view.inner, is_signed, p,
-                        t.dequantized.data() + begin);
+      kernels::quantize_f32_q8(data + begin, view.inner, args[c], t.codes.data() + begin);
+      kernels::dequantize_q8_f32(t.codes.data() + begin, view.inner, is_signed, t.scales[c],
+                                 t.zero_points[c], t.dequantized.data() + begin);
     }
   }
   t.metrics = compute_error_metrics(data, t.dequantized.data(), n);

@@ -4,6 +4,7 @@
 // cases below check the reference against the equation.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -126,4 +127,48 @@ TEST_CASE("reciprocal multiply and true divide differ on near-ties, as PyTorch a
   k::quantize_f32_q8(&x, 1, div, &q_div);
   CHECK(static_cast<int8_t>(q_recip) == -117);
   CHECK(static_cast<int8_t>(q_div) == -116);
+}
+
+TEST_CASE("row kernels (per channel along the last axis) equal the per-element reference") {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (size_t rows : {1, 2, 15, 16, 17}) {
+    for (size_t channels : {1, 3, 15, 16, 17}) {
+      INFO("rows=" << rows << " channels=" << channels);
+      std::vector<float> x(rows * channels);
+      for (auto& v : x) v = normal(rng);
+      std::vector<k::QuantizeArgs> args(channels);
+      std::vector<float> scales(channels);
+      std::vector<int32_t> zps(channels);
+      for (size_t c = 0; c < channels; ++c) {
+        scales[c] = 0.01f + 0.02f * static_cast<float>(c);
+        zps[c] = static_cast<int32_t>(c % 7) - 3;
+        args[c].scale_or_inv = 1.0f / scales[c];
+        args[c].divide = c % 2 == 1;
+        if (args[c].divide) args[c].scale_or_inv = scales[c];
+        args[c].zero_point = zps[c];
+      }
+      std::vector<uint8_t> q(x.size());
+      std::vector<float> back(x.size()), mn(channels), mx(channels);
+      k::quantize_f32_q8_rows_ref(x.data(), rows, channels, args.data(), q.data());
+      k::dequantize_q8_f32_rows_ref(q.data(), rows, channels, true, scales.data(), zps.data(), back.data());
+      k::minmax_f32_rows_ref(x.data(), rows, channels, mn.data(), mx.data());
+      for (size_t c = 0; c < channels; ++c) {
+        float want_mn = x[c], want_mx = x[c];
+        for (size_t r = 0; r < rows; ++r) {
+          const size_t i = r * channels + c;
+          uint8_t want_q;
+          float want_back;
+          k::quantize_f32_q8_ref(&x[i], 1, args[c], &want_q);
+          k::dequantize_q8_f32_ref(&want_q, 1, true, scales[c], zps[c], &want_back);
+          REQUIRE(q[i] == want_q);
+          REQUIRE(same_bits(back[i], want_back));
+          want_mn = std::min(want_mn, x[i]);
+          want_mx = std::max(want_mx, x[i]);
+        }
+        CHECK(mn[c] == want_mn);
+        CHECK(mx[c] == want_mx);
+      }
+    }
+  }
 }
