@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Benchmark: the SIMD and scalar WebAssembly builds side by side in one process, on the same
+// tensors, interleaved so machine noise hits both. Prints a table of medians and the ratio.
+// Not a test: numbers depend on the machine. Run: node scripts/bench_quantize.mjs [--reps 15]
+import { loadQplay } from '../web/lib/qplay.mjs';
+import { rng } from '../web/app/tensors.mjs';
+
+const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 15;
+const builds = { simd: await loadQplay({ build: 'simd' }), scalar: await loadQplay({ build: 'scalar' }) };
+
+function tensor(rows, cols, seed) {
+  const r = rng(seed);
+  const x = new Float32Array(rows * cols);
+  for (let i = 0; i < x.length; i++) x[i] = (r() + r() + r() - 1.5) * (1 + (i % cols) / cols);
+  return x;
+}
+
+const median = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
+const cases = [
+  { name: '64×64 8-bit per tensor', shape: [64, 64], opts: { bits: 8 } },
+  { name: '1024×1024 8-bit per tensor', shape: [1024, 1024], opts: { bits: 8 } },
+  { name: '1024×1024 4-bit sym axis 0', shape: [1024, 1024], opts: { bits: 4, scheme: 'symmetric', axis: 0 } },
+  { name: '1024×1024 4-bit sym axis 1', shape: [1024, 1024], opts: { bits: 4, scheme: 'symmetric', axis: 1 } },
+  { name: '1024×1024 8-bit onnx', shape: [1024, 1024], opts: { bits: 8, mode: 'onnx' } },
+];
+
+console.log(`quantize() incl. copies, ranges, qparams, quantize, dequantize, metrics; median of ${reps}`);
+console.log('case                              simd ms   scalar ms   scalar/simd');
+for (const c of cases) {
+  const x = tensor(c.shape[0], c.shape[1], 1);
+  const times = { simd: [], scalar: [] };
+  for (const b of Object.values(builds)) b.quantize(x, c.shape, c.opts);  // warm-up, memory growth
+  for (let i = 0; i < reps; i++) {
+    for (const [name, b] of Object.entries(builds)) {
+      const t0 = performance.now();
+      b.quantize(x, c.shape, c.opts);
+      times[name].push(performance.now() - t0);
+    }
+  }
+  const s = median(times.simd), k = median(times.scalar);
+  console.log(`${c.name.padEnd(32)} ${s.toFixed(2).padStart(8)} ${k.toFixed(2).padStart(11)} ${(k / s).toFixed(2).padStart(13)}`);
+}
