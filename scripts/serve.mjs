@@ -24,13 +24,20 @@ const MIME = {
 
 export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/', isolation = true } = {}) {
   const base = path.resolve(dir);
+  const dirPrefix = prefix.endsWith('/') ? prefix : `${prefix}/`;  // '/sub' must not match '/subway' 
   const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let rel = decodeURIComponent(url.pathname);
-    if (!rel.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
-    rel = rel.slice(prefix.length);
+    let rel;
+    try {
+      rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      res.writeHead(400).end('bad request');
+      return;
+    }
+    if (!rel.startsWith(dirPrefix)) { res.writeHead(404).end('not found'); return; }
+    rel = rel.slice(dirPrefix.length);
     let file = path.join(base, rel);
-    if (!file.startsWith(base)) { res.writeHead(403).end('forbidden'); return; }
+    // Inside base only: a sibling such as base + '-secret' must not match.
+    if (file !== base && !file.startsWith(base + path.sep)) { res.writeHead(403).end('forbidden'); return; }
     try {
       if (statSync(file).isDirectory()) file = path.join(file, 'index.html');
       statSync(file);
@@ -48,8 +55,15 @@ export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/'
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
     }
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
+    const stream = createReadStream(file);
+    stream.once('error', () => {  // e.g. unreadable: answer, never crash the server
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('cannot read file');
+    });
+    stream.once('open', () => {
+      res.writeHead(200, headers);
+      stream.pipe(res);
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -44,7 +44,7 @@ function installDebianPackages(packages) {
   const isRoot = process.getuid?.() === 0;
   const sudo = !isRoot && spawnSync('sudo', ['-n', 'true']).status === 0;
   if (!isRoot && !sudo)
-    fail(`missing ${packages.join(', ')}. Install them with:\n  sudo apt-get install -y ${packages.join(' ')}\n` +
+    fail(`missing ${packages.join(', ')}. As root, install them with:\n  apt-get install -y ${packages.join(' ')}\n` +
          '(this script is not root and sudo needs a password, so it cannot install them itself).');
   const prefix = isRoot ? [] : ['sudo', '-n'];
   const apt = (args) => {

@@ -1,5 +1,6 @@
 #include "quant/quantize.h"
 
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
@@ -85,6 +86,10 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
   for (size_t c = 0; c < channels; ++c) {
     const QParams p = choose_qparams(t.observed_min[c], t.observed_max[c], t.range, spec.scheme,
                                      spec.mode, spec.bits);
+    if (!std::isfinite(p.scale))
+      throw Error("the range [" + std::to_string(t.observed_min[c]) + ", " + std::to_string(t.observed_max[c]) +
+                  "]" + (channels > 1 ? " of channel " + std::to_string(c) : std::string()) +
+                  " is too wide for float32: max - min overflows, so no finite scale exists");
     t.scales[c] = p.scale;
     t.zero_points[c] = p.zero_point;
   }

@@ -140,6 +140,11 @@ TEST_CASE("bad input gives a clear qp::Error") {
   x[5] = std::numeric_limits<float>::infinity();
   const std::string e = error_of(x, {12}, spec);
   CHECK(e.find("1 NaN, 1 +Inf and 0 -Inf") != std::string::npos);
+  const std::vector<float> huge = {-3e38f, 3e38f, 1.0f, 2.0f};
+  for (auto mode : {qp::NumericsMode::PyTorch, qp::NumericsMode::Onnx}) {
+    spec.mode = mode;
+    CHECK(error_of(huge, {4}, spec).find("too wide for float32") != std::string::npos);
+  }
   CHECK_THROWS_AS(qp::parse_scheme("asymmetric"), qp::Error);
   CHECK_THROWS_AS(qp::parse_numerics_mode("tflite"), qp::Error);
 }

@@ -16,6 +16,7 @@ let runtime = null;       // {build, kernelTier} from the worker
 let shownSource = null;   // source key of the tensor on screen
 let lastView = null;
 let userFile = null;      // the last File opened successfully (re-read when chosen again)
+let openingFile = null;   // the File whose load is in flight; becomes userFile once accepted
 
 // ---- messages ------------------------------------------------------------------------------
 
@@ -48,7 +49,10 @@ const client = new WorkerClient(worker, {
   onResult(reply, request) {
     if (request.load) {
       shownSource = request.load.key;
-      if (shownSource === 'file') controls.setFileSource(request.load.name);
+      if (shownSource === 'file') {
+        controls.setFileSource(request.load.name);
+        if (openingFile?.name === request.load.name) userFile = openingFile;
+      }
       clearError();
     }
     controls.selectSource(shownSource);
@@ -105,7 +109,7 @@ async function openFile(file) {
     showError(`Could not read ${file.name}: ${e.message}`);
     return;
   }
-  userFile = file;
+  openingFile = file;
   requestUpdate({ key: 'file', kind: 'npy', name: file.name, bytes });
 }
 

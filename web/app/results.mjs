@@ -56,8 +56,9 @@ export function renderResults(reply, { build, kernelTier }) {
   set('run-build', build, build === 'simd' ? `SIMD (${kernelTier})` : `scalar (${kernelTier})`);
   set('run-count', quant.count, fmt.integer(quant.count));
   set('run-ms', quant.ms, `${fmt.fixed(quant.ms, quant.ms < 10 ? 2 : 1)} ms`);
-  const rate = quant.count / (quant.ms / 1000);
-  set('run-rate', rate, `${fmt.sig(rate / 1e6, 3)} M values/s`);
+  // Coarse timers (no cross-origin isolation) can report 0 ms: no rate then, rather than "∞".
+  const rate = quant.ms > 0 ? quant.count / (quant.ms / 1000) : null;
+  set('run-rate', rate, rate === null ? '—' : `${fmt.sig(rate / 1e6, 3)} M values/s`);
 
   document.getElementById('chart-title').textContent = perChannel
     ? `Values of channel ${view.channel} along axis ${options.axis} (${fmt.integer(view.count)} values)`

@@ -91,7 +91,6 @@ function update(qp, msg) {
   const t0 = performance.now();
   const q = qp.quantize(tensor.data, tensor.shape, options);  // throws on NaN/Inf, empty, ...
   const ms = performance.now() - t0;
-  current = tensor;  // parsed and quantized: commit
 
   const channels = q.scales.length;
   const channel = options.axis === null ? 0 : Math.min(channels - 1, Math.max(0, msg.channel | 0));
@@ -120,5 +119,6 @@ function update(qp, msg) {
       scale, zeroPoint, clip, grid, histogram,
     },
   };
+  current = tensor;  // parsed, quantized and drawn: only now does it replace the previous tensor
   return { reply, transfer: [q.scales.buffer, q.zeroPoints.buffer, grid.buffer, histogram.counts.buffer] };
 }
