@@ -1,6 +1,7 @@
 #include "quant/quantize.h"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/error.h"
@@ -10,6 +11,12 @@
 namespace qp {
 
 namespace {
+
+std::string short_float(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(v));
+  return buf;
+}
 
 kernels::QuantizeArgs quantize_args(QParams p, IntRange range, NumericsMode mode) {
   kernels::QuantizeArgs a;
@@ -87,7 +94,7 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
     const QParams p = choose_qparams(t.observed_min[c], t.observed_max[c], t.range, spec.scheme,
                                      spec.mode, spec.bits);
     if (!std::isfinite(p.scale))
-      throw Error("the range [" + std::to_string(t.observed_min[c]) + ", " + std::to_string(t.observed_max[c]) +
+      throw Error("the range [" + short_float(t.observed_min[c]) + ", " + short_float(t.observed_max[c]) +
                   "]" + (channels > 1 ? " of channel " + std::to_string(c) : std::string()) +
                   " is too wide for float32: max - min overflows, so no finite scale exists");
     t.scales[c] = p.scale;

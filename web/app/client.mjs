@@ -50,6 +50,11 @@ export class WorkerClient {
     this._pump();
   }
 
+  /** True while a newer update waits: a result delivered now is about to be superseded. */
+  get hasWaiting() {
+    return this._waiting !== null;
+  }
+
   _pump() {
     if (this._inFlight || !this._waiting) return;
     const request = this._waiting;

@@ -56,6 +56,9 @@ const client = new WorkerClient(worker, {
       clearError();
     }
     controls.selectSource(shownSource);
+    // A load delivered while a newer update waits: keep the source, but do not roll the controls
+    // back to the load's options (the user has moved on) nor draw what is about to be replaced.
+    if (request.load && client.hasWaiting) return;
     controls.follow(reply);
     renderResults(reply, runtime);
     lastView = reply.view;
