@@ -70,20 +70,21 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
   }
   const size_t channels = view.channels;
 
-  // Observe: min/max of every channel over its outer × inner runs, visiting memory in order
-  // (rows outer) so that per-channel along the last axis does not walk the tensor by columns.
+  // Observe: min/max of every channel over its outer × inner runs. Along the last axis every run
+  // is a single value, so the row kernels take the whole tensor in one call instead.
   t.observed_min.resize(channels);
   t.observed_max.resize(channels);
-  // Along the last axis every run is one value: use the row kernels, one call per tensor.
   const bool last_axis = channels > 1 && view.inner == 1;
-  if (last_axis)
+  if (last_axis) {
     kernels::minmax_f32_rows_ref(data, view.outer, channels, t.observed_min.data(), t.observed_max.data());
-  for (size_t o = 0; o < view.outer && !last_axis; ++o) {
-    for (size_t c = 0; c < channels; ++c) {
-      float run_min, run_max;
-      kernels::minmax_f32(data + (o * channels + c) * view.inner, view.inner, &run_min, &run_max);
-      if (o == 0 || run_min < t.observed_min[c]) t.observed_min[c] = run_min;
-      if (o == 0 || t.observed_max[c] < run_max) t.observed_max[c] = run_max;
+  } else {
+    for (size_t o = 0; o < view.outer; ++o) {
+      for (size_t c = 0; c < channels; ++c) {
+        float run_min, run_max;
+        kernels::minmax_f32(data + (o * channels + c) * view.inner, view.inner, &run_min, &run_max);
+        if (o == 0 || run_min < t.observed_min[c]) t.observed_min[c] = run_min;
+        if (o == 0 || t.observed_max[c] < run_max) t.observed_max[c] = run_max;
+      }
     }
   }
 
@@ -110,13 +111,14 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
     kernels::quantize_f32_q8_rows_ref(data, view.outer, channels, args.data(), t.codes.data());
     kernels::dequantize_q8_f32_rows_ref(t.codes.data(), view.outer, channels, is_signed, t.scales.data(),
                                         t.zero_points.data(), t.dequantized.data());
-  }
-  for (size_t o = 0; o < view.outer && !last_axis; ++o) {
-    for (size_t c = 0; c < channels; ++c) {
-      const size_t begin = (o * channels + c) * view.inner;
-      kernels::quantize_f32_q8(data + begin, view.inner, args[c], t.codes.data() + begin);
-      kernels::dequantize_q8_f32(t.codes.data() + begin, view.inner, is_signed, t.scales[c],
-                                 t.zero_points[c], t.dequantized.data() + begin);
+  } else {
+    for (size_t o = 0; o < view.outer; ++o) {
+      for (size_t c = 0; c < channels; ++c) {
+        const size_t begin = (o * channels + c) * view.inner;
+        kernels::quantize_f32_q8(data + begin, view.inner, args[c], t.codes.data() + begin);
+        kernels::dequantize_q8_f32(t.codes.data() + begin, view.inner, is_signed, t.scales[c],
+                                   t.zero_points[c], t.dequantized.data() + begin);
+      }
     }
   }
   t.metrics = compute_error_metrics(data, t.dequantized.data(), n);
