@@ -20,10 +20,17 @@ const NEEDS = [
   ['/usr/bin/make', 'make'],
   ['/usr/include/doctest/doctest.h', 'doctest-dev'],
   ['/usr/include/nlohmann/json.hpp', 'nlohmann-json3-dev'],
+  // zlib inflates deflated zip members (.npz, .pt) in the native build.
+  ['/usr/include/zlib.h', 'zlib1g-dev'],
   // emcc's JS optimizer imports acorn from Debian's node modules (see the toolchain notes).
   ['/usr/share/nodejs/acorn', 'node-acorn'],
 ];
-const TEST_NEEDS = [['/usr/bin/chromium', 'chromium']];
+const TEST_NEEDS = [
+  ['/usr/bin/chromium', 'chromium'],
+  // libFuzzer with ASan/UBSan: the parsers' fuzz targets get a short run in the test suite.
+  ['/usr/bin/clang++-14', 'clang-14'],
+  ['/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a', 'libclang-rt-14-dev'],
+];
 
 function fail(message) {
   console.error(`\nsetup: ${message}\n`);
