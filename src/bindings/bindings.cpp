@@ -2,6 +2,7 @@
 #include <emscripten/bind.h>
 
 #include "bindings/convert.h"
+#include "bindings/model_bindings.h"
 
 EMSCRIPTEN_BINDINGS(qplay) {
   using namespace qp::bindings;
@@ -12,4 +13,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("encodeNpy", &encode_npy);
   emscripten::function("gridLevels", &grid_levels);
   emscripten::function("buildInfo", &build_info);
+  emscripten::function("openModel", &open_model);
+  emscripten::function("readModelTensor", &read_model_tensor);
+  emscripten::function("closeModel", &close_model);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/guard.h"
 #include "core/error.h"
 #include "io/npy.h"
 #include "kernels/quantize_f32.h"
@@ -17,33 +18,6 @@ namespace qp::bindings {
 
 namespace {
 
-using emscripten::typed_memory_view;
-
-// Runs `body`; a C++ exception becomes a JS Error thrown after every C++ object of the call
-// is destroyed (a JS throw skips C++ destructors).
-template <class Body>
-val guarded(Body&& body) {
-  val error = val::undefined();
-  {
-    std::string message;
-    try {
-      return body();
-    } catch (const std::bad_alloc&) {
-      message = "out of memory (WebAssembly memory is limited to 4 GB)";
-    } catch (const std::exception& e) {
-      message = e.what();
-    }
-    error = val::global("Error").new_(val(message));
-    error.set("name", val("QplayError"));
-  }
-  error.throw_();
-}
-
-// A JS-owned copy of a C++ array, as the typed array class `type`.
-template <class T>
-val copy_out(const char* type, const T* data, size_t n) {
-  return val::global(type).new_(typed_memory_view(n, data));
-}
 
 bool is_number(const val& v) { return v.typeOf().as<std::string>() == "number"; }
 

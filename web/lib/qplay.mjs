@@ -9,6 +9,8 @@
 // Every method validates its arguments in the C++ core and throws an Error named 'QplayError'
 // with a message meant for the user.
 
+import { inflateRaw } from './inflate.mjs';
+
 // A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
 // supports 128-bit SIMD.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
@@ -90,9 +92,43 @@ class Qplay {
     return this._call('encodeNpy', descr, shape, raw);
   }
 
+  /**
+   * Open weight files (.safetensors with shards and index, .npy, .npz, .onnx with external data,
+   * .gguf, .pt/.pth). `sources`: [{ name, size, read(offset, length) -> Uint8Array }] (see
+   * sources.mjs); only headers are read now, tensors later one at a time.
+   * @returns {WeightFile}
+   */
+  openModel(sources) {
+    const list = Array.isArray(sources) ? sources : [sources];
+    return new WeightFile(this, this._call('openModel', list, inflateRaw));
+  }
+
   /** The real values of the integer grid: (q - zeroPoint) * scale for q in [qmin, qmax]. */
   gridLevels(scale, zeroPoint, qmin, qmax) {
     return this._call('gridLevels', scale, zeroPoint, qmin, qmax);
+  }
+}
+
+/**
+ * An opened model: format, files, tensors (name, dtype, storedType, shape, parameters, bytes,
+ * file, problem), metadata, graph (ONNX), warnings. Call close() when done.
+ */
+export class WeightFile {
+  constructor(qplay, info) {
+    this._qplay = qplay;
+    Object.assign(this, info);
+  }
+
+  /** Reads tensor `index` (or the tensor named so) as float32: { name, shape, data }. */
+  readTensor(indexOrName) {
+    const index = typeof indexOrName === 'number' ? indexOrName
+      : this.tensors.findIndex((t) => t.name === indexOrName);
+    if (index < 0) throw new QplayError(`no tensor named '${indexOrName}'`);
+    return this._qplay._call('readModelTensor', this.id, index);
+  }
+
+  close() {
+    this._qplay._m.closeModel(this.id);
   }
 }
 

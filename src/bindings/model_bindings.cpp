@@ -1,0 +1,169 @@
+#include "bindings/model_bindings.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings/guard.h"
+#include "core/error.h"
+#include "io/model_open.h"
+
+namespace qp::bindings {
+
+namespace {
+
+// A file held by JS, read synchronously through its read(offset, length) method.
+class JsByteSource final : public io::ByteSource {
+ public:
+  explicit JsByteSource(val source)
+      : source_(std::move(source)),
+        name_(source_["name"].as<std::string>()),
+        size_(static_cast<uint64_t>(source_["size"].as<double>())) {}
+  const std::string& name() const override { return name_; }
+  uint64_t size() const override { return size_; }
+
+ protected:
+  void read_checked(uint64_t offset, size_t n, uint8_t* dst) override {
+    const val bytes = source_.call<val>("read", static_cast<double>(offset), static_cast<double>(n));
+    if (bytes["length"].as<double>() != static_cast<double>(n)) {
+      throw Error(name_ + ": read " + std::to_string(bytes["length"].as<double>()) + " bytes at " +
+                  std::to_string(offset) + ", wanted " + std::to_string(n) + " (file changed on disk?)");
+    }
+    // The view is made after the JS call returned, so memory growth cannot detach it.
+    val(typed_memory_view(n, dst)).call<void>("set", bytes);
+  }
+
+ private:
+  val source_;
+  std::string name_;
+  uint64_t size_;
+};
+
+class JsInflater final : public io::Inflater {
+ public:
+  explicit JsInflater(val fn) : fn_(std::move(fn)) {}
+  std::vector<uint8_t> inflate_raw(const uint8_t* src, size_t n, size_t max_out) override {
+    if (fn_.isUndefined() || fn_.isNull()) throw Error("no DEFLATE decompressor was given");
+    const val input = val::global("Uint8Array").new_(typed_memory_view(n, src));  // a copy
+    const val out = fn_(input, static_cast<double>(max_out));
+    std::vector<uint8_t> bytes(static_cast<size_t>(out["length"].as<double>()));
+    if (bytes.size() > max_out) bytes.resize(max_out);
+    val(typed_memory_view(bytes.size(), bytes.data())).call<void>("set", out.call<val>("subarray", 0, static_cast<double>(bytes.size())));
+    return bytes;
+  }
+
+ private:
+  val fn_;
+};
+
+struct OpenModel {
+  io::Model model;
+  std::unique_ptr<JsInflater> inflater;
+};
+
+std::map<int, OpenModel>& table() {
+  static std::map<int, OpenModel> models;
+  return models;
+}
+
+val shape_to_js(const Shape& shape) {
+  val out = val::array();
+  for (int64_t d : shape) out.call<void>("push", static_cast<double>(d));
+  return out;
+}
+
+val strings_to_js(const std::vector<std::string>& v) {
+  val out = val::array();
+  for (const auto& s : v) out.call<void>("push", val(s));
+  return out;
+}
+
+val model_info(int id, const io::Model& m) {
+  val info = val::object();
+  info.set("id", id);
+  info.set("format", m.format);
+  val files = val::array();
+  for (const auto& f : m.files) {
+    val file = val::object();
+    file.set("name", f->name());
+    file.set("size", static_cast<double>(f->size()));
+    files.call<void>("push", file);
+  }
+  info.set("files", files);
+  val tensors = val::array();
+  for (const io::TensorEntry& t : m.tensors) {
+    val e = val::object();
+    e.set("name", t.name);
+    e.set("dtype", std::string(io::dtype_name(t.dtype)));
+    e.set("storedType", t.stored_type);
+    e.set("shape", shape_to_js(t.shape));
+    double params = 1;
+    for (int64_t d : t.shape) params *= static_cast<double>(d);
+    e.set("parameters", params);
+    e.set("bytes", static_cast<double>(t.byte_size));
+    e.set("file", t.file);
+    e.set("problem", t.problem);
+    tensors.call<void>("push", e);
+  }
+  info.set("tensors", tensors);
+  val metadata = val::array();
+  for (const auto& [k, v] : m.metadata) {
+    val pair = val::array();
+    pair.call<void>("push", val(k));
+    pair.call<void>("push", val(v));
+    metadata.call<void>("push", pair);
+  }
+  info.set("metadata", metadata);
+  val graph = val::object();
+  graph.set("nodeCount", static_cast<double>(m.graph.node_count));
+  val ops = val::array();
+  for (const auto& op : m.graph.op_counts) {
+    val o = val::object();
+    o.set("opType", op.op_type);
+    o.set("count", static_cast<double>(op.count));
+    ops.call<void>("push", o);
+  }
+  graph.set("opCounts", ops);
+  graph.set("inputs", strings_to_js(m.graph.inputs));
+  graph.set("outputs", strings_to_js(m.graph.outputs));
+  info.set("graph", graph);
+  info.set("warnings", strings_to_js(m.warnings));
+  return info;
+}
+
+}  // namespace
+
+val open_model(val sources, val inflate_raw) {
+  return guarded([&]() -> val {
+    const int n = sources["length"].as<int>();
+    std::vector<std::shared_ptr<io::ByteSource>> files;
+    for (int i = 0; i < n; ++i) files.push_back(std::make_shared<JsByteSource>(sources[i]));
+    auto inflater = std::make_unique<JsInflater>(inflate_raw);
+    io::Model model = io::open_model(files, inflater.get());
+    static int next_id = 1;
+    const int id = next_id++;
+    val info = model_info(id, model);
+    table()[id] = OpenModel{std::move(model), std::move(inflater)};
+    return info;
+  });
+}
+
+val read_model_tensor(int id, int index) {
+  return guarded([&]() -> val {
+    auto it = table().find(id);
+    if (it == table().end()) throw Error("this model was closed; open the file again");
+    OpenModel& open = it->second;
+    if (index < 0 || static_cast<size_t>(index) >= open.model.tensors.size()) throw Error("no tensor number " + std::to_string(index));
+    const io::TensorData data = io::read_tensor_f32(open.model, static_cast<size_t>(index), open.inflater.get());
+    val out = val::object();
+    out.set("name", open.model.tensors[index].name);
+    out.set("shape", shape_to_js(data.shape));
+    out.set("data", copy_out("Float32Array", data.values.data(), data.values.size()));
+    return out;
+  });
+}
+
+void close_model(int id) { table().erase(id); }
+
+}  // namespace qp::bindings

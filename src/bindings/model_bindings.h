@@ -1,0 +1,20 @@
+// Weight files for JS: the JS side passes "sources" ({name, size, read(offset, length) ->
+// Uint8Array}, synchronous: FileReaderSync over File.slice in the Worker, fs.readSync in Node) and
+// an inflateRaw(bytes, maxOut) -> Uint8Array callback; the core does all the parsing. Open models
+// live in a table keyed by id until closeModel(id).
+#pragma once
+#include <emscripten/val.h>
+
+namespace qp::bindings {
+
+using emscripten::val;
+
+// -> { id, format, files: [{name, size}], tensors: [{name, dtype, storedType, shape, parameters,
+//      bytes, file, problem}], metadata: [[key, value]], graph: {nodeCount, opCounts, inputs,
+//      outputs}, warnings: [string] }
+val open_model(val sources, val inflate_raw);
+// -> { name, shape, data: Float32Array }
+val read_model_tensor(int id, int index);
+void close_model(int id);
+
+}  // namespace qp::bindings
