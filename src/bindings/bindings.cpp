@@ -16,4 +16,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("openModel", &open_model);
   emscripten::function("readModelTensor", &read_model_tensor);
   emscripten::function("closeModel", &close_model);
+  emscripten::function("encodeSafetensors", &encode_safetensors);
 }

@@ -128,6 +128,7 @@ val tensor_stats(val data) {
     o.set("nanCount", static_cast<double>(s.nan_count));
     o.set("posInfCount", static_cast<double>(s.posinf_count));
     o.set("negInfCount", static_cast<double>(s.neginf_count));
+    o.set("zeroCount", static_cast<double>(s.zero_count));
     o.set("min", s.finite_count ? val(s.min) : val::null());
     o.set("max", s.finite_count ? val(s.max) : val::null());
     o.set("mean", s.finite_count ? val(s.mean) : val::null());

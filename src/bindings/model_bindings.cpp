@@ -8,6 +8,7 @@
 #include "bindings/guard.h"
 #include "core/error.h"
 #include "io/model_open.h"
+#include "io/safetensors.h"
 
 namespace qp::bindings {
 
@@ -165,5 +166,35 @@ val read_model_tensor(int id, int index) {
 }
 
 void close_model(int id) { table().erase(id); }
+
+val encode_safetensors(val tensors, val metadata) {
+  return guarded([&]() -> val {
+    std::vector<io::SafetensorsTensor> list;
+    const int n = tensors["length"].as<int>();
+    for (int i = 0; i < n; ++i) {
+      const val t = tensors[i];
+      io::SafetensorsTensor out;
+      out.name = t["name"].as<std::string>();
+      const std::string dtype = t["dtype"].as<std::string>();
+      out.dtype = io::DType::Unsupported;
+      for (io::DType d : {io::DType::F32, io::DType::F16, io::DType::BF16, io::DType::F64, io::DType::I8,
+                          io::DType::U8, io::DType::I16, io::DType::U16, io::DType::I32, io::DType::U32,
+                          io::DType::I64, io::DType::U64, io::DType::Bool}) {
+        if (dtype == io::dtype_name(d)) out.dtype = d;
+      }
+      if (out.dtype == io::DType::Unsupported) throw Error("cannot export dtype '" + dtype + "'");
+      const int rank = t["shape"]["length"].as<int>();
+      for (int d = 0; d < rank; ++d) out.shape.push_back(static_cast<int64_t>(t["shape"][d].as<double>()));
+      if (!t["bytes"].instanceof(val::global("Uint8Array"))) throw Error("tensor '" + out.name + "': bytes must be a Uint8Array");
+      out.bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(t["bytes"]);
+      list.push_back(std::move(out));
+    }
+    std::vector<std::pair<std::string, std::string>> meta;
+    const int m = metadata["length"].as<int>();
+    for (int i = 0; i < m; ++i) meta.emplace_back(metadata[i][0].as<std::string>(), metadata[i][1].as<std::string>());
+    const std::vector<uint8_t> file = io::encode_safetensors(list, meta);
+    return copy_out("Uint8Array", file.data(), file.size());
+  });
+}
 
 }  // namespace qp::bindings

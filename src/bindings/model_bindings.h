@@ -18,3 +18,11 @@ val read_model_tensor(int id, int index);
 void close_model(int id);
 
 }  // namespace qp::bindings
+
+namespace qp::bindings {
+
+// tensors: [{name, dtype ('f32', 'i8', 'u8', 'i32', ...), shape, bytes: Uint8Array}],
+// metadata: [[key, value]] -> Uint8Array (a complete .safetensors file)
+val encode_safetensors(val tensors, val metadata);
+
+}  // namespace qp::bindings

@@ -17,6 +17,7 @@ TensorStats compute_stats(const float* x, size_t n) {
     if (std::isnan(v)) { ++s.nan_count; continue; }
     if (std::isinf(v)) { (v > 0 ? s.posinf_count : s.neginf_count)++; continue; }
     ++s.finite_count;
+    if (v == 0.0f) ++s.zero_count;
     sum += v;
     if (first) { s.min = s.max = v; first = false; }
     else { if (v < s.min) s.min = v; if (s.max < v) s.max = v; }

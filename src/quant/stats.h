@@ -12,6 +12,7 @@ struct TensorStats {
   size_t neginf_count = 0;
   // Over the finite values only (0 when there are none).
   size_t finite_count = 0;
+  size_t zero_count = 0;  // exact zeros (±0): pruned or padded weights
   float min = 0, max = 0;
   double mean = 0;
   double std = 0;  // population standard deviation, two-pass in double

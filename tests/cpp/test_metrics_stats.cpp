@@ -45,6 +45,9 @@ TEST_CASE("tensor statistics count non-finite values and ignore them in min/max/
   CHECK(s.max == 9);
   CHECK(s.mean == 5.0);
   CHECK(s.std == 2.0);  // the classic population-std example
+  CHECK(s.zero_count == 0);
+  const std::vector<float> zeros = {0.0f, -0.0f, 1.0f, std::nanf(""), 0.0f};
+  CHECK(qp::compute_stats(zeros.data(), zeros.size()).zero_count == 3);
   CHECK_THROWS_AS(qp::require_finite(x.data(), x.size()), qp::Error);
   CHECK_NOTHROW(qp::require_finite(x.data(), 2));
   CHECK_THROWS_AS(qp::require_finite(x.data(), 0), qp::Error);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { loadQplay } from '../../web/lib/qplay.mjs';
+import { sourceFromPath } from '../../web/lib/node_sources.mjs';
 import { repoRoot, weightLike, sameBytes } from './helpers.mjs';
 
 const cli = path.join(repoRoot, 'web/cli/qplay.mjs');
@@ -36,11 +37,13 @@ test('inspect prints dtype, shape, statistics and non-finite counts', () => {
   const j = qplay('inspect', bad, '--json');
   assert.equal(j.code, 0, j.err);
   const info = JSON.parse(j.out);
-  assert.equal(info.nanCount, 1);
-  assert.equal(info.negInfCount, 1);
-  assert.equal(info.finiteCount, 58);
+  assert.equal(info.format, 'npy');
+  const st = info.tensors[0].stats;
+  assert.equal(st.nanCount, 1);
+  assert.equal(st.negInfCount, 1);
+  assert.equal(st.finiteCount, 58);
   const s = qp.stats(withNan);
-  assert.equal(info.mean, s.mean);
+  assert.equal(st.mean, s.mean);
 });
 
 test('quantize writes the documented .npz and --json matches the API', () => {
@@ -50,8 +53,9 @@ test('quantize writes the documented .npz and --json matches the API', () => {
   assert.equal(r.code, 0, r.err);
   const summary = JSON.parse(r.out);
   const api = qp.quantize(x, [6, 10], { bits: 4, scheme: 'symmetric', axis: 0, mode: 'onnx' });
-  assert.deepEqual(summary.scales, Array.from(api.scales));
-  assert.equal(summary.metrics.sqnrDb, api.metrics.sqnrDb);
+  assert.equal(summary.tensors.length, 1);
+  assert.deepEqual(summary.tensors[0].scales, Array.from(api.scales));
+  assert.equal(summary.tensors[0].metrics.sqnrDb, api.metrics.sqnrDb);
   const files = unzipSync(readFileSync(out));
   assert.deepEqual(Object.keys(files).sort(),
     ['codes.npy', 'dequantized.npy', 'observed_max.npy', 'observed_min.npy', 'scales.npy', 'zero_points.npy']);
@@ -93,6 +97,9 @@ test('bad input: one line on stderr, no stack trace, non-zero exit', () => {
     [['quantize', input, '--bits', '4', '--out', path.join(work, 'no/such/dir/o.npz')], 1, /cannot write/],
     [['inspect', input, '--frobnicate'], 2, /Unknown option/],
     [['explode', input], 2, /unknown command/],
+    [['inspect', input, '--tensor', 'nope'], 1, /no tensor named 'nope'/],
+    [['quantize', input, '--bits', '4', '--out', path.join(work, 'o.bin')], 2, /\.npz or \.safetensors/],
+    [['inspect', path.join(repoRoot, 'tests/malformed/safetensors/overlap.safetensors')], 1, /overlap\.safetensors: tensor 'b' overlaps/],
     [[], 2, /usage/],
   ];
   for (const [args, code, message] of cases) {
@@ -103,4 +110,58 @@ test('bad input: one line on stderr, no stack trace, non-zero exit', () => {
     assert.doesNotMatch(r.err, /\n\s+at /, `stack trace for ${args.join(' ')}`);
     assert.ok(r.err.trim().split('\n').length <= 1, `more than one line for ${args.join(' ')}`);
   }
+});
+
+const fixtures = path.join(repoRoot, 'tests/fixtures/safetensors');
+
+test('inspect lists a sharded safetensors checkpoint as one model, --tensor filters', () => {
+  const shards = ['model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']
+    .map((f) => path.join(fixtures, f));
+  const r = qplay('inspect', ...shards, '--json');
+  assert.equal(r.code, 0, r.err);
+  const info = JSON.parse(r.out);
+  assert.equal(info.format, 'safetensors');
+  assert.deepEqual(info.tensors.map((t) => t.name), ['layers.0.weight', 'layers.1.weight', 'layers.2.weight', 'layers.3.weight']);
+  assert.equal(info.parameters, 4 * 32);
+  const one = qplay('inspect', ...shards, '--tensor', 'layers.3.weight');
+  assert.equal(one.code, 0, one.err);
+  assert.match(one.out, /layers\.3\.weight: F32 \[8, 4\], 32 values, 128 B\n {2}min /);
+  const missing = qplay('inspect', shards[0], shards[1]);
+  assert.match(missing.out, /warning: missing shards.*model-00002-of-00002/);
+});
+
+test('quantize a safetensors model: quantized and dequantized exports re-open with the same values', () => {
+  const src = path.join(fixtures, 'all_dtypes.safetensors');
+  const out = path.join(work, 'q.safetensors');
+  const fq = path.join(work, 'fq.safetensors');
+  const r = qplay('quantize', src, '--bits', '8', '--scheme', 'symmetric', '--per-channel', '0',
+                  '--out', out, '--dequantized-out', fq, '--json');
+  assert.equal(r.code, 0, r.err);
+  const summary = JSON.parse(r.out);
+  // Default selection: float tensors of rank >= 2.
+  assert.deepEqual(summary.tensors.map((t) => t.name), ['weight.f32', 'weight.f64', 'weight.f16']);
+  // fp8.e4m3 holds every byte pattern, NaN included: skipped with a note, kept unchanged.
+  assert.deepEqual(summary.skipped.map((t) => t.name), ['fp8.e4m3']);
+  assert.match(r.err, /note: skipped tensor 'fp8\.e4m3': .*NaN/);
+  const original = qp.openModel([sourceFromPath(src)]);
+  const q = qp.openModel([sourceFromPath(out)]);
+  const deq = qp.openModel([sourceFromPath(fq)]);
+  for (const t of summary.tensors) {
+    const x = original.readTensor(t.name);
+    const api = qp.quantize(x.data, x.shape, { bits: 8, scheme: 'symmetric', axis: 0 });
+    assert.equal(q.tensors.find((e) => e.name === t.name).dtype, 'i8');
+    assert.deepEqual(Array.from(q.readTensor(t.name).data), Array.from(api.codes), t.name);
+    assert.deepEqual(Array.from(q.readTensor(`${t.name}.scale`).data), Array.from(api.scales));
+    assert.deepEqual(Array.from(q.readTensor(`${t.name}.zero_point`).data), Array.from(api.zeroPoints));
+    assert.ok(sameBytes(deq.readTensor(t.name).data, api.dequantized), t.name);
+  }
+  // Everything else travels along unchanged (as float32).
+  const kept = original.tensors.filter((t) => !summary.tensors.some((s) => s.name === t.name));
+  assert.equal(kept.length, 14);
+  for (const t of kept) {
+    assert.ok(sameBytes(deq.readTensor(t.name).data, original.readTensor(t.name).data), t.name);
+  }
+  const layout = JSON.parse(Object.fromEntries(q.metadata)['qplay.quantization']);
+  assert.equal(layout['weight.f32'].axis, 0);
+  assert.equal(layout['weight.f32'].scheme, 'symmetric');
 });

@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 // qplay: the command-line face of Quantization Playground. Runs the same WebAssembly core as the
 // page, under Node. Usage: see USAGE below or README.md.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { zipSync } from 'fflate';
 import { loadQplay } from '../lib/qplay.mjs';
+import { sourceFromPath } from '../lib/node_sources.mjs';
+import { defaultTensorSelection, dequantizedSafetensors, quantizedNpz, quantizedSafetensors } from '../lib/export.mjs';
 
 const USAGE = `usage:
-  qplay inspect FILE.npy [--json]
-  qplay quantize FILE.npy --bits N [--scheme affine|symmetric] [--unsigned]
-                 [--per-channel AXIS] [--mode pytorch|onnx] --out OUT.npz [--json]
+  qplay inspect FILE... [--tensor NAME]... [--stats] [--json]
+  qplay quantize FILE... --bits N [--scheme affine|symmetric] [--unsigned]
+                 [--per-channel AXIS] [--mode pytorch|onnx] [--tensor NAME]...
+                 --out OUT.npz|OUT.safetensors [--dequantized-out FQ.safetensors] [--json]
 
-quantize writes OUT.npz with codes.npy (int8, or uint8 with --unsigned; same shape as the input),
-scales.npy (float32 [C]), zero_points.npy (int32 [C]), dequantized.npy (float32, input shape),
-observed_min.npy and observed_max.npy (float32 [C]); C = 1 per tensor, else the size of AXIS.`;
+FILE: .safetensors (several shards and their .index.json together), .npy, .npz, .onnx (with its
+external data files), .gguf, .pt/.pth (read without executing pickle).
+inspect lists every tensor (name, dtype, shape, parameters, bytes) with the file's metadata;
+--stats (default for a single tensor) adds min/max/mean/std, NaN/Inf counts and share of zeros.
+quantize quantizes the --tensor NAMEs (default: float tensors of rank >= 2, or all float tensors
+when none has rank >= 2). OUT.safetensors holds NAME (int8/uint8 codes), NAME.scale (float32 [C])
+and NAME.zero_point (int32 [C]) per quantized tensor, other tensors as float32. OUT.npz holds
+codes.npy, scales.npy, zero_points.npy, dequantized.npy, observed_min.npy, observed_max.npy (under
+NAME/ when several tensors). --dequantized-out writes every tensor as float32, the quantized ones
+dequantized. C = 1 per tensor, else the size of AXIS.`;
 
 class UsageError extends Error {}
 
@@ -26,7 +35,8 @@ function parse(argv) {
       options: {
         bits: { type: 'string' }, scheme: { type: 'string' }, unsigned: { type: 'boolean' },
         'per-channel': { type: 'string' }, mode: { type: 'string' }, out: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'dequantized-out': { type: 'string' }, tensor: { type: 'string', multiple: true },
+        stats: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -39,37 +49,101 @@ function integerOption(value, name) {
   return Number(value);
 }
 
-function readInput(qp, file) {
-  let bytes;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new Error(e.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${e.message}`);
-  }
-  try {
-    return qp.readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (e) {
-    throw new Error(`${file}: ${e.message}`);
-  }
+function openFiles(qp, files) {
+  const sources = files.map((file) => {
+    if (!existsSync(file)) throw new Error(`${file}: no such file`);
+    if (statSync(file).isDirectory()) throw new Error(`${file}: is a directory`);
+    return sourceFromPath(file);
+  });
+  return qp.openModel(sources);
+}
+
+// The tensors named by --tensor (all listed when none), refusing unknown names.
+function selectTensors(model, names, fallback) {
+  if (!names || names.length === 0) return fallback.map((n) => model.tensors.findIndex((t) => t.name === n));
+  return names.map((name) => {
+    const i = model.tensors.findIndex((t) => t.name === name);
+    if (i < 0) {
+      const near = model.tensors.map((t) => t.name).filter((n) => n.includes(name) || name.includes(n)).slice(0, 5);
+      throw new Error(`no tensor named '${name}'${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(', ')}?)` : ''}`);
+    }
+    return i;
+  });
 }
 
 const fmt = (v) => (v === null ? '-' : Number.isInteger(v) ? String(v) : v.toPrecision(6));
 const jsonNumber = (v) => (Number.isFinite(v) ? v : String(v));  // JSON has no Infinity
+const bytesText = (n) => (n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(2)} MiB`
+  : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
-async function inspect(qp, file, asJson) {
-  const t = readInput(qp, file);
+function tensorStats(qp, model, index) {
+  const t = model.readTensor(index);
   const s = qp.stats(t.data);
-  const info = { file, dtype: t.dtype, shape: t.shape, fortranOrder: t.fortranOrder, ...s };
-  if (asJson) return console.log(JSON.stringify(info, null, 2));
-  console.log(`${file}: ${t.dtype} [${t.shape.join(', ')}]${t.fortranOrder ? ' (Fortran order)' : ''}, ${s.count} values`);
-  console.log(`  min ${fmt(s.min)}  max ${fmt(s.max)}  mean ${fmt(s.mean)}  std ${fmt(s.std)}`);
-  console.log(`  NaN ${s.nanCount}  +Inf ${s.posInfCount}  -Inf ${s.negInfCount}`);
+  return { ...s, zeroShare: s.count ? s.zeroCount / s.count : 0 };
 }
 
-async function quantize(qp, file, values) {
+async function inspect(qp, files, values) {
+  const model = openFiles(qp, files);
+  const indices = values.tensor ? selectTensors(model, values.tensor) : model.tensors.map((_, i) => i);
+  const withStats = values.stats || indices.length === 1;
+  const tensors = indices.map((i) => {
+    const t = model.tensors[i];
+    const entry = { name: t.name, dtype: t.dtype, storedType: t.storedType, shape: t.shape,
+      parameters: t.parameters, bytes: t.bytes, file: model.files[t.file]?.name ?? null, problem: t.problem || null };
+    if (withStats && !t.problem) {
+      try {
+        entry.stats = tensorStats(qp, model, i);
+      } catch (e) {
+        entry.problem = e.message;
+      }
+    }
+    return entry;
+  });
+  const totals = { tensors: model.tensors.length,
+    parameters: model.tensors.reduce((a, t) => a + t.parameters, 0),
+    bytes: model.tensors.reduce((a, t) => a + t.bytes, 0) };
+  if (values.json) {
+    const clean = (o) => JSON.parse(JSON.stringify(o, (k, v) => (typeof v === 'number' ? jsonNumber(v) : v)));
+    console.log(JSON.stringify(clean({ files: model.files, format: model.format, ...totals,
+      metadata: Object.fromEntries(model.metadata), graph: model.graph, warnings: model.warnings, tensors }), null, 2));
+    return;
+  }
+  console.log(`${model.files.map((f) => f.name).join(', ')}: ${model.format}, ${totals.tensors} tensors, ` +
+    `${totals.parameters} parameters, ${bytesText(totals.bytes)}`);
+  for (const [k, v] of model.metadata.slice(0, 30)) console.log(`  ${k}: ${v.length > 100 ? `${v.slice(0, 100)}…` : v}`);
+  if (model.metadata.length > 30) console.log(`  … ${model.metadata.length - 30} more metadata entries (--json shows all)`);
+  if (model.graph.nodeCount) {
+    console.log(`  graph: ${model.graph.nodeCount} nodes: ${model.graph.opCounts.map((o) => `${o.opType}×${o.count}`).join(', ')}`);
+    console.log(`  inputs: ${model.graph.inputs.join('; ')}`);
+    console.log(`  outputs: ${model.graph.outputs.join('; ')}`);
+  }
+  for (const w of model.warnings) console.log(`  warning: ${w}`);
+  for (const t of tensors) {
+    console.log(`${t.name}: ${t.storedType} [${t.shape.join(', ')}], ${t.parameters} values, ${bytesText(t.bytes)}` +
+      (t.problem ? `  — ${t.problem}` : ''));
+    if (t.stats) {
+      const s = t.stats;
+      console.log(`  min ${fmt(s.min)}  max ${fmt(s.max)}  mean ${fmt(s.mean)}  std ${fmt(s.std)}`);
+      console.log(`  NaN ${s.nanCount}  +Inf ${s.posInfCount}  -Inf ${s.negInfCount}  zeros ${(100 * s.zeroShare).toFixed(2)}%`);
+    }
+  }
+}
+
+function writeOutput(file, bytes) {
+  try {
+    writeFileSync(file, bytes);
+  } catch (e) {
+    throw new Error(`cannot write ${file}: ${e.message}`);
+  }
+}
+
+async function quantize(qp, files, values) {
   if (values.bits === undefined) throw new UsageError('quantize needs --bits N (2..8)');
-  if (!values.out) throw new UsageError('quantize needs --out OUT.npz');
-  if (!values.out.endsWith('.npz')) throw new UsageError('--out must name a .npz file');
+  if (!values.out) throw new UsageError('quantize needs --out OUT.npz or OUT.safetensors');
+  const outKind = values.out.endsWith('.npz') ? 'npz' : values.out.endsWith('.safetensors') ? 'safetensors' : null;
+  if (!outKind) throw new UsageError('--out must name a .npz or .safetensors file');
+  const fq = values['dequantized-out'];
+  if (fq && !fq.endsWith('.safetensors')) throw new UsageError('--dequantized-out must name a .safetensors file');
   const options = {
     bits: integerOption(values.bits, 'bits'),
     scheme: values.scheme ?? 'affine',
@@ -77,35 +151,55 @@ async function quantize(qp, file, values) {
     mode: values.mode ?? 'pytorch',
     axis: values['per-channel'] === undefined ? null : integerOption(values['per-channel'], 'per-channel'),
   };
-  const t = readInput(qp, file);
-  const r = qp.quantize(t.data, t.shape, options);
-  const c = [r.scales.length];
-  const npz = zipSync({
-    'codes.npy': qp.encodeNpy(r.codes, r.shape),
-    'scales.npy': qp.encodeNpy(r.scales, c),
-    'zero_points.npy': qp.encodeNpy(r.zeroPoints, c),
-    'dequantized.npy': qp.encodeNpy(r.dequantized, r.shape),
-    'observed_min.npy': qp.encodeNpy(r.observedMin, c),
-    'observed_max.npy': qp.encodeNpy(r.observedMax, c),
-  }, { level: 0 });  // stored, like numpy.savez
-  try {
-    writeFileSync(values.out, npz);
-  } catch (e) {
-    throw new Error(`cannot write ${values.out}: ${e.message}`);
+  const model = openFiles(qp, files);
+  const chosen = selectTensors(model, values.tensor, defaultTensorSelection(model.tensors));
+  if (chosen.length === 0) throw new Error('no float tensor to quantize (name one with --tensor)');
+  const quantized = [];
+  const skipped = [];
+  for (const i of chosen) {
+    const t = model.readTensor(i);
+    try {
+      quantized.push({ index: i, name: t.name, storedType: model.tensors[i].storedType, result: qp.quantize(t.data, t.shape, options) });
+    } catch (e) {
+      // A tensor the user named must quantize; one picked by default (e.g. holding NaN) is
+      // skipped with a note on stderr and kept unchanged.
+      if (values.tensor || chosen.length === 1) throw new Error(`tensor '${t.name}': ${e.message}`);
+      skipped.push({ name: t.name, reason: e.message });
+      console.error(`qplay: note: skipped tensor '${t.name}': ${e.message}`);
+    }
   }
+  if (quantized.length === 0) throw new Error('no tensor could be quantized (see the notes above)');
+  // Tensors not quantized travel along as float32 in the safetensors exports.
+  const kept = [];
+  if (outKind === 'safetensors' || fq) {
+    const done = new Set(quantized.map((q) => q.index));
+    model.tensors.forEach((t, i) => {
+      if (!done.has(i) && !t.problem) kept.push(model.readTensor(i));
+    });
+  }
+  writeOutput(values.out, outKind === 'npz' ? quantizedNpz(qp, quantized) : quantizedSafetensors(qp, quantized, kept));
+  if (fq) writeOutput(fq, dequantizedSafetensors(qp, quantized, kept));
+
   const summary = {
-    input: file, output: values.out, dtype: t.dtype, shape: r.shape, bits: r.bits, signed: r.signed,
-    scheme: r.scheme, mode: r.mode, axis: r.axis, qmin: r.qmin, qmax: r.qmax,
-    scales: Array.from(r.scales), zeroPoints: Array.from(r.zeroPoints),
-    metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, jsonNumber(v)])),
-    build: qp.build,
+    input: files, output: values.out, dequantizedOutput: fq ?? null, format: model.format, build: qp.build,
+    tensors: quantized.map(({ name, storedType, result: r }) => ({
+      name, storedType, shape: r.shape, bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode,
+      axis: r.axis, qmin: r.qmin, qmax: r.qmax, scales: Array.from(r.scales), zeroPoints: Array.from(r.zeroPoints),
+      metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, jsonNumber(v)])),
+    })),
+    skipped,
   };
   if (values.json) return console.log(JSON.stringify(summary, null, 2));
-  const m = r.metrics;
-  const where = r.axis === null ? 'per tensor' : `per channel along axis ${r.axis} (${r.scales.length} channels)`;
-  console.log(`${file} -> ${values.out}: ${r.bits}-bit ${r.signed ? 'signed' : 'unsigned'} ${r.scheme}, ${where}, ${r.mode} numerics`);
-  if (r.axis === null) console.log(`  scale ${fmt(r.scales[0])}  zero point ${r.zeroPoints[0]}  grid [${r.qmin}, ${r.qmax}]`);
-  console.log(`  MSE ${fmt(m.mse)}  SQNR ${fmt(m.sqnrDb)} dB  max |err| ${fmt(m.maxAbsError)}  cosine ${fmt(m.cosine)}`);
+  const first = quantized[0].result;
+  const where = first.axis === null ? 'per tensor' : `per channel along axis ${first.axis}`;
+  console.log(`${files.join(', ')} -> ${values.out}${fq ? ` and ${fq}` : ''}: ${first.bits}-bit ` +
+    `${first.signed ? 'signed' : 'unsigned'} ${first.scheme}, ${where}, ${first.mode} numerics`);
+  for (const { name, result: r } of quantized) {
+    const m = r.metrics;
+    const head = quantized.length > 1 ? `${name}: ` : '';
+    if (r.axis === null) console.log(`  ${head}scale ${fmt(r.scales[0])}  zero point ${r.zeroPoints[0]}  grid [${r.qmin}, ${r.qmax}]`);
+    console.log(`  ${head}MSE ${fmt(m.mse)}  SQNR ${fmt(m.sqnrDb)} dB  max |err| ${fmt(m.maxAbsError)}  cosine ${fmt(m.cosine)}`);
+  }
 }
 
 async function main(argv) {
@@ -114,13 +208,12 @@ async function main(argv) {
     console.log(USAGE);
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
-  const [command, file, ...extra] = positionals;
+  const [command, ...files] = positionals;
   if (!['inspect', 'quantize'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  if (!file) throw new UsageError(`${command} needs a FILE.npy`);
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (files.length === 0) throw new UsageError(`${command} needs a FILE`);
   const qp = await loadQplay();
-  if (command === 'inspect') await inspect(qp, file, values.json);
-  else await quantize(qp, file, values);
+  if (command === 'inspect') await inspect(qp, files, values);
+  else await quantize(qp, files, values);
   return 0;
 }
 
@@ -128,6 +221,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     const usage = e instanceof UsageError;
-    console.error(`qplay: ${usage ? '' : 'error: '}${e.message}${usage ? ' (qplay --help for usage)' : ''}`);
+    const message = String(e.message).split('\n')[0];
+    console.error(`qplay: ${usage ? '' : 'error: '}${message}${usage ? ' (qplay --help for usage)' : ''}`);
     process.exit(usage ? 2 : 1);
   });

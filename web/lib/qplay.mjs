@@ -103,6 +103,19 @@ class Qplay {
     return new WeightFile(this, this._call('openModel', list, inflateRaw));
   }
 
+  /**
+   * A complete .safetensors file. tensors: [{ name, shape, data }] where data is a Float32Array,
+   * Int8Array, Uint8Array, Int32Array, ... (its type gives the stored dtype); metadata: {key: string}.
+   */
+  encodeSafetensors(tensors, metadata = {}) {
+    const list = tensors.map(({ name, shape, data }) => {
+      const dtype = SAFETENSORS_DTYPE.get(data.constructor);
+      if (!dtype) throw new QplayError(`encodeSafetensors: unsupported array type ${data.constructor.name}`);
+      return { name, shape, dtype, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    });
+    return this._call('encodeSafetensors', list, Object.entries(metadata).map(([k, v]) => [k, String(v)]));
+  }
+
   /** The real values of the integer grid: (q - zeroPoint) * scale for q in [qmin, qmax]. */
   gridLevels(scale, zeroPoint, qmin, qmax) {
     return this._call('gridLevels', scale, zeroPoint, qmin, qmax);
@@ -131,6 +144,12 @@ export class WeightFile {
     this._qplay._m.closeModel(this.id);
   }
 }
+
+const SAFETENSORS_DTYPE = new Map([
+  [Float32Array, 'f32'], [Float64Array, 'f64'], [Int8Array, 'i8'], [Uint8Array, 'u8'],
+  [Int16Array, 'i16'], [Uint16Array, 'u16'], [Int32Array, 'i32'], [Uint32Array, 'u32'],
+  [BigInt64Array, 'i64'], [BigUint64Array, 'u64'],
+]);
 
 const NPY_DESCR = new Map([
   [Float32Array, '<f4'], [Float64Array, '<f8'], [Int8Array, '|i1'], [Uint8Array, '|u1'],

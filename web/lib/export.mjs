@@ -1,0 +1,68 @@
+// Export layouts shared by the page and the CLI. The bytes are made by the core (encodeNpy,
+// encodeSafetensors); this file only decides names and layout, documented in README.md:
+//
+// Quantized .safetensors: for each quantized tensor NAME
+//   NAME             int8 (uint8 when unsigned) codes, the tensor's shape
+//   NAME.scale       float32 [C]   C = 1 per tensor, else the size of the channel axis
+//   NAME.zero_point  int32 [C]
+// tensors that were not quantized are kept as float32 under their own name, and
+// __metadata__["qplay.quantization"] holds JSON {NAME: {bits, signed, scheme, mode, axis, qmin, qmax}}.
+// Dequantized ("fake-quantized") .safetensors: every tensor as float32 under its own name, the
+// quantized ones replaced by dequantize(quantize(x)), so it loads where the original did.
+// .npz: one tensor -> codes.npy, scales.npy, zero_points.npy, dequantized.npy, observed_min.npy,
+// observed_max.npy; several -> the same six per tensor under "NAME/".
+import { zipSync } from 'fflate';
+
+/** @typedef {{name: string, result: object}} Quantized   result = Qplay.quantize()'s return */
+/** @typedef {{name: string, shape: number[], data: Float32Array}} Kept */
+
+function describe(r) {
+  return { bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode, axis: r.axis, qmin: r.qmin, qmax: r.qmax };
+}
+
+/** @param {Quantized[]} quantized  @param {Kept[]} kept */
+export function quantizedSafetensors(qp, quantized, kept = []) {
+  const tensors = [];
+  const layout = {};
+  for (const { name, result: r } of quantized) {
+    tensors.push({ name, shape: r.shape, data: r.codes });
+    tensors.push({ name: `${name}.scale`, shape: [r.scales.length], data: r.scales });
+    tensors.push({ name: `${name}.zero_point`, shape: [r.zeroPoints.length], data: r.zeroPoints });
+    layout[name] = describe(r);
+  }
+  for (const k of kept) tensors.push(k);
+  return qp.encodeSafetensors(tensors, { 'qplay.quantization': JSON.stringify(layout) });
+}
+
+/** Every tensor as float32; quantized ones dequantized. @param {Quantized[]} quantized @param {Kept[]} kept */
+export function dequantizedSafetensors(qp, quantized, kept = []) {
+  const tensors = quantized.map(({ name, result: r }) => ({ name, shape: r.shape, data: r.dequantized }));
+  const layout = Object.fromEntries(quantized.map(({ name, result: r }) => [name, describe(r)]));
+  return qp.encodeSafetensors([...tensors, ...kept], { 'qplay.dequantized_from': JSON.stringify(layout) });
+}
+
+/** @param {Quantized[]} quantized */
+export function quantizedNpz(qp, quantized) {
+  const files = {};
+  const prefix = (name) => (quantized.length === 1 ? '' : `${name}/`);
+  for (const { name, result: r } of quantized) {
+    const c = [r.scales.length];
+    const p = prefix(name);
+    files[`${p}codes.npy`] = qp.encodeNpy(r.codes, r.shape);
+    files[`${p}scales.npy`] = qp.encodeNpy(r.scales, c);
+    files[`${p}zero_points.npy`] = qp.encodeNpy(r.zeroPoints, c);
+    files[`${p}dequantized.npy`] = qp.encodeNpy(r.dequantized, r.shape);
+    files[`${p}observed_min.npy`] = qp.encodeNpy(r.observedMin, c);
+    files[`${p}observed_max.npy`] = qp.encodeNpy(r.observedMax, c);
+  }
+  return zipSync(files, { level: 0 });  // stored, like numpy.savez
+}
+
+const FLOAT_DTYPES = new Set(['f64', 'f32', 'f16', 'bf16', 'f8_e4m3fn', 'f8_e5m2', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1']);
+
+/** Tensors quantized when the user names none: float weights of rank >= 2, or every float tensor if none has rank >= 2. */
+export function defaultTensorSelection(tensors) {
+  const usable = tensors.filter((t) => !t.problem && FLOAT_DTYPES.has(t.dtype) && t.parameters > 0);
+  const weights = usable.filter((t) => t.shape.length >= 2);
+  return (weights.length ? weights : usable).map((t) => t.name);
+}
