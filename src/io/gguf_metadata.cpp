@@ -159,10 +159,11 @@ class ValueReader {
                   " values cannot fit in the rest of the file (" + std::to_string(c_.remaining()) +
                   " bytes)");
     }
+    const size_t start = out ? out->size() : 0;  // each array has its own summary budget
     if (out) *out += "[" + std::to_string(n) + kTimes + gguf_value_type_name(type) + (n ? ": " : "");
     uint64_t i = 0;
     for (; i < n && out; ++i) {
-      if (i == kArrayShownElements || out->size() > kArraySummaryChars) break;
+      if (i == kArrayShownElements || out->size() - start > kArraySummaryChars) break;
       if (i) *out += ", ";
       value(type, depth + 1, false, out, nullptr);
     }
