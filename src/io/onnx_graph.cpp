@@ -158,8 +158,8 @@ void OnnxGraphWalker::finish() {
   }
   g.outputs = outputs_;
   if (sparse_initializers_ > 0) {
-    model_.warnings.push_back(std::to_string(sparse_initializers_) +
-                              " sparse initializers are not listed (sparse_initializer is not supported yet)");
+    model_.warnings.push_back("sparse initializers are not listed (" + std::to_string(sparse_initializers_) +
+                              " in the graph; sparse_initializer is not supported yet)");
   }
 }
 

@@ -269,7 +269,20 @@ void locate_inline(const MessageCursor& c, const TensorFields& t, const OnnxType
   }
   const bool fixed = type.typed_field == OnnxField::FloatData || type.typed_field == OnnxField::DoubleData;
   const uint64_t item = type.typed_field == OnnxField::DoubleData ? 8 : 4;
-  const uint64_t values = !p.packed ? 1 : fixed ? p.length / item : c.count_varints(Field{0, WireType::Len, 0, p.offset, p.length});
+  uint64_t values = 1;
+  if (p.packed && fixed) {
+    values = p.length / item;
+  } else if (p.packed) {
+    // A bad varint inside an intact field spoils this tensor only: a problem, not an open error.
+    try {
+      values = c.count_varints(Field{0, WireType::Len, 0, p.offset, p.length});
+    } catch (const Error& err) {
+      const std::string prefix = c.reader().source().name() + ": ";
+      const std::string text = err.what();
+      e.problem = text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size()) : text;
+      return;
+    }
+  }
   if (values != count || (fixed && p.length % item != 0)) {
     e.problem = std::string(field) + " has " + std::to_string(values) + " values but " + what + " needs " +
                 std::to_string(count);

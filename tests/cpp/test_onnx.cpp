@@ -295,9 +295,17 @@ TEST_CASE("onnx: external locations may not leave the model's folder") {
       .msg(13, Pb().str(1, "location").str(2, "sub/w.bin"))
       .msg(13, Pb().str(1, "offset").str(2, "4"))
       .msg(13, Pb().str(1, "length").str(2, "4")).u(14, 1);
+  Pb beyond;  // offset + length past the end of w.bin (8 bytes)
+  beyond.u(1, 1).u(2, 1).str(8, "p")
+      .msg(13, Pb().str(1, "location").str(2, "w.bin"))
+      .msg(13, Pb().str(1, "offset").str(2, "6"))
+      .msg(13, Pb().str(1, "length").str(2, "4")).u(14, 1);
   const Model m = qp::io::open_onnx(std::make_shared<MemorySource>("m.onnx", model_with(
-      {external("../w.bin"), external("/abs/w.bin"), external("a/../../w.bin"), external(""), offset})), {weights});
-  REQUIRE(m.tensors.size() == 5);
+      {external("../w.bin"), external("/abs/w.bin"), external("a/../../w.bin"), external(""), offset, beyond})),
+      {weights});
+  REQUIRE(m.tensors.size() == 6);
+  CHECK(m.tensors[5].problem == "external data at bytes 6..10 is outside 'w.bin' (8 bytes)");
+  CHECK(m.files.size() == 2);  // w.bin added once
   for (size_t i = 0; i < 3; ++i) CHECK(m.tensors[i].problem.find("leaves the model's folder") != std::string::npos);
   CHECK(m.tensors[3].problem.find("names no location") != std::string::npos);
   CHECK(m.tensors[4].problem.empty());
@@ -325,6 +333,20 @@ TEST_CASE("onnx: listing a model with 5 GB of inline raw_data reads only its hea
   CHECK(m.graph.node_count == 1);
   CHECK(source->bytes_read < 256 * 1024);
   CHECK(qp::io::read_tensor_f32(m, 1).values == std::vector<float>{2.5f});
+}
+
+TEST_CASE("onnx: sparse initializers are reported, a bad packed varint spoils only its tensor") {
+  Pb graph;
+  graph.msg(1, Pb().str(4, "Add"))
+      .msg(15, Pb().msg(1, Pb().u(2, 1).str(8, "sparse")))
+      .msg(5, Pb().u(1, 2).u(2, 6).str(8, "bad").bytes(5, {0x01, 0x80}))
+      .msg(5, Pb().u(1, 1).u(2, 6).str(8, "good").bytes(5, {0x7f}));
+  const Model m = open_bytes(Pb().u(1, 8).msg(7, graph).b);
+  REQUIRE(m.warnings.size() == 1);
+  CHECK(m.warnings[0].find("sparse initializers are not listed (1 in the graph") == 0);
+  REQUIRE(m.tensors.size() == 2);
+  CHECK(m.tensors[0].problem.find("packed field ends inside a varint") != std::string::npos);
+  CHECK(qp::io::read_tensor_f32(m, 1).values == std::vector<float>{127.0f});
 }
 
 TEST_CASE("onnx: structural errors name the file") {
