@@ -55,7 +55,12 @@ std::vector<uint8_t> read_small_member(ByteSource& file, const ZipEntry& z, Infl
     throw Error(file.name() + ": member '" + z.name + "' is " + std::to_string(z.uncompressed_size) +
                 " bytes, more than we accept (" + std::to_string(limit) + ")");
   }
-  const uint64_t data = zip_data_offset(file, z);
+  uint64_t data = 0;
+  try {
+    data = zip_data_offset(file, z);
+  } catch (const Error& e) {
+    throw Error(file.name() + ": " + e.what());
+  }
   if (z.method == 0) return file.read_vector(data, static_cast<size_t>(z.compressed_size));
   if (!inflater) throw Error(file.name() + ": no DEFLATE decompressor is available in this build");
   if (z.compressed_size > limit) throw Error(file.name() + ": member '" + z.name + "' is too large");
@@ -214,9 +219,9 @@ class TreeWalker {
     if (v.storage_offset < 0) return "negative storage offset";
     const uint64_t numel = static_cast<uint64_t>(s.storage_numel), off = static_cast<uint64_t>(v.storage_offset);
     if (span != 0 && (off > numel || span > numel - off)) {
-      return "storage too small for the view: shape " + shape_to_string(v.size) + " at offset " +
-             std::to_string(off) + " needs " + std::to_string(span) + " elements but storage '" +
-             s.storage_key + "' holds " + std::to_string(numel);
+      return "storage too small for the view: shape " + shape_to_string(v.size) + " needs elements " +
+             std::to_string(off) + ".." + std::to_string(off + span) + " of storage '" + s.storage_key +
+             "', which holds " + std::to_string(numel);
     }
     t.offset = info.data + off * item;
     if (is_c_contiguous(v.size, v.stride)) {

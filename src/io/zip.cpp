@@ -197,13 +197,13 @@ std::string zip_entry_problem(const ZipEntry& e) {
 
 uint64_t zip_data_offset(ByteSource& file, const ZipEntry& e) {
   const uint64_t size = file.size();
+  const std::string where = "zip member '" + e.name + "': ";
   if (e.local_header_offset > size || size - e.local_header_offset < kLocalSize) {
-    throw Error(file.name() + ": zip member '" + e.name + "': local header at byte " +
+    throw Error(where + "local header at byte " +
                 std::to_string(e.local_header_offset) + " is outside the file (truncated?)");
   }
   uint8_t h[kLocalSize];
   file.read(e.local_header_offset, kLocalSize, h);
-  const std::string where = file.name() + ": zip member '" + e.name + "': ";
   if (u32(h) != kLocalHeaderSig) throw Error(where + "local header mismatch (bad signature)");
   const size_t name_len = u16(h + 26), extra_len = u16(h + 28);
   const uint64_t name_at = e.local_header_offset + kLocalSize;

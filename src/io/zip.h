@@ -30,8 +30,10 @@ std::vector<ZipEntry> read_zip_directory(ByteSource& file);
 std::string zip_entry_problem(const ZipEntry& entry);
 
 // Absolute offset of the member's data, found from its local header (whose name and extra field
-// lengths may differ from the central entry's). Throws qp::Error when the local header is missing
-// or disagrees with the directory, or when the data would run past the end of the file.
+// lengths may differ from the central entry's). Throws qp::Error ("zip member '<name>': ...",
+// without the file name, since callers often turn it into a tensor's problem) when the local
+// header is missing or disagrees with the directory, or when the data would run past the end of
+// the file.
 uint64_t zip_data_offset(ByteSource& file, const ZipEntry& entry);
 
 // The first entry whose name is exactly `name`, or nullptr.

@@ -132,3 +132,12 @@ TEST_CASE("pytorch: recognised from the archive layout, whatever the file name")
   qp::io::MemorySource garbage("y.pt", {1, 2, 3});
   CHECK_FALSE(qp::io::looks_like_pytorch_zip(garbage));
 }
+
+TEST_CASE("pytorch: the hand-written archive the malformed corpus is derived from loads") {
+  // scripts/fixtures/pytorch/make_malformed.py breaks this one archive in many ways; it must be
+  // valid itself, or the corpus would test nothing.
+  const qp::io::Model m = open_fixture("handmade.pt");
+  REQUIRE(m.tensors.size() == 1);
+  CHECK(m.tensors[0].problem.empty());
+  CHECK(qp::io::read_tensor_f32(m, 0).values == std::vector<float>{1, 2, 3, 4});
+}
