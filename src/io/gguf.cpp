@@ -107,7 +107,7 @@ TensorInfo read_tensor_info(GgufCursor& c, std::string* context) {
   return t;
 }
 
-// Bytes of `count` elements of a block type, or a problem.
+// ggml stores rows of whole blocks, so ne[0] (not just the element count) must be a multiple.
 std::string block_problem(const TensorInfo& info, const GgmlTypeInfo& type) {
   const uint64_t row = info.ne.empty() ? 1 : info.ne[0];
   if (type.block_elements > 1 && row % type.block_elements != 0) {
@@ -125,6 +125,16 @@ TensorEntry make_entry(const Model& model, const TensorInfo& info, uint64_t data
   const GgmlTypeInfo type = ggml_type_info(info.type);
   t.dtype = type.dtype;
   t.problem = info.problem;
+  const bool offset_fits = info.offset <= UINT64_MAX - data_start;
+  if (offset_fits) t.offset = data_start + info.offset;
+  // Location and size first, so that even a tensor we cannot decode shows where it lies.
+  if (t.problem.empty() && type.block_elements != 0) {
+    t.problem = block_problem(info, type);
+    uint64_t count = 1;
+    for (const uint64_t n : info.ne) count *= n;  // no overflow: read_tensor_info checked it
+    const uint64_t blocks = count / type.block_elements;
+    if (t.problem.empty() && blocks <= UINT64_MAX / type.block_bytes) t.byte_size = blocks * type.block_bytes;
+  }
   if (t.problem.empty() && !type.name) t.problem = "unknown GGUF tensor type " + std::to_string(info.type);
   if (t.problem.empty() && type.dtype == DType::Unsupported) {
     t.problem = "GGUF type " + t.stored_type + " is not supported yet";
@@ -133,22 +143,8 @@ TensorEntry make_entry(const Model& model, const TensorInfo& info, uint64_t data
     t.problem = "offset " + std::to_string(info.offset) + " in the data section is not a multiple of the alignment " +
                 std::to_string(alignment);
   }
-  if (t.problem.empty() && info.offset > UINT64_MAX - data_start) {
-    t.problem = "offset " + std::to_string(info.offset) + " is beyond any file";
-  }
-  t.offset = data_start + (t.problem.empty() ? info.offset : 0);
-  if (!t.problem.empty()) return t;
-  t.problem = block_problem(info, type);
-  if (!t.problem.empty()) return t;
-  uint64_t count = 1;
-  for (const uint64_t n : info.ne) count *= n;  // checked in read_tensor_info
-  try {
-    t.byte_size = storage_bytes(t.dtype, count);
-  } catch (const Error& e) {
-    t.problem = e.what();
-    return t;
-  }
-  t.problem = check_entry(model, t);  // data inside the file, shape and size agree
+  if (t.problem.empty() && !offset_fits) t.problem = "offset " + std::to_string(info.offset) + " is beyond any file";
+  if (t.problem.empty()) t.problem = check_entry(model, t);  // data inside the file, shape and size agree
   return t;
 }
 
