@@ -4,6 +4,7 @@
 //   wasm    the same doctest sources as WebAssembly  (build/wasm, ctest: SIMD and scalar builds under Node)
 //   js      JS API and CLI against the built wasm    (node --test tests/js/)
 //   e2e     the page in headless Chromium            (vite build -> dist/, node --test tests/e2e/)
+//   fuzz    each file reader under libFuzzer + ASan/UBSan for a few seconds (scripts/fuzz.mjs)
 // `node scripts/test.mjs` runs all; `node scripts/test.mjs js e2e` runs some. Exit code 1 if any fails.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -26,6 +27,7 @@ const LAYERS = {
   wasm: () => build('wasm') && ctest('build/wasm'),
   js: () => build('wasm') && run(node, ['--test', 'tests/js/']),
   e2e: () => build('web') && run(node, ['--test', 'tests/e2e/']),
+  fuzz: () => run(node, ['scripts/fuzz.mjs', '--seconds', process.env.QP_FUZZ_SECONDS ?? '8']),
 };
 
 const wanted = process.argv.slice(2);
