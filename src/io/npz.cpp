@@ -16,6 +16,7 @@ namespace {
 
 // numpy caps .npy headers far below this; the prefix we read or inflate to find one.
 constexpr size_t kMaxNpyHeader = 1 << 20;
+constexpr size_t kSmallNpyHeader = 4096;
 // DEFLATE cannot expand a stream by more than ~1032:1; a member claiming more lies about its size.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
@@ -54,9 +55,18 @@ void apply_header(const NpyHeader& h, uint64_t member_size, TensorEntry& t) {
 
 void list_stored(ByteSource& file, const ZipEntry& z, TensorEntry& t) {
   const uint64_t data = zip_data_offset(file, z);
-  const std::vector<uint8_t> head =
-      file.read_vector(data, static_cast<size_t>(std::min<uint64_t>(z.compressed_size, kMaxNpyHeader)));
-  const NpyHeader h = parse_npy_header(head.data(), head.size(), /*require_data=*/false);
+  // Headers are almost always under 4 KiB; read more only when this one is not.
+  const size_t small = static_cast<size_t>(std::min<uint64_t>(z.compressed_size, kSmallNpyHeader));
+  const size_t large = static_cast<size_t>(std::min<uint64_t>(z.compressed_size, kMaxNpyHeader));
+  std::vector<uint8_t> head = file.read_vector(data, small);
+  NpyHeader h;
+  try {
+    h = parse_npy_header(head.data(), head.size(), /*require_data=*/false);
+  } catch (const Error&) {
+    if (large == small) throw;
+    head = file.read_vector(data, large);
+    h = parse_npy_header(head.data(), head.size(), /*require_data=*/false);
+  }
   apply_header(h, z.uncompressed_size, t);
   t.offset = data + h.data_offset;
   t.byte_size = h.data_bytes;
@@ -73,12 +83,23 @@ void list_deflated(ByteSource& file, const ZipEntry& z, Inflater* inflater, Tens
       z.uncompressed_size > std::numeric_limits<size_t>::max()) {
     throw Error("the member is too large to decompress in this build");
   }
-  // A header of h bytes needs at most ~h compressed bytes plus block overhead.
-  const size_t in = static_cast<size_t>(std::min<uint64_t>(z.compressed_size, kMaxNpyHeader + 4096));
-  const std::vector<uint8_t> packed = file.read_vector(data, in);
-  const size_t want = static_cast<size_t>(std::min<uint64_t>(z.uncompressed_size, kMaxNpyHeader));
-  const std::vector<uint8_t> head = inflater->inflate_raw(packed.data(), packed.size(), want);
-  const NpyHeader h = parse_npy_header(head.data(), head.size(), /*require_data=*/false);
+  // Inflates the first `max_header` bytes of the member; a header of h bytes needs at most ~h
+  // compressed bytes plus block overhead.
+  auto inflate_head = [&](size_t max_header) {
+    const size_t in = static_cast<size_t>(std::min<uint64_t>(z.compressed_size, max_header + 4096));
+    const std::vector<uint8_t> packed = file.read_vector(data, in);
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(z.uncompressed_size, max_header));
+    return inflater->inflate_raw(packed.data(), packed.size(), want);
+  };
+  std::vector<uint8_t> head = inflate_head(kSmallNpyHeader);
+  NpyHeader h;
+  try {
+    h = parse_npy_header(head.data(), head.size(), /*require_data=*/false);
+  } catch (const Error&) {
+    if (z.uncompressed_size <= kSmallNpyHeader) throw;
+    head = inflate_head(kMaxNpyHeader);
+    h = parse_npy_header(head.data(), head.size(), /*require_data=*/false);
+  }
   apply_header(h, z.uncompressed_size, t);
   t.encoding = Encoding::DeflatedNpy;
   t.offset = data;
