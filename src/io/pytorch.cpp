@@ -21,9 +21,12 @@ using pickle::Value;
 
 constexpr uint64_t kMaxPickleBytes = 64ull << 20;  // data.pkl of a 70B-parameter shard is < 1 MiB
 constexpr int kMaxDepth = 200;
-// Visits of the value tree: shared sub-trees (the memo) could otherwise make a small pickle
-// expand exponentially.
-constexpr uint64_t kMaxVisits = 1 << 22;
+// Shared sub-trees (through the memo) could make a small pickle expand exponentially when walked:
+// a real checkpoint visits each value about once, so the walk stops after twice the value count
+// (plus slack), after this many metadata entries, or after this many bytes of names.
+constexpr uint64_t kVisitSlack = 10000;
+constexpr size_t kMaxMetadata = 10000;
+constexpr uint64_t kMaxNameBytes = 64ull << 20;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -114,12 +117,19 @@ bool is_c_contiguous(const std::vector<int64_t>& size, const std::vector<int64_t
 
 class TreeWalker {
  public:
-  TreeWalker(Model& m, const std::vector<ZipEntry>& entries, std::string prefix, bool big_endian)
-      : m_(m), file_(*m.files[0]), entries_(entries), prefix_(std::move(prefix)), big_endian_(big_endian) {}
+  TreeWalker(Model& m, const std::vector<ZipEntry>& entries, std::string prefix, bool big_endian,
+             uint64_t value_count)
+      : m_(m), file_(*m.files[0]), entries_(entries), prefix_(std::move(prefix)), big_endian_(big_endian),
+        max_visits_(2 * value_count + kVisitSlack) {}
 
   void walk(const Value* v, const std::string& name, int depth) {
-    if (visits_++ == kMaxVisits) m_.warnings.push_back("the checkpoint's object tree is too large; listing stopped");
-    if (visits_ > kMaxVisits) return;
+    if (stopped_) return;
+    name_bytes_ += name.size();
+    if (++visits_ > max_visits_ || name_bytes_ > kMaxNameBytes || m_.metadata.size() > kMaxMetadata) {
+      m_.warnings.push_back("the checkpoint's object tree is too large (shared sub-objects?); listing stopped");
+      stopped_ = true;
+      return;
+    }
     const std::string shown = name.empty() ? "(root)" : name;
     if (depth > kMaxDepth) {
       m_.warnings.push_back("'" + shown + "' is nested deeper than " + std::to_string(kMaxDepth) +
@@ -238,7 +248,10 @@ class TreeWalker {
   const std::vector<ZipEntry>& entries_;
   std::string prefix_;
   bool big_endian_;
+  uint64_t max_visits_;
   uint64_t visits_ = 0;
+  uint64_t name_bytes_ = 0;
+  bool stopped_ = false;
   std::unordered_map<std::string, StorageInfo> storages_;
 };
 
@@ -269,7 +282,7 @@ Model open_pytorch(std::shared_ptr<ByteSource> file, Inflater* inflater) {
   Model m;
   m.format = "pytorch";
   m.files.push_back(file);
-  TreeWalker(m, entries, prefix, big_endian).walk(doc.root, "", 0);
+  TreeWalker(m, entries, prefix, big_endian, doc.arena.size()).walk(doc.root, "", 0);
   return m;
 }
 

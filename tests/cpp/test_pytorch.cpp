@@ -141,3 +141,13 @@ TEST_CASE("pytorch: the hand-written archive the malformed corpus is derived fro
   CHECK(m.tensors[0].problem.empty());
   CHECK(qp::io::read_tensor_f32(m, 0).values == std::vector<float>{1, 2, 3, 4});
 }
+
+TEST_CASE("pytorch: self-referencing and exponentially shared object trees end in a warning") {
+  const qp::io::Model cyclic = open_fixture("self_reference.pt");
+  REQUIRE(cyclic.warnings.size() == 1);
+  CHECK(cyclic.warnings[0].find("nested deeper than 200 levels") != std::string::npos);
+  const qp::io::Model shared = open_fixture("shared_subtrees.pt");
+  REQUIRE(shared.warnings.size() == 1);
+  CHECK(shared.warnings[0].find("too large") != std::string::npos);
+  CHECK(shared.metadata.size() < 20000);
+}
