@@ -358,3 +358,47 @@ TEST_CASE("onnx: structural errors name the file") {
   CHECK_THROWS_WITH_AS(open_bytes(model_with({bad})),
                        doctest::Contains("model.onnx: malformed protobuf in TensorProto"), qp::Error);
 }
+
+TEST_CASE("onnx: seeded corruptions of saved models end in a listing or a qp::Error, never a crash") {
+  // Byte flips, truncations and inserted bytes over every fixture model; run under ASan/UBSan to
+  // catch out-of-bounds reads. Any outcome but a crash or a non-qp exception is acceptable.
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state]() {  // xorshift64*
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 0x2545f4914f6cdd1dull;
+  };
+  int listed = 0, refused = 0;
+  for (const char* name : {"mlp.onnx", "dtypes_raw.onnx", "dtypes_typed.onnx", "misc.onnx", "external.onnx"}) {
+    const std::vector<uint8_t> original = qp::io::read_all(*fixture(name), 1 << 20);
+    for (int round = 0; round < 400; ++round) {
+      std::vector<uint8_t> bytes = original;
+      const int edits = 1 + static_cast<int>(next() % 4);
+      for (int k = 0; k < edits && !bytes.empty(); ++k) {
+        const size_t at = next() % bytes.size();
+        switch (next() % 4) {
+          case 0: bytes[at] = static_cast<uint8_t>(next()); break;
+          case 1: bytes[at] ^= static_cast<uint8_t>(1u << (next() % 8)); break;
+          case 2: bytes.resize(at); break;
+          default: bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(at), static_cast<uint8_t>(next())); break;
+        }
+      }
+      try {
+        const Model m = qp::io::open_onnx(std::make_shared<MemorySource>(name, bytes), {});
+        ++listed;
+        for (size_t i = 0; i < m.tensors.size(); ++i) {
+          try {
+            (void)qp::io::read_tensor_f32(m, i);
+          } catch (const qp::Error&) {
+          }
+        }
+      } catch (const qp::Error& e) {
+        ++refused;
+        CHECK_MESSAGE(std::string(e.what()).rfind(name, 0) == 0, e.what());
+      }
+    }
+  }
+  CHECK(listed + refused == 2000);
+  MESSAGE("corrupted models listed: " << listed << ", refused: " << refused);
+}
