@@ -25,6 +25,11 @@ constexpr uint64_t kMaxNameBytes = 64 * 1024;  // ggml allows 63 for tensor name
 // Fewest bytes one entry can occupy; bounds the counts before anything is reserved.
 constexpr uint64_t kMinKvBytes = 8 + 4 + 1;            // empty key, type, 1-byte value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 4 + 8;  // empty name, n_dims = 0, type, offset
+// Counts bounded by the file size can still be huge for a huge file (and exceed a 32-bit
+// size_t); reserve at most this many up front and let real entries grow the vectors.
+constexpr uint64_t kMaxReserve = 4096;
+
+size_t reserve_count(uint64_t n) { return static_cast<size_t>(n < kMaxReserve ? n : kMaxReserve); }
 
 struct TensorInfo {
   std::string name;
@@ -176,7 +181,7 @@ Model open_gguf(std::shared_ptr<ByteSource> file) {
 
     uint64_t alignment = kDefaultAlignment;
     std::set<std::string> keys;
-    m.metadata.reserve(static_cast<size_t>(n_kv));  // bounded by the file size above
+    m.metadata.reserve(reserve_count(n_kv));
     for (uint64_t i = 0; i < n_kv; ++i) {
       context = "metadata entry #" + std::to_string(i);
       const std::string key = read_name(c, "key");
@@ -195,7 +200,7 @@ Model open_gguf(std::shared_ptr<ByteSource> file) {
                   std::to_string(c.remaining()) + " bytes)");
     }
     std::vector<TensorInfo> infos;
-    infos.reserve(static_cast<size_t>(n_tensors));
+    infos.reserve(reserve_count(n_tensors));
     for (uint64_t i = 0; i < n_tensors; ++i) {
       context = "tensor info #" + std::to_string(i);
       infos.push_back(read_tensor_info(c, &context));

@@ -77,10 +77,12 @@ class SparseSource final : public ByteSource {
   const std::string& name() const override { return name_; }
   uint64_t size() const override { return size_; }
   uint64_t bytes_read = 0;
+  int reads = 0;
 
  protected:
   void read_checked(uint64_t offset, size_t n, uint8_t* dst) override {
     bytes_read += n;
+    ++reads;
     for (size_t i = 0; i < n; ++i) dst[i] = offset + i < prefix_.size() ? prefix_[offset + i] : 0;
   }
 
@@ -171,6 +173,20 @@ TEST_CASE("gguf: listing a multi-GB file reads only its header") {
   CHECK(m.tensors[0].byte_size == (uint64_t{1} << 33));
   CHECK(m.tensors[0].offset == b.b.size());
   CHECK(src->bytes_read <= 64 * 1024);  // one buffer of the cursor, not 8 GiB
+}
+
+TEST_CASE("gguf: a 32000-token vocabulary is summarised and read in a few buffered reads") {
+  Bytes b;
+  b.header(3, 0, 2).str("tokenizer.ggml.tokens").u32(9).u32(8).u64(32000);
+  for (int i = 0; i < 32000; ++i) b.str(i == 0 ? "<unk>" : i == 1 ? "<s>" : "tok" + std::to_string(i));
+  b.str("tokenizer.ggml.scores").u32(9).u32(6).u64(32000).zeros(4 * 32000);
+  auto src = std::make_shared<SparseSource>(b.b, b.b.size());
+  const Model m = qp::io::open_gguf(src);
+  CHECK(metadata_value(m, "tokenizer.ggml.tokens") ==
+        "[32000 \xc3\x97 string: \"<unk>\", \"<s>\", \"tok2\", \"tok3\", \"tok4\", \"tok5\", \"tok6\", "
+        "\"tok7\", \xe2\x80\xa6]");
+  CHECK(metadata_value(m, "tokenizer.ggml.scores") == "[32000 \xc3\x97 f32: 0, 0, 0, 0, 0, 0, 0, 0, \xe2\x80\xa6]");
+  CHECK(src->reads <= static_cast<int>(b.b.size() / (64 * 1024)) + 2);
 }
 
 TEST_CASE("gguf: header errors name the file and say what is wrong") {
@@ -295,4 +311,43 @@ TEST_CASE("gguf: every file of the malformed corpus fails with its expected mess
     CHECK_MESSAGE(message.find(expect) != std::string::npos, "message: " << message);
     CHECK(message.rfind(c + ".gguf: ", 0) == 0);  // starts with the file name
   }
+}
+
+TEST_CASE("gguf: mutated and truncated fixtures fail cleanly or list") {
+  // Deterministic single-byte mutations and truncations of the richest fixture: every outcome
+  // must be a listing or a qp::Error, never a crash, a hang or a huge allocation (run under
+  // ASan/UBSan to see the difference).
+  const std::vector<uint8_t> original = qp::test::read_file(fixture_dir() + "/v3_every_type.gguf");
+  uint32_t state = 12345;
+  auto next = [&state] { state = state * 1664525u + 1013904223u; return state >> 8; };
+  int listed = 0, refused = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::vector<uint8_t> bytes = original;
+    const uint32_t header_part = 4000;  // the header and tensor infos end before byte 3936
+    if (iter % 10 == 0) {
+      bytes.resize(next() % bytes.size());
+    } else {
+      const uint32_t pos = next() % header_part;
+      switch (next() % 3) {
+        case 0: bytes[pos] = static_cast<uint8_t>(next()); break;
+        case 1: bytes[pos] = 0xff; break;  // turns lengths and counts huge
+        default: bytes[pos] ^= static_cast<uint8_t>(1u << (next() % 8)); break;
+      }
+    }
+    try {
+      const Model m = qp::io::open_gguf(std::make_shared<MemorySource>("m.gguf", bytes));
+      for (size_t i = 0; i < m.tensors.size(); ++i) {
+        try {
+          qp::io::read_tensor_f32(m, i);
+        } catch (const qp::Error&) {
+        }
+      }
+      ++listed;
+    } catch (const qp::Error& e) {
+      CHECK(std::string(e.what()).rfind("m.gguf: ", 0) == 0);
+      ++refused;
+    }
+  }
+  CHECK(listed > 0);
+  CHECK(refused > 0);
 }
