@@ -26,13 +26,19 @@ class JsByteSource final : public io::ByteSource {
 
  protected:
   void read_checked(uint64_t offset, size_t n, uint8_t* dst) override {
-    const val bytes = source_.call<val>("read", static_cast<double>(offset), static_cast<double>(n));
-    if (bytes["length"].as<double>() != static_cast<double>(n)) {
-      throw Error(name_ + ": read " + std::to_string(bytes["length"].as<double>()) + " bytes at " +
-                  std::to_string(offset) + ", wanted " + std::to_string(n) + " (file changed on disk?)");
+    // In slices, so the JS side never holds more than kSlice bytes besides the wasm heap.
+    constexpr size_t kSlice = 16u << 20;
+    for (size_t done = 0; done < n;) {
+      const size_t len = n - done < kSlice ? n - done : kSlice;
+      const val bytes = source_.call<val>("read", static_cast<double>(offset + done), static_cast<double>(len));
+      if (bytes["length"].as<double>() != static_cast<double>(len)) {
+        throw Error(name_ + ": read " + std::to_string(bytes["length"].as<double>()) + " bytes at " +
+                    std::to_string(offset + done) + ", wanted " + std::to_string(len) + " (file changed on disk?)");
+      }
+      // The view is made after the JS call returned, so memory growth cannot detach it.
+      val(typed_memory_view(len, dst + done)).call<void>("set", bytes);
+      done += len;
     }
-    // The view is made after the JS call returned, so memory growth cannot detach it.
-    val(typed_memory_view(n, dst)).call<void>("set", bytes);
   }
 
  private:

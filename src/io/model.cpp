@@ -132,6 +132,17 @@ TensorData read_tensor_f32(const Model& model, size_t index, Inflater* inflater)
   try {
     switch (e.encoding) {
       case Encoding::Raw: {
+        const StorageUnit unit = storage_unit(e.dtype);
+        if (e.strides.empty() && unit.elements == 1 && unit.bytes <= 4) {
+          // Read into the tail of the float32 output and widen front to back in place: item i is
+          // read before any write reaches it, and peak memory stays at one copy of the tensor.
+          out.values.resize(count);
+          uint8_t* base = reinterpret_cast<uint8_t*>(out.values.data());
+          uint8_t* tail = base + count * sizeof(float) - static_cast<size_t>(e.byte_size);
+          src.read(e.offset, static_cast<size_t>(e.byte_size), tail);
+          decode_to_float32(e.dtype, tail, count, e.big_endian, out.values.data());
+          break;
+        }
         const std::vector<uint8_t> bytes = src.read_vector(e.offset, static_cast<size_t>(e.byte_size));
         if (e.strides.empty()) {
           out.values.resize(count);

@@ -53,9 +53,11 @@ std::string sniff_format(ByteSource& file) {
   // The legacy (pre-1.6, non-zip) torch.save format starts with a pickled magic number.
   if (starts_with(head, "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 14)) return "pytorch-legacy";
   if (ends_with(name, ".index.json")) return "safetensors-index";
+  // ONNX has no magic number, so its name decides before the safetensors heuristic below (an
+  // ONNX file's 9th byte may happen to be '{').
+  if (ends_with(name, ".onnx")) return "onnx";
   if (head.size() >= 9 && head[8] == '{') return "safetensors";
   if (ends_with(name, ".safetensors")) return "safetensors";
-  if (ends_with(name, ".onnx")) return "onnx";
   if (ends_with(name, ".npy")) return "npy";
   if (ends_with(name, ".gguf")) return "gguf";
   if (ends_with(name, ".pt") || ends_with(name, ".pth")) return "pytorch";

@@ -51,8 +51,10 @@ uint32_t bits_of(float f) {
 void check_against_sidecar(const Model& m, const json& expect) {
   CHECK(m.format == "onnx");
   if (expect.contains("metadata")) {
-    for (const auto& [key, value] : expect["metadata"].items()) {
-      CHECK_MESSAGE(metadata_value(m, key) == value.get<std::string>(), key);
+    for (const auto& item : expect["metadata"].items()) {
+      // A plain variable: clang (em++) cannot capture structured bindings in doctest's lambdas.
+      const std::string key = item.key();
+      CHECK_MESSAGE(metadata_value(m, key) == item.value().get<std::string>(), key);
     }
   }
   if (expect.contains("graph")) {
