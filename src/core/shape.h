@@ -9,7 +9,10 @@ namespace qp {
 
 using Shape = std::vector<int64_t>;
 
-// Number of elements; throws qp::Error on a negative dimension or on overflow.
+// Number of elements; throws qp::Error on a negative dimension or on 64-bit overflow.
+uint64_t element_count_u64(const Shape& shape);
+// The same for a tensor to be held in memory: also throws when element_count * 4 bytes would
+// not fit in size_t (32 bits in WebAssembly).
 size_t element_count(const Shape& shape);
 
 // "[17, 33]" for messages.

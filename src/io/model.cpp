@@ -87,7 +87,7 @@ std::string check_entry(const Model& model, const TensorEntry& e) {
   }
   uint64_t count = 0;
   try {
-    count = element_count(e.shape);
+    count = element_count_u64(e.shape);
   } catch (const Error& err) {
     return err.what();
   }

@@ -155,11 +155,11 @@ NpyHeader parse_npy_header(const uint8_t* bytes, size_t size, bool require_data)
   }
   if (!have_descr || !have_order || !have_shape) fail("header lacks descr, fortran_order or shape");
 
-  const size_t count = element_count(h.shape);
-  if (count > std::numeric_limits<size_t>::max() / static_cast<size_t>(h.item_size))
+  const uint64_t count = element_count_u64(h.shape);
+  if (count > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(h.item_size))
     fail("shape " + shape_to_string(h.shape) + " is too large");
   h.data_offset = preamble + header_len;
-  h.data_bytes = count * static_cast<size_t>(h.item_size);
+  h.data_bytes = count * static_cast<uint64_t>(h.item_size);
   if (require_data && size - h.data_offset < h.data_bytes)
     fail("truncated data: shape " + shape_to_string(h.shape) + " of " + h.descr + " needs " +
          std::to_string(h.data_bytes) + " bytes, the file has " +
@@ -169,7 +169,7 @@ NpyHeader parse_npy_header(const uint8_t* bytes, size_t size, bool require_data)
 
 std::vector<float> npy_to_float32(const uint8_t* bytes, size_t size, const NpyHeader& h) {
   if (size < h.data_offset || size - h.data_offset < h.data_bytes) fail("truncated data");
-  const size_t n = h.data_bytes / static_cast<size_t>(h.item_size);
+  const size_t n = static_cast<size_t>(h.data_bytes / static_cast<uint64_t>(h.item_size));  // fits: bounded by size
   const uint8_t* src = bytes + h.data_offset;
   std::vector<float> out(n);
   if (!h.fortran_order || h.shape.size() < 2) {

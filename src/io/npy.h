@@ -18,8 +18,9 @@ struct NpyHeader {
   bool big_endian = false;
   bool fortran_order = false;
   Shape shape;
-  size_t data_offset = 0;   // where the array bytes begin
-  size_t data_bytes = 0;    // element_count(shape) * item_size
+  uint64_t data_offset = 0;  // where the array bytes begin
+  uint64_t data_bytes = 0;   // element count * item_size (64-bit: a header may describe a
+                             // file larger than wasm32's address space)
 };
 
 // Parses and validates the header of `bytes` (which must hold the whole file, or at least the
