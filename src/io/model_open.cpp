@@ -48,6 +48,8 @@ std::string sniff_format(ByteSource& file) {
   if (starts_with(head, "GGUF", 4)) return "gguf";
   if (starts_with(head, "PK\x03\x04", 4) || starts_with(head, "PK\x05\x06", 4)) {
     if (ends_with(name, ".npz")) return "npz";
+    // A .pt/.pth zip goes to the PyTorch reader even without data.pkl, which then says so.
+    if (ends_with(name, ".pt") || ends_with(name, ".pth")) return "pytorch";
     return looks_like_pytorch_zip(file) ? "pytorch" : "npz";
   }
   // The legacy (pre-1.6, non-zip) torch.save format starts with a pickled magic number.
