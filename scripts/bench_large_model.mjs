@@ -92,7 +92,7 @@ if (values.phase) {
   console.log(`largest tensor: ${(largest / MiB).toFixed(0)} MiB (as float32)\n`);
   console.log('phase      tensors  list ms  work s   GB/s  peak RSS MiB  wasm heap MiB  RSS/largest');
   for (const r of rows) {
-    const gbs = r.workS > 0 ? (size / 1e9 / r.workS).toFixed(2) : '-';
+    const gbs = r.phase !== 'list' ? (size / 1e9 / r.workS).toFixed(2) : '-';
     console.log(`${r.phase.padEnd(9)} ${String(r.tensors).padStart(8)} ${r.listMs.toFixed(1).padStart(8)} ${r.workS.toFixed(1).padStart(7)} ${gbs.padStart(6)} ` +
       `${(r.maxRss / MiB).toFixed(0).padStart(13)} ${(r.wasmHeap / MiB).toFixed(0).padStart(14)} ${(r.maxRss / largest).toFixed(2).padStart(12)}`);
   }
