@@ -32,11 +32,21 @@ export class WorkerClient {
 
   /** A one-off request (e.g. 'hello'), resolved with the worker's reply. */
   call(type, fields = {}, transfer = []) {
+    return this.job(type, fields, { transfer }).done;
+  }
+
+  /**
+   * A request that may report progress before its reply (analysis, export): {id, done} where
+   * `done` resolves with the reply and onProgress gets each {done, total, name} on the way. The
+   * id is what a 'cancel' request names.
+   */
+  job(type, fields = {}, { transfer = [], onProgress } = {}) {
     const id = this._nextId++;
-    return new Promise((resolve, reject) => {
-      this._calls.set(id, { resolve, reject });
+    const done = new Promise((resolve, reject) => {
+      this._calls.set(id, { resolve, reject, onProgress });
       this._worker.postMessage({ id, type, ...fields }, transfer);
     });
+    return { id, done };
   }
 
   /**
@@ -79,6 +89,10 @@ export class WorkerClient {
   _receive(msg) {
     const call = this._calls.get(msg.id);
     if (!call) return;
+    if (msg.type === 'progress') {
+      call.onProgress?.(msg);
+      return;
+    }
     this._calls.delete(msg.id);
     if (msg.type === 'error') {
       const error = new Error(msg.message);

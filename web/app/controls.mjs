@@ -47,13 +47,13 @@ export class Controls {
     return Math.max(0, Math.min(4294967295, Math.trunc(Number(this.seed.value)) || 0));
   }
 
-  /** Show (or rename) the entry for the user's file. */
-  setFileSource(name) {
+  /** Show (or rename) the entry for the tensor from the user's files. */
+  setFileSource(label) {
     if (!this._fileOption) {
       this._fileOption = new Option('', 'file');
       this.source.append(this._fileOption);
     }
-    this._fileOption.textContent = `File: ${name}`;
+    this._fileOption.textContent = `File: ${label}`;
   }
 
   selectSource(key) {

@@ -1,10 +1,15 @@
 // The page's entry point: starts the Worker, loads the bundled example, and wires the settings,
-// file opening (input and drag-and-drop) and the views. All computation happens in worker.mjs.
+// file opening (input and drag-and-drop, several files = one model), the tensor and model views.
+// All computation happens in worker.mjs.
 import { WorkerClient } from './client.mjs';
 import { Controls } from './controls.mjs';
 import { HistogramView } from './histogram.mjs';
 import { renderResults } from './results.mjs';
 import { EXAMPLE } from './tensors.mjs';
+import { ModelView } from './model_view.mjs';
+import { AnalysisView } from './analysis_view.mjs';
+import { JobRunner } from './progress.mjs';
+import { Tabs } from './tabs.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -15,8 +20,9 @@ const chart = new HistogramView($('chart'));
 let runtime = null;       // {build, kernelTier} from the worker
 let shownSource = null;   // source key of the tensor on screen
 let lastView = null;
-let userFile = null;      // the last File opened successfully (re-read when chosen again)
-let openingFile = null;   // the File whose load is in flight; becomes userFile once accepted
+let model = null;         // the open model's listing (worker_model.mjs), null before any
+let fileTensor = null;    // the last model tensor shown: its load, chosen again from the menu
+let openingTensor = null; // the model tensor whose load is in flight; becomes fileTensor once shown
 
 // ---- messages ------------------------------------------------------------------------------
 
@@ -50,8 +56,11 @@ const client = new WorkerClient(worker, {
     if (request.load) {
       shownSource = request.load.key;
       if (shownSource === 'file') {
-        controls.setFileSource(request.load.name);
-        if (openingFile?.name === request.load.name) userFile = openingFile;
+        controls.setFileSource(request.load.label);
+        if (openingTensor === request.load) fileTensor = openingTensor;
+        modelView.markCurrent(request.load.token === model?.token ? request.load.index : null);
+      } else {
+        modelView.markCurrent(null);
       }
       clearError();
     }
@@ -72,7 +81,8 @@ const client = new WorkerClient(worker, {
       `${reply.options.mode === 'onnx' ? 'ONNX' : 'PyTorch'} numerics.`;
   },
   onError(error, request) {
-    const what = request.load?.kind === 'npy' ? `Could not open ${request.load.name}: ` : '';
+    const what = request.load?.kind === 'npy' ? `Could not open ${request.load.name}: `
+      : request.load?.kind === 'modelTensor' ? `Could not quantize ${request.load.label}: ` : '';
     showError(error.name === 'QplayError' ? `${what}${error.message}` : `${what}Internal error: ${error.message}`);
     if (request.load) controls.selectSource(shownSource);  // the previous tensor stays
   },
@@ -95,8 +105,8 @@ async function loadSource(key) {
       requestUpdate({ key, kind: 'npy', name: EXAMPLE.file.split('/').pop(), bytes: await response.arrayBuffer() });
     } else if (key.startsWith('synthetic:')) {
       requestUpdate({ key, kind: 'synthetic', generator: key.slice('synthetic:'.length), seed: controls.seedValue() });
-    } else if (key === 'file' && userFile) {
-      await openFile(userFile);
+    } else if (key === 'file' && fileTensor) {
+      showModelTensor(fileTensor);
     }
   } catch (e) {
     showError(e.message);
@@ -104,17 +114,48 @@ async function loadSource(key) {
   }
 }
 
-async function openFile(file) {
-  let bytes;
+function showModelTensor(load) {
+  openingTensor = load;
+  requestUpdate(load);
+}
+
+/**
+ * Open the user's files as one model. The File objects go to the worker (no bytes are copied:
+ * it reads slices with FileReaderSync). A refused file leaves the previous model and tensor as
+ * they were. A model of one tensor (a .npy, say) goes straight to the quantization view.
+ */
+async function openFiles(files) {
+  if (!files.length) return;
+  let reply;
   try {
-    bytes = await file.arrayBuffer();  // read locally; never sent anywhere
+    reply = await client.call('open', { files });
   } catch (e) {
-    showError(`Could not read ${file.name}: ${e.message}`);
+    showError(e.name === 'QplayError' ? `Could not open: ${e.message}` : `Could not open: internal error: ${e.message}`);
     return;
   }
-  openingFile = file;
-  requestUpdate({ key: 'file', kind: 'npy', name: file.name, bytes });
+  clearError();
+  model = reply.model;
+  modelView.show(model);
+  analysisView.modelChanged();
+  const readable = model.tensors.filter((t) => !t.problem);
+  if (model.tensors.length === 1 && readable.length === 1) {
+    selectModelTensor(0);
+  } else {
+    tabs.select('tab-model');
+  }
 }
+
+function selectModelTensor(index) {
+  const t = model.tensors[index];
+  const label = model.format === 'npy' && model.tensors.length === 1 ? model.files[0].name : t.name;
+  tabs.select('tab-tensor');
+  showModelTensor({ key: 'file', kind: 'modelTensor', token: model.token, index, label });
+}
+
+const tabs = new Tabs($('view-tabs'));
+const modelView = new ModelView({ onSelect: (index) => selectModelTensor(index) });
+const jobs = new JobRunner(client);
+const analysisView = new AnalysisView({ jobs, options: () => controls.options(), model: () => model, showError });
 
 // ---- controls ------------------------------------------------------------------------------
 
@@ -131,9 +172,9 @@ controls.seed.addEventListener('change', () => {
 });
 controls.channel.addEventListener('input', () => requestUpdate());
 $('file').addEventListener('change', (e) => {
-  const file = e.target.files[0];
-  e.target.value = '';  // choosing the same file again still fires 'change'
-  if (file) openFile(file);
+  const files = [...e.target.files];
+  e.target.value = '';  // choosing the same files again still fires 'change'
+  openFiles(files);
 });
 $('log-y').addEventListener('change', () => {
   if (lastView) chart.show(lastView, { logY: $('log-y').checked });
@@ -161,8 +202,7 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   dragDepth = 0;
   $('drop-overlay').hidden = true;
-  const file = e.dataTransfer.files[0];
-  if (file) openFile(file);
+  openFiles([...e.dataTransfer.files]);
 });
 
 // ---- start ---------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ export function renderResults(reply, { build, kernelTier }) {
   const s = tensor.stats;
   set('stat-name', tensor.name, tensor.name);
   set('stat-shape', JSON.stringify(tensor.shape), fmt.shape(tensor.shape));
-  set('stat-dtype', tensor.dtype, tensor.dtype === '<f4' ? 'float32' : `${tensor.dtype} (read as float32)`);
+  // Model tensors carry the reader's dtype ('f32', 'bf16', ...) and the file's own name for it.
+  const isFloat32 = tensor.dtype === '<f4' || tensor.dtype === 'f32';
+  set('stat-dtype', tensor.dtype, isFloat32 ? 'float32' : `${tensor.storedType ?? tensor.dtype} (read as float32)`);
   set('stat-count', s.count, fmt.integer(s.count));
   set('stat-min', s.min, fmt.sig(s.min));
   set('stat-max', s.max, fmt.sig(s.max));

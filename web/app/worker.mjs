@@ -7,13 +7,23 @@
 //        load: {kind: 'npy', name, bytes: ArrayBuffer (transferred)} | {kind: 'synthetic', generator, seed}
 //              (plus `key`, the page's name for the source, unused here)
 //        options: quantize() options; channel: which channel's values/grid to show (per channel)
+//        load may also be {kind: 'modelTensor', token, index}: a tensor of the open model
 //   ← {id, type: 'result', tensor, options, channel, quant, view}      (see update() below)
 //   ← {id, type: 'error', name, message}       a QplayError's message is meant for the user
+//
+// The model view (worker_model.mjs):
+//   → {id, type: 'open', files: File[]}          ← {id, type: 'result', model: listing}
+//   → {id, type: 'analyse', token, options, all} ← progress…, then {id, type: 'result', report}
+//   → {id, type: 'export', token, kind, names, options}
+//                                                ← progress…, then {id, type: 'result', bytes, fileName, mimeType}
+//   → {id, type: 'cancel', job}                  ← {id, type: 'result', cancelled: bool}
+//   progress: {id, type: 'progress', done, total, name}; a cancelled job ends with an error named 'Cancelled'.
 //
 // A load is committed only when the new tensor parsed *and* quantized; otherwise the previous
 // tensor stays current and the error goes back to the page.
 import { loadQplay } from '../lib/qplay.mjs';
 import { SYNTHETIC } from './tensors.mjs';
+import { analyse, cancelJob, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
 
 const ready = loadQplay();
 /** {name, dtype, shape, data: Float32Array, stats} */
@@ -28,6 +38,16 @@ self.onmessage = async (event) => {
     } else if (msg.type === 'update') {
       const { reply, transfer } = update(qp, msg);
       self.postMessage({ id: msg.id, type: 'result', ...reply }, transfer);
+    } else if (msg.type === 'open') {
+      self.postMessage({ id: msg.id, type: 'result', model: openFiles(qp, msg.files) });
+    } else if (msg.type === 'analyse') {
+      const report = await analyse(qp, msg, (m) => self.postMessage(m));
+      self.postMessage({ id: msg.id, type: 'result', report });
+    } else if (msg.type === 'export') {
+      const out = await exportFile(qp, msg, (m) => self.postMessage(m));
+      self.postMessage({ id: msg.id, type: 'result', ...out }, [out.bytes.buffer]);
+    } else if (msg.type === 'cancel') {
+      self.postMessage({ id: msg.id, type: 'result', cancelled: cancelJob(msg.job) });
     } else {
       throw new Error(`unknown request type '${msg.type}'`);
     }
@@ -41,6 +61,7 @@ function loadTensor(qp, load) {
     const npy = qp.readNpy(new Uint8Array(load.bytes));
     return { name: load.name, dtype: npy.dtype, shape: npy.shape, data: npy.data };
   }
+  if (load.kind === 'modelTensor') return readModelTensor(load.token, load.index);
   if (load.kind === 'synthetic') {
     const gen = SYNTHETIC[load.generator];
     if (!gen) throw new Error(`unknown synthetic tensor '${load.generator}'`);
@@ -82,7 +103,7 @@ function update(qp, msg) {
     tensor.stats = qp.stats(tensor.data);
   }
   if (!tensor) {
-    const e = new Error('no tensor is loaded yet: open a .npy file or choose a synthetic tensor');
+    const e = new Error('no tensor is loaded yet: open a file or choose a synthetic tensor');
     e.name = 'QplayError';
     throw e;
   }
@@ -105,9 +126,9 @@ function update(qp, msg) {
   const histogram = qp.histogram(values, binCount(values.length), lo, hi);
   const grid = qp.gridLevels(scale, zeroPoint, q.qmin, q.qmax);
 
-  const { name, dtype, shape, stats } = tensor;
+  const { name, dtype, storedType, shape, stats } = tensor;
   const reply = {
-    tensor: { name, dtype, shape, stats },
+    tensor: { name, dtype, storedType, shape, stats },
     options,
     channel,
     quant: {

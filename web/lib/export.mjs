@@ -66,3 +66,22 @@ export function defaultTensorSelection(tensors) {
   const weights = usable.filter((t) => t.shape.length >= 2);
   return (weights.length ? weights : usable).map((t) => t.name);
 }
+
+/**
+ * Tensors offered by "all float tensors": every float tensor of any rank, plus every tensor the
+ * reader could not decode (a problem), so a whole-model report says why those were left out.
+ */
+export function allFloatTensorSelection(tensors) {
+  return tensors.filter((t) => t.problem || FLOAT_DTYPES.has(t.dtype)).map((t) => t.name);
+}
+
+/**
+ * Size of a quantized tensor as the exports store it, in bytes: the codes packed at `bits` bits
+ * per value (rounded up to whole bytes) plus a float32 scale and an int32 zero point per channel.
+ * bitsPerWeight = bits + 64 * channels / parameters: it counts the scales and zero points, so
+ * per-channel schemes of small tensors show their real cost.
+ */
+export function quantizedSize(parameters, bits, channels) {
+  const bytes = Math.ceil((parameters * bits) / 8) + channels * 8;
+  return { bytes, bitsPerWeight: parameters > 0 ? bits + (channels * 64) / parameters : 0 };
+}

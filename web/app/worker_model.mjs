@@ -1,0 +1,194 @@
+// The Worker's side of the model view: the open model (files the user chose, read piecewise with
+// FileReaderSync: opening reads headers only), one tensor read for the quantization view, and the
+// long jobs (whole-model analysis, exports) that go tensor by tensor.
+//
+// Cancel: a job yields to the event loop between tensors (at most every ~40 ms of work), so a
+// 'cancel' message is handled while it runs and the job stops before its next tensor. We chose
+// this over terminating the Worker: a restart would reload and recompile the WebAssembly core,
+// lose the quantization view's tensor and need the page to keep every File to reopen them, while
+// yielding costs nothing measurable. The price: one huge tensor is not interruptible halfway.
+import { sourceFromFile } from '../lib/sources.mjs';
+import { allFloatTensorSelection, defaultTensorSelection, dequantizedSafetensors, quantizedNpz,
+  quantizedSafetensors, quantizedSize } from '../lib/export.mjs';
+import { sortWorstFirst } from './report.mjs';
+
+let open = null;          // {model, token, jobs: number}
+let nextToken = 1;
+const retired = new Set();  // replaced models still used by a running job: closed when it ends
+const jobs = new Map();     // request id -> {cancelled}
+
+function userError(message) {
+  const e = new Error(message);
+  e.name = 'QplayError';
+  return e;
+}
+
+/** What the page needs to list a model (plain data; the WeightFile stays here). */
+function listing(model, token) {
+  const { format, files, tensors, metadata, graph, warnings } = model;
+  return { token, format, files, tensors, metadata, graph, warnings };
+}
+
+/** Open `files` (File objects) as one model. The previous model stays open if this throws. */
+export function openFiles(qp, files) {
+  if (!files?.length) throw userError('no file was chosen');
+  const model = qp.openModel(files.map(sourceFromFile));
+  if (open) {
+    if (open.jobs > 0) retired.add(open);
+    else open.model.close();
+  }
+  open = { model, token: nextToken++, jobs: 0 };
+  return listing(model, open.token);
+}
+
+function currentModel(token) {
+  if (!open || open.token !== token) throw userError('that model is no longer open: choose the tensor again in the model view');
+  return open;
+}
+
+/** A tensor of the open model for the quantization view: {name, dtype, storedType, shape, data}. */
+export function readModelTensor(token, index) {
+  const { model } = currentModel(token);
+  const info = model.tensors[index];
+  if (!info) throw userError(`the model has no tensor #${index}`);
+  if (info.problem) throw userError(`tensor '${info.name}': ${info.problem}`);
+  const t = model.readTensor(index);
+  // A lone .npy is known by its file name (its tensor is named after the file anyway).
+  const name = model.format === 'npy' && model.tensors.length === 1 ? model.files[0].name : info.name;
+  return { name, dtype: info.dtype, storedType: info.storedType, shape: t.shape, data: t.data };
+}
+
+export function cancelJob(id) {
+  const job = jobs.get(id);
+  if (job) job.cancelled = true;
+  return Boolean(job);
+}
+
+/**
+ * Run `body(job, tick)` as a cancellable job over the open model. tick(done, total, name) reports
+ * progress and yields now and then; it throws {name: 'Cancelled'} once the page asked to cancel
+ * (or a new model replaced this one).
+ */
+async function runJob(id, token, post, body) {
+  const entry = currentModel(token);
+  const job = { cancelled: false };
+  jobs.set(id, job);
+  entry.jobs++;
+  let lastYield = performance.now();
+  const tick = async (done, total, name) => {
+    post({ id, type: 'progress', done, total, name });
+    if (performance.now() - lastYield > 40) {
+      // setTimeout, not a microtask: the 'cancel' message is a task and must get its turn.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = performance.now();
+    }
+    if (job.cancelled || open !== entry) {
+      const e = new Error(open !== entry ? 'a new model was opened' : 'cancelled');
+      e.name = 'Cancelled';
+      throw e;
+    }
+  };
+  try {
+    return await body(entry.model, tick);
+  } finally {
+    jobs.delete(id);
+    if (--entry.jobs === 0 && retired.has(entry)) {
+      retired.delete(entry);
+      entry.model.close();
+    }
+  }
+}
+
+/** Quantization options for one tensor: the chosen axis, clamped to the tensor's rank. */
+function optionsFor(options, rank) {
+  if (options.axis === null || options.axis === undefined) return { ...options, axis: null };
+  return { ...options, axis: rank === 0 ? null : Math.min(rank - 1, Math.max(0, options.axis)) };
+}
+
+function selection(model, all) {
+  const names = new Set(all ? allFloatTensorSelection(model.tensors) : defaultTensorSelection(model.tensors));
+  return model.tensors.map((t, i) => i).filter((i) => names.has(model.tensors[i].name));
+}
+
+/** Whole-model analysis: stats, error metrics and sizes of each selected tensor. */
+export function analyse(qp, { id, token, options, all }, post) {
+  return runJob(id, token, post, async (model, tick) => {
+    const indices = selection(model, all);
+    const rows = [];
+    const t0 = performance.now();
+    for (let k = 0; k < indices.length; k++) {
+      const info = model.tensors[indices[k]];
+      await tick(k, indices.length, info.name);
+      rows.push(analyseTensor(qp, model, indices[k], options));
+    }
+    await tick(indices.length, indices.length, '');
+    return {
+      files: model.files.map((f) => f.name), format: model.format, options, selection: all ? 'all' : 'default',
+      rows: sortWorstFirst(rows), ms: performance.now() - t0,
+    };
+  });
+}
+
+function analyseTensor(qp, model, index, options) {
+  const info = model.tensors[index];
+  const row = { name: info.name, storedType: info.storedType, shape: info.shape, parameters: info.parameters,
+    axis: null, channels: null, bytesBefore: info.bytes, bytesAfter: null, bitsPerWeight: null,
+    stats: null, metrics: null };
+  if (info.problem) return { ...row, error: info.problem };
+  try {
+    const t = model.readTensor(index);
+    const s = qp.stats(t.data);
+    row.stats = { min: s.min, max: s.max, mean: s.mean, std: s.std, nanCount: s.nanCount,
+      infCount: s.posInfCount + s.negInfCount, zeroShare: s.count ? s.zeroCount / s.count : 0 };
+    const r = qp.quantize(t.data, t.shape, optionsFor(options, t.shape.length));
+    const size = quantizedSize(info.parameters, r.bits, r.scales.length);
+    row.axis = r.axis;
+    row.channels = r.scales.length;
+    row.bytesAfter = size.bytes;
+    row.bitsPerWeight = size.bitsPerWeight;
+    row.metrics = { ...r.metrics };
+    return row;
+  } catch (e) {
+    if (e?.name !== 'QplayError') throw e;
+    return { ...row, error: e.message };
+  }
+}
+
+const EXPORTS = {
+  'quantized-safetensors': { suffix: '.q.safetensors', type: 'application/octet-stream', keep: true,
+    build: (qp, quantized, kept) => quantizedSafetensors(qp, quantized, kept) },
+  'quantized-npz': { suffix: '.q.npz', type: 'application/zip', keep: false,
+    build: (qp, quantized) => quantizedNpz(qp, quantized) },
+  'dequantized-safetensors': { suffix: '.fq.safetensors', type: 'application/octet-stream', keep: true,
+    build: (qp, quantized, kept) => dequantizedSafetensors(qp, quantized, kept) },
+};
+
+/**
+ * Build an export file of the analysed tensors `names` with `options` (web/lib/export.mjs lays it
+ * out). The safetensors exports also carry every other readable tensor unchanged (as float32), so
+ * the file stands in for the original; the .npz holds only the quantized tensors.
+ */
+export function exportFile(qp, { id, token, kind, names, options }, post) {
+  const spec = EXPORTS[kind];
+  if (!spec) throw userError(`unknown export '${kind}'`);
+  return runJob(id, token, post, async (model, tick) => {
+    const wanted = new Set(names);
+    const quantized = [], kept = [];
+    const steps = spec.keep ? model.tensors.length : wanted.size;
+    let done = 0;
+    for (let i = 0; i < model.tensors.length; i++) {
+      const info = model.tensors[i];
+      const isQuantized = wanted.has(info.name);
+      if (!isQuantized && (!spec.keep || info.problem)) continue;
+      await tick(done++, steps, info.name);
+      const t = model.readTensor(i);
+      if (isQuantized) quantized.push({ name: info.name, result: qp.quantize(t.data, t.shape, optionsFor(options, t.shape.length)) });
+      else kept.push(t);
+    }
+    if (quantized.length === 0) throw userError('none of the analysed tensors could be quantized: nothing to export');
+    await tick(steps, steps, 'writing the file');
+    const bytes = spec.build(qp, quantized, kept);
+    const stem = model.files[0].name.replace(/(-\d+-of-\d+)?\.[^.]+$/, '');
+    return { bytes, fileName: `${stem}${spec.suffix}`, mimeType: spec.type };
+  });
+}
