@@ -117,8 +117,7 @@ export class AnalysisView {
     set('total-sqnr', t.modelSqnrDb, `${fmt.fixed(t.modelSqnrDb, 2)} dB`);
     set('total-worst', t.worstSqnrDb, `${fmt.fixed(t.worstSqnrDb, 2)} dB`);
     $('report').hidden = false;
-    this.table.sort = null;  // worst first, as the worker sorted it
-    for (const th of $('report-table').querySelectorAll('th[aria-sort]')) th.removeAttribute('aria-sort');
+    this.table.clearSort();  // worst first, as the worker sorted it
     this.table.setRows(report.rows);
   }
 

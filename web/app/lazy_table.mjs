@@ -59,6 +59,12 @@ export class LazyTable {
     this._update();
   }
 
+  /** Back to the data's own order (file order, or the report's worst-first order). */
+  clearSort() {
+    this.sort = null;
+    for (const th of this._headers.values()) th.removeAttribute('aria-sort');
+  }
+
   /** Sort by a column; the same column again reverses the order. */
   sortBy(key) {
     const direction = this.sort?.key === key ? -this.sort.direction : 1;

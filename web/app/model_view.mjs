@@ -98,6 +98,7 @@ export class ModelView {
     $('tensor-table').classList.toggle('single-file', files.length <= 1);
     $('tensor-filter').value = '';
     this.table.filterText = '';
+    this.table.clearSort();  // a new model starts in file order
     this.table.setRows(tensors);
   }
 

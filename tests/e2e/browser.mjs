@@ -1,0 +1,60 @@
+// Shared setup of the browser tests: dist/ served under a sub-path, headless Debian Chromium via
+// playwright-core, every request to another origin recorded and refused, console errors, page
+// errors and CSP violations collected for a final check.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../scripts/serve.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const dist = path.join(root, 'dist');
+export const outDir = path.join(root, 'test-results');
+const PREFIX = '/sub/app/';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Starts the server and the browser and opens the page. close() undoes everything. */
+export async function launchPage({ viewport = { width: 1280, height: 900 } } = {}) {
+  if (!existsSync(path.join(dist, 'index.html')))
+    throw new Error('dist/ is not built (no dist/index.html): run `node scripts/build.mjs` first');
+  const problems = { console: [], pageErrors: [], csp: [], foreign: [] };
+  const server = await startServer({ dir: dist, port: 0, prefix: PREFIX });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'qplay-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, viewport, acceptDownloads: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${origin}/`)) return route.continue();
+    problems.foreign.push(url);
+    return route.abort();
+  });
+  context.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(`${origin}/`) && !/^(data|blob):/.test(url) && !problems.foreign.includes(url)) problems.foreign.push(url);
+  });
+  const onConsole = (where) => (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning' && /Content.Security.Policy/i.test(msg.text()))
+      problems.console.push(`${where}: ${msg.text()}`);
+  };
+  context.on('console', onConsole('page'));
+  context.on('weberror', (e) => problems.pageErrors.push(String(e.error())));
+  await context.addInitScript(() => {
+    self.__csp = [];
+    self.addEventListener('securitypolicyviolation', (e) => self.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
+  page.on('worker', (w) => w.on('console', onConsole('worker')));
+  await page.goto(`${origin}${PREFIX}`);
+  const close = async () => {
+    await context.close();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { page, context, origin, problems, close };
+}
