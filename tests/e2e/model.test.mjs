@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadQplay } from '../../web/lib/qplay.mjs';
 import { sourceFromPath } from '../../web/lib/node_sources.mjs';
-import { defaultTensorSelection } from '../../web/lib/export.mjs';
+import { allFloatTensorSelection, defaultTensorSelection } from '../../web/lib/export.mjs';
 import { launchPage, outDir, root } from './browser.mjs';
 
 const fixtures = path.join(root, 'tests/fixtures');
@@ -309,6 +309,43 @@ test('exports: the quantized .safetensors re-opens with the API\'s codes; npz an
   assert.match(await page.textContent('[data-testid="analysis-status"]'), /Saved .*\.q\.npz/);
 });
 
+test('"all float tensors" analyses every float tensor and lists the ones that fail', async () => {
+  const api = openModel([fixture('safetensors', 'all_dtypes.safetensors')]);
+  await page.check('[data-testid="analyse-all"]');
+  await analyse();
+  await page.uncheck('[data-testid="analyse-all"]');
+  const rows = await page.$$eval('#report-table tbody tr', (trs) => trs.map((tr) => ({
+    name: tr.dataset.name, error: tr.querySelector('[data-col="error"]').textContent })));
+  assert.deepEqual(rows.map((r) => r.name).sort(), allFloatTensorSelection(api.tensors).sort());
+  for (const r of rows) {
+    const t = api.readTensor(r.name);
+    let error = '';
+    try { qp.quantize(t.data, t.shape, { ...DEFAULTS, bits: 4 }); } catch (e) { error = e.message; }
+    assert.equal(r.error, error, r.name);
+  }
+  assert.ok(rows.some((r) => r.name === 'empty' && r.error), 'the empty tensor is listed with its error');
+});
+
+test('thousands of tensors: the table renders one page at a time and filters at once', async (t) => {
+  const small = new Float32Array(4).fill(0.5);
+  const tensors = Array.from({ length: 5000 }, (_, k) => ({ name: `blocks.${k}.attn.weight`, shape: [2, 2], data: small }));
+  const many = path.join(work, 'many.safetensors');
+  writeFileSync(many, qp.encodeSafetensors(tensors));
+  const t0 = Date.now();
+  await openInPage(many, 5000);
+  t.diagnostic(`5000 tensors listed in ${Date.now() - t0} ms`);
+  assert.equal(await page.locator('#tensor-table tbody tr').count(), 200);
+  assert.match(await page.textContent('#tensor-more'), /Show 200 more \(4,800 not shown\)/);
+  await page.click('#tensor-more');
+  assert.equal(await page.locator('#tensor-table tbody tr').count(), 400);
+  const t1 = Date.now();
+  await page.fill('[data-testid="tensor-filter"]', 'blocks.4999.');
+  assert.deepEqual((await tableRows()).map((r) => r.name), ['blocks.4999.attn.weight']);
+  t.diagnostic(`filtered in ${Date.now() - t1} ms`);
+  assert.equal(await page.isVisible('#tensor-more'), false);
+  await page.fill('[data-testid="tensor-filter"]', '');
+});
+
 test('a long analysis shows a progress bar and Cancel stops it', async (t) => {
   // 64 tensors of 1M float32 values (256 MiB): long enough to see the bar (after 0.5 s) and cancel.
   const values = new Float32Array(1 << 20).map((_, i) => Math.sin(i * 0.37) * 0.05);
@@ -344,6 +381,7 @@ test('screenshots: the model view on a desktop and on a phone (the table scrolls
   await openInPage(file, openModel([file]).tensors.length);
   await setBits(4);
   await analyse();
+  await page.evaluate(() => window.scrollTo(0, 0));  // the settings panel is sticky: shoot from the top
   await page.screenshot({ path: path.join(outDir, 'model.png'), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(100);

@@ -20,6 +20,8 @@ const COLUMNS = [
   { key: 'name', label: 'Name', filter: true, value: (r) => r.name, cell: (r) => r.name },
   { key: 'dtype', label: 'dtype', filter: true, value: (r) => r.storedType, cell: (r) => r.storedType },
   { key: 'shape', label: 'Shape', value: (r) => r.shape.join('×'), cell: (r) => fmt.shape(r.shape), dataValue: (r) => JSON.stringify(r.shape) },
+  // Early, so a failure's reason is in view next to its name (failures are listed first).
+  { key: 'error', label: 'Error', filter: true, value: (r) => r.error ?? '', cell: (r) => r.error ?? '' },
   num('sqnr', 'SQNR dB', (r) => r.metrics?.sqnrDb, (v) => fmt.fixed(v, 2)),
   num('mse', 'MSE', (r) => r.metrics?.mse, (v) => fmt.sig(v)),
   num('cosine', 'Cosine', (r) => r.metrics?.cosine, fmt.cosine),
@@ -33,7 +35,6 @@ const COLUMNS = [
   num('before', 'Before', (r) => r.bytesBefore, bytesText),
   num('after', 'After', (r) => r.bytesAfter, bytesText),
   num('bpw', 'Bits/weight', (r) => r.bitsPerWeight, (v) => fmt.fixed(v, 3)),
-  { key: 'error', label: 'Error', filter: true, value: (r) => r.error ?? '', cell: (r) => r.error ?? '' },
 ];
 
 export class AnalysisView {

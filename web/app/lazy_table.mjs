@@ -35,6 +35,7 @@ export class LazyTable {
       if (col.numeric) th.className = 'num';
       const button = document.createElement('button');
       button.type = 'button';
+      button.className = 'sort';
       button.textContent = col.label;
       button.dataset.sortKey = col.key;
       button.addEventListener('click', () => this.sortBy(col.key));
