@@ -42,10 +42,12 @@ const value = (selector) => page.getAttribute(selector, 'data-value');
 
 /** Choose files with the file input and wait for the model view to list `expectedCount` tensors. */
 async function openInPage(files, expectedCount) {
+  const before = (await page.getAttribute('#panel-model', 'data-token')) ?? '';
   await page.setInputFiles('[data-testid="file-input"]', files);
-  await page.waitForFunction((n) => !document.getElementById('error').hidden ||
-    document.querySelector('[data-testid="model-tensors"]').dataset.value === String(n), expectedCount, { timeout: 10000 });
+  await page.waitForFunction((before) => !document.getElementById('error').hidden ||
+    (document.getElementById('panel-model').dataset.token ?? '') !== before, before, { timeout: 10000 });
   if (await page.isVisible('[data-testid="error"]')) assert.fail(`the page shows an error: ${await errorText()}`);
+  assert.equal(await value('[data-testid="model-tensors"]'), String(expectedCount));
 }
 
 /** Names and shapes of the rows shown in the tensor table, in order. */
@@ -226,6 +228,24 @@ test('a refused PyTorch pickle shows why and that nothing was executed', async (
   assert.match(expected, /never executes pickle code/);
   await page.click('#error-close');
   assert.equal(await page.textContent('[data-testid="model-format"]'), 'GGUF', 'the GGUF model stays open');
+});
+
+test('several files dropped on the page open together as one model', async () => {
+  await page.click('[data-testid="tab-tensor"]');
+  const files = [...SHARDS].reverse().map((f) => ({ name: path.basename(f), bytes: Array.from(readFileSync(f)) }));
+  await page.evaluate((files) => {
+    const dt = new DataTransfer();
+    for (const { name, bytes } of files) dt.items.add(new File([new Uint8Array(bytes)], name));
+    for (const type of ['dragenter', 'dragover', 'drop'])
+      document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+  const api = openModel(SHARDS);
+  // The previous model (GGUF) is replaced; the browser's file order does not matter.
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-format"]').textContent === 'safetensors');
+  assert.equal(await page.getAttribute('[data-testid="tab-model"]', 'aria-selected'), 'true');
+  assert.deepEqual(await tableRows(), api.tensors.map((t) => ({ name: t.name, shape: t.shape })));
+  assert.equal(await page.isVisible('#drop-overlay'), false);
+  assert.equal(await page.isVisible('[data-testid="error"]'), false);
 });
 
 test('whole-model analysis: per-tensor numbers equal the API\'s, failures listed, CSV and JSON downloads', async () => {

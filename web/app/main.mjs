@@ -126,6 +126,9 @@ function showModelTensor(load) {
  */
 async function openFiles(files) {
   if (!files.length) return;
+  // Pickers and drops hand files over in no particular order; by name, shards list in order.
+  const byName = new Intl.Collator('en', { numeric: true });
+  files = [...files].sort((a, b) => byName.compare(a.name, b.name));
   let reply;
   try {
     reply = await client.call('open', { files });

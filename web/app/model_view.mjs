@@ -77,6 +77,7 @@ export class ModelView {
     const tensors = model.tensors.map((t, index) => ({ ...t, index }));
     $('model-empty').hidden = true;
     $('model-body').hidden = false;
+    $('panel-model').dataset.token = String(model.token);  // changes with every opened model (tests wait on it)
     $('model-count').textContent = `(${fmt.integer(tensors.length)})`;
 
     const files = model.files.map((f) => f.name);
