@@ -161,6 +161,15 @@ test('shards and their index open together as one model; a malformed file keeps 
   assert.deepEqual(files, api.tensors.map((t) => api.files[t.file].name));
   assert.equal(await page.isVisible('#tensor-table td[data-col="file"]'), true, 'several files: the File column shows');
 
+  // One shard missing: listed with the core's warning.
+  const partial = openModel([SHARDS[0], SHARDS[2]]);
+  assert.ok(partial.warnings.length > 0);
+  await openInPage([SHARDS[0], SHARDS[2]], partial.tensors.length);
+  const warnings = await page.$$eval('[data-testid="model-warnings"] li', (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(warnings, partial.warnings);
+  await openInPage(SHARDS, api.tensors.length);
+  assert.equal(await page.isVisible('[data-testid="model-warnings"]'), false);
+
   const bad = path.join(root, 'tests/malformed/safetensors/overlap.safetensors');
   const expected = (() => {
     try { openModel([bad]); } catch (e) { return e.message; }

@@ -112,6 +112,7 @@ export class ModelView {
   _showMetadata(entries) {
     const panel = $('metadata-panel');
     panel.hidden = entries.length === 0;
+    panel.open = entries.length > 0 && entries.length <= 12;  // a GGUF's dozens of keys start folded
     $('metadata-count').textContent = `(${fmt.integer(entries.length)})`;
     const dl = $('metadata-list');
     const items = [];
