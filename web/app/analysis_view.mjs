@@ -96,7 +96,10 @@ export class AnalysisView {
       $('analysis-section').dataset.state = 'done';
     } catch (e) {
       $('analysis-section').dataset.state = e.name === 'Cancelled' ? 'cancelled' : 'failed';
-      if (e.name === 'Cancelled') $('analysis-status').textContent = `Analysis cancelled (${e.message}).${this.report ? ' The previous report is still shown.' : ''}`;
+      if (e.name === 'Cancelled') {
+        const why = e.message === 'cancelled' ? '' : `: ${e.message}`;
+        $('analysis-status').textContent = `Analysis cancelled${why}.${this.report ? ' The previous report is still shown.' : ''}`;
+      }
       else this._showError(e.name === 'QplayError' ? `Analysis failed: ${e.message}` : `Analysis failed: internal error: ${e.message}`);
     } finally {
       this._syncButtons(this._jobs.busy);

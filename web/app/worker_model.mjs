@@ -65,7 +65,7 @@ export function cancelJob(id) {
 }
 
 /**
- * Run `body(job, tick)` as a cancellable job over the open model. tick(done, total, name) reports
+ * Run `body(model, tick)` as a cancellable job over the open model. tick(done, total, name) reports
  * progress and yields now and then; it throws {name: 'Cancelled'} once the page asked to cancel
  * (or a new model replaced this one).
  */
@@ -74,9 +74,13 @@ async function runJob(id, token, post, body) {
   const job = { cancelled: false };
   jobs.set(id, job);
   entry.jobs++;
-  let lastYield = performance.now();
+  let lastYield = performance.now(), lastPost = -Infinity;
   const tick = async (done, total, name) => {
-    post({ id, type: 'progress', done, total, name });
+    // At most ~20 reports a second: 50,000 tiny tensors must not flood the page with messages.
+    if (done === 0 || done === total || performance.now() - lastPost > 50) {
+      post({ id, type: 'progress', done, total, name });
+      lastPost = performance.now();
+    }
     if (performance.now() - lastYield > 40) {
       // setTimeout, not a microtask: the 'cancel' message is a task and must get its turn.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -174,12 +178,13 @@ export function exportFile(qp, { id, token, kind, names, options }, post) {
   return runJob(id, token, post, async (model, tick) => {
     const wanted = new Set(names);
     const quantized = [], kept = [];
-    const steps = spec.keep ? model.tensors.length : wanted.size;
+    const todo = model.tensors.map((t, i) => i)
+      .filter((i) => wanted.has(model.tensors[i].name) || (spec.keep && !model.tensors[i].problem));
+    const steps = todo.length;
     let done = 0;
-    for (let i = 0; i < model.tensors.length; i++) {
+    for (const i of todo) {
       const info = model.tensors[i];
       const isQuantized = wanted.has(info.name);
-      if (!isQuantized && (!spec.keep || info.problem)) continue;
       await tick(done++, steps, info.name);
       const t = model.readTensor(i);
       if (isQuantized) quantized.push({ name: info.name, result: qp.quantize(t.data, t.shape, optionsFor(options, t.shape.length)) });
