@@ -15,6 +15,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("buildInfo", &build_info);
   emscripten::function("openModel", &open_model);
   emscripten::function("readModelTensor", &read_model_tensor);
+  emscripten::function("analyzeModelTensor", &analyze_model_tensor);
   emscripten::function("closeModel", &close_model);
   emscripten::function("encodeSafetensors", &encode_safetensors);
 }

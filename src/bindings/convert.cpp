@@ -83,57 +83,69 @@ val metrics_to_js(const ErrorMetrics& m) {
 
 }  // namespace
 
-val quantize(val data, val shape, val options) {
-  return guarded([&] {
-    const std::vector<float> x = to_vector<float>(data, "Float32Array", "data");
-    QuantSpec spec;
-    spec.bits = get_int(options, "bits", 8);
-    spec.is_signed = get_bool(options, "signed", true);
-    spec.scheme = parse_scheme(get_string(options, "scheme", "affine"));
-    spec.mode = parse_numerics_mode(get_string(options, "mode", "pytorch"));
-    const val axis = options["axis"];
-    if (!axis.isUndefined() && !axis.isNull()) spec.channel_axis = get_int(options, "axis", 0);
-    const QuantizedTensor t = quantize_tensor(x.data(), x.size(), to_shape(shape), spec);
+QuantSpec spec_from_options(const val& options) {
+  QuantSpec spec;
+  spec.bits = get_int(options, "bits", 8);
+  spec.is_signed = get_bool(options, "signed", true);
+  spec.scheme = parse_scheme(get_string(options, "scheme", "affine"));
+  spec.mode = parse_numerics_mode(get_string(options, "mode", "pytorch"));
+  const val axis = options["axis"];
+  if (!axis.isUndefined() && !axis.isNull()) spec.channel_axis = get_int(options, "axis", 0);
+  return spec;
+}
 
-    val r = val::object();
-    r.set("bits", t.spec.bits);
-    r.set("signed", t.range.qmin < 0);
-    r.set("scheme", std::string(scheme_name(t.spec.scheme)));
-    r.set("mode", std::string(numerics_mode_name(t.spec.mode)));
-    r.set("axis", t.channel_axis < 0 ? val::null() : val(t.channel_axis));
-    r.set("shape", from_shape(t.shape));
-    r.set("qmin", t.range.qmin);
-    r.set("qmax", t.range.qmax);
-    r.set("observedMin", copy_out("Float32Array", t.observed_min.data(), t.observed_min.size()));
-    r.set("observedMax", copy_out("Float32Array", t.observed_max.data(), t.observed_max.size()));
-    r.set("scales", copy_out("Float32Array", t.scales.data(), t.scales.size()));
-    r.set("zeroPoints", copy_out("Int32Array", t.zero_points.data(), t.zero_points.size()));
+val quantized_to_js(const QuantizedTensor& t) {
+  val r = val::object();
+  r.set("bits", t.spec.bits);
+  r.set("signed", t.range.qmin < 0);
+  r.set("scheme", std::string(scheme_name(t.spec.scheme)));
+  r.set("mode", std::string(numerics_mode_name(t.spec.mode)));
+  r.set("axis", t.channel_axis < 0 ? val::null() : val(t.channel_axis));
+  r.set("shape", from_shape(t.shape));
+  r.set("qmin", t.range.qmin);
+  r.set("qmax", t.range.qmax);
+  r.set("observedMin", copy_out("Float32Array", t.observed_min.data(), t.observed_min.size()));
+  r.set("observedMax", copy_out("Float32Array", t.observed_max.data(), t.observed_max.size()));
+  r.set("scales", copy_out("Float32Array", t.scales.data(), t.scales.size()));
+  r.set("zeroPoints", copy_out("Int32Array", t.zero_points.data(), t.zero_points.size()));
+  if (t.codes.size() == t.dequantized.size() && !t.codes.empty()) {
     if (t.range.qmin < 0)
       r.set("codes", copy_out("Int8Array", reinterpret_cast<const int8_t*>(t.codes.data()), t.codes.size()));
     else
       r.set("codes", copy_out("Uint8Array", t.codes.data(), t.codes.size()));
     r.set("dequantized", copy_out("Float32Array", t.dequantized.data(), t.dequantized.size()));
-    r.set("metrics", metrics_to_js(t.metrics));
-    return r;
+  }
+  r.set("metrics", metrics_to_js(t.metrics));
+  return r;
+}
+
+val stats_to_js(const TensorStats& s) {
+  val o = val::object();
+  o.set("count", static_cast<double>(s.count));
+  o.set("finiteCount", static_cast<double>(s.finite_count));
+  o.set("nanCount", static_cast<double>(s.nan_count));
+  o.set("posInfCount", static_cast<double>(s.posinf_count));
+  o.set("negInfCount", static_cast<double>(s.neginf_count));
+  o.set("zeroCount", static_cast<double>(s.zero_count));
+  o.set("min", s.finite_count ? val(s.min) : val::null());
+  o.set("max", s.finite_count ? val(s.max) : val::null());
+  o.set("mean", s.finite_count ? val(s.mean) : val::null());
+  o.set("std", s.finite_count ? val(s.std) : val::null());
+  return o;
+}
+
+val quantize(val data, val shape, val options) {
+  return guarded([&] {
+    const std::vector<float> x = to_vector<float>(data, "Float32Array", "data");
+    const QuantSpec spec = spec_from_options(options);
+    return quantized_to_js(quantize_tensor(x.data(), x.size(), to_shape(shape), spec));
   });
 }
 
 val tensor_stats(val data) {
   return guarded([&] {
     const std::vector<float> x = to_vector<float>(data, "Float32Array", "data");
-    const TensorStats s = compute_stats(x.data(), x.size());
-    val o = val::object();
-    o.set("count", static_cast<double>(s.count));
-    o.set("finiteCount", static_cast<double>(s.finite_count));
-    o.set("nanCount", static_cast<double>(s.nan_count));
-    o.set("posInfCount", static_cast<double>(s.posinf_count));
-    o.set("negInfCount", static_cast<double>(s.neginf_count));
-    o.set("zeroCount", static_cast<double>(s.zero_count));
-    o.set("min", s.finite_count ? val(s.min) : val::null());
-    o.set("max", s.finite_count ? val(s.max) : val::null());
-    o.set("mean", s.finite_count ? val(s.mean) : val::null());
-    o.set("std", s.finite_count ? val(s.std) : val::null());
-    return o;
+    return stats_to_js(compute_stats(x.data(), x.size()));
   });
 }
 

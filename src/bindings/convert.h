@@ -3,6 +3,9 @@
 #pragma once
 #include <emscripten/val.h>
 
+#include "quant/quantize.h"
+#include "quant/stats.h"
+
 namespace qp::bindings {
 
 using emscripten::val;
@@ -16,5 +19,10 @@ val read_npy(val bytes);
 val encode_npy(std::string descr, val shape, val data);
 val grid_levels(double scale, int zero_point, int qmin, int qmax);
 val build_info();
+
+// Shared with model_bindings.cpp: the options object of quantize() as a spec, and result objects.
+QuantSpec spec_from_options(const val& options);
+val quantized_to_js(const QuantizedTensor& t);  // codes/dequantized only when the tensor kept them
+val stats_to_js(const TensorStats& s);
 
 }  // namespace qp::bindings

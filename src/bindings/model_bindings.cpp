@@ -5,10 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "bindings/convert.h"
 #include "bindings/guard.h"
 #include "core/error.h"
 #include "io/model_open.h"
 #include "io/safetensors.h"
+#include "quant/tensor_analysis.h"
 
 namespace qp::bindings {
 
@@ -156,17 +158,43 @@ val open_model(val sources, val inflate_raw) {
   });
 }
 
+namespace {
+
+OpenModel& open_model_entry(int id, int index) {
+  auto it = table().find(id);
+  if (it == table().end()) throw Error("this model was closed; open the file again");
+  if (index < 0 || static_cast<size_t>(index) >= it->second.model.tensors.size())
+    throw Error("no tensor number " + std::to_string(index));
+  return it->second;
+}
+
+}  // namespace
+
 val read_model_tensor(int id, int index) {
   return guarded([&]() -> val {
-    auto it = table().find(id);
-    if (it == table().end()) throw Error("this model was closed; open the file again");
-    OpenModel& open = it->second;
-    if (index < 0 || static_cast<size_t>(index) >= open.model.tensors.size()) throw Error("no tensor number " + std::to_string(index));
+    OpenModel& open = open_model_entry(id, index);
     const io::TensorData data = io::read_tensor_f32(open.model, static_cast<size_t>(index), open.inflater.get());
     val out = val::object();
     out.set("name", open.model.tensors[index].name);
     out.set("shape", shape_to_js(data.shape));
     out.set("data", copy_out("Float32Array", data.values.data(), data.values.size()));
+    return out;
+  });
+}
+
+val analyze_model_tensor(int id, int index, val options) {
+  return guarded([&]() -> val {
+    OpenModel& open = open_model_entry(id, index);
+    const bool with_scheme = !options.isUndefined() && !options.isNull();
+    const QuantSpec spec = with_scheme ? spec_from_options(options) : QuantSpec{};
+    const io::TensorData data = io::read_tensor_f32(open.model, static_cast<size_t>(index), open.inflater.get());
+    const TensorAnalysis a = analyze_tensor(data.values.data(), data.values.size(), data.shape, with_scheme ? &spec : nullptr);
+    val out = val::object();
+    out.set("name", open.model.tensors[index].name);
+    out.set("shape", shape_to_js(data.shape));
+    out.set("stats", stats_to_js(a.stats));
+    out.set("quantized", a.quantized ? quantized_to_js(*a.quantized) : val::null());
+    out.set("quantizeError", a.quantize_error.empty() ? val::null() : val(a.quantize_error));
     return out;
   });
 }

@@ -15,6 +15,10 @@ using emscripten::val;
 val open_model(val sources, val inflate_raw);
 // -> { name, shape, data: Float32Array }
 val read_model_tensor(int id, int index);
+// Reads one tensor and measures it inside the core, returning no per-element arrays:
+// options (quantize()'s) or null -> { name, shape, stats, quantized: quantize()'s result without
+// codes/dequantized, or null; quantizeError: string or null }
+val analyze_model_tensor(int id, int index, val options);
 void close_model(int id);
 
 }  // namespace qp::bindings

@@ -15,4 +15,16 @@ struct ErrorMetrics {
 // Throws qp::Error when n == 0.
 ErrorMetrics compute_error_metrics(const float* x, const float* y, size_t n);
 
+// The same sums fed in pieces, for callers that never hold the whole reconstruction: feeding
+// consecutive pieces in index order gives the same bits as compute_error_metrics on the whole.
+class ErrorAccumulator {
+ public:
+  void add(const float* x, const float* y, size_t n);
+  ErrorMetrics result() const;  // throws qp::Error when nothing was added
+
+ private:
+  size_t count_ = 0;
+  double sum_err2_ = 0, sum_x2_ = 0, sum_y2_ = 0, sum_xy_ = 0, max_abs_ = 0;
+};
+
 }  // namespace qp

@@ -1,5 +1,6 @@
 #include "quant/quantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -49,7 +50,7 @@ std::vector<float> grid_levels(QParams p, IntRange range) {
 }
 
 QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
-                                const QuantSpec& spec) {
+                                const QuantSpec& spec, KeepOutputs keep) {
   validate_bits(spec.bits);
   if (element_count(shape) != n)
     throw Error("shape " + shape_to_string(shape) + " holds " +
@@ -101,27 +102,50 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
     t.scales[c] = p.scale;
     t.zero_points[c] = p.zero_point;
   }
-  t.codes.resize(n);
-  t.dequantized.resize(n);
   const bool is_signed = t.range.qmin < 0;
   std::vector<kernels::QuantizeArgs> args(channels);  // built once: 1/scale is not recomputed per run
   for (size_t c = 0; c < channels; ++c)
     args[c] = quantize_args({t.scales[c], t.zero_points[c]}, t.range, spec.mode);
+
+  // Outputs that are not kept go through scratch buffers of at most kPiece values, pieces taken in
+  // index order so the metrics accumulate exactly as over the whole tensor.
+  constexpr size_t kPiece = 1u << 16;
+  if (keep.codes) t.codes.resize(n);
+  if (keep.dequantized) t.dequantized.resize(n);
+  std::vector<uint8_t> code_scratch;
+  std::vector<float> value_scratch;
+  const size_t piece = last_axis ? channels : std::min(view.inner, kPiece);
+  if (!keep.codes) code_scratch.resize(piece);
+  if (!keep.dequantized) value_scratch.resize(piece);
+  auto code_out = [&](size_t begin) { return keep.codes ? t.codes.data() + begin : code_scratch.data(); };
+  auto value_out = [&](size_t begin) { return keep.dequantized ? t.dequantized.data() + begin : value_scratch.data(); };
+
+  ErrorAccumulator error;
   if (last_axis) {
-    kernels::quantize_f32_q8_rows_ref(data, view.outer, channels, args.data(), t.codes.data());
-    kernels::dequantize_q8_f32_rows_ref(t.codes.data(), view.outer, channels, is_signed, t.scales.data(),
-                                        t.zero_points.data(), t.dequantized.data());
+    for (size_t o = 0; o < view.outer; ++o) {
+      const size_t begin = o * channels;
+      uint8_t* codes = code_out(begin);
+      float* values = value_out(begin);
+      kernels::quantize_f32_q8_rows_ref(data + begin, 1, channels, args.data(), codes);
+      kernels::dequantize_q8_f32_rows_ref(codes, 1, channels, is_signed, t.scales.data(), t.zero_points.data(), values);
+      error.add(data + begin, values, channels);
+    }
   } else {
     for (size_t o = 0; o < view.outer; ++o) {
       for (size_t c = 0; c < channels; ++c) {
-        const size_t begin = (o * channels + c) * view.inner;
-        kernels::quantize_f32_q8(data + begin, view.inner, args[c], t.codes.data() + begin);
-        kernels::dequantize_q8_f32(t.codes.data() + begin, view.inner, is_signed, t.scales[c],
-                                   t.zero_points[c], t.dequantized.data() + begin);
+        const size_t run = (o * channels + c) * view.inner;
+        for (size_t done = 0; done < view.inner; done += piece) {
+          const size_t begin = run + done, len = std::min(piece, view.inner - done);
+          uint8_t* codes = code_out(begin);
+          float* values = value_out(begin);
+          kernels::quantize_f32_q8(data + begin, len, args[c], codes);
+          kernels::dequantize_q8_f32(codes, len, is_signed, t.scales[c], t.zero_points[c], values);
+          error.add(data + begin, values, len);
+        }
       }
     }
   }
-  t.metrics = compute_error_metrics(data, t.dequantized.data(), n);
+  t.metrics = error.result();
   return t;
 }
 

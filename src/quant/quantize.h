@@ -26,11 +26,19 @@ struct QuantizedTensor {
   ErrorMetrics metrics;
 };
 
+// Which per-element outputs quantize_tensor keeps. Without them it works through bounded scratch
+// buffers, so measuring a tensor costs little memory beyond the tensor itself (the model view
+// analyses checkpoints tensor by tensor this way). Metrics are the same bits either way.
+struct KeepOutputs {
+  bool codes = true;
+  bool dequantized = true;
+};
+
 // Min/max observer -> qparams -> quantize -> dequantize -> metrics, in the numerics of
 // spec.mode. Throws qp::Error on an empty or non-finite tensor, a shape that does not match the
 // data, or an invalid spec.
 QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
-                                const QuantSpec& spec);
+                                const QuantSpec& spec, KeepOutputs keep = {});
 
 // The element-wise step alone, with given qparams (used by the oracle tests and by callers
 // that already have scale and zero point, e.g. ONNX QuantizeLinear).

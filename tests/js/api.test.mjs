@@ -139,3 +139,32 @@ for (const family of ['torch_per_tensor', 'torch_per_channel']) {
     assert.ok(checked >= 5);
   });
 }
+
+test('WeightFile.analyzeTensor measures in the core exactly what readTensor + quantize report', async () => {
+  const { sourceFromPath } = await import('../../web/lib/node_sources.mjs');
+  const qp = await loadQplay();
+  const file = path.join(import.meta.dirname, '../fixtures/safetensors/all_dtypes.safetensors');
+  const model = qp.openModel([sourceFromPath(file)]);
+  let compared = 0;
+  for (let i = 0; i < model.tensors.length; i++) {
+    if (model.tensors[i].problem) continue;
+    const t = model.readTensor(i);
+    const options = { bits: 4, scheme: 'symmetric', axis: t.shape.length ? 0 : null, mode: 'onnx' };
+    const a = model.analyzeTensor(i, options);
+    assert.deepEqual(a.stats, qp.stats(t.data));
+    assert.deepEqual(a.shape, t.shape);
+    let full = null;
+    try { full = qp.quantize(t.data, t.shape, options); } catch (e) { assert.equal(a.quantizeError, e.message); }
+    if (full) {
+      assert.equal(a.quantizeError, null);
+      assert.deepEqual(a.quantized.metrics, full.metrics);
+      assert.deepEqual(a.quantized.scales, full.scales);
+      assert.equal(a.quantized.codes, undefined);  // nothing per element crosses to JS
+      compared++;
+    }
+    assert.equal(model.analyzeTensor(i).quantized, null);
+  }
+  assert.ok(compared >= 3, `compared ${compared} tensors`);
+  assert.throws(() => model.analyzeTensor(0, { bits: 42 }), QplayError);
+  model.close();
+});

@@ -140,11 +140,14 @@ function analyseTensor(qp, model, index, options) {
     stats: null, metrics: null };
   if (info.problem) return { ...row, error: info.problem };
   try {
-    const t = model.readTensor(index);
-    const s = qp.stats(t.data);
+    // Measured inside the core: no per-element array crosses to JS, so a checkpoint is analysed
+    // with about one float32 copy of its largest tensor in memory.
+    const a = model.analyzeTensor(index, optionsFor(options, info.shape.length));
+    const s = a.stats;
     row.stats = { min: s.min, max: s.max, mean: s.mean, std: s.std, nanCount: s.nanCount,
       infCount: s.posInfCount + s.negInfCount, zeroShare: s.count ? s.zeroCount / s.count : 0 };
-    const r = qp.quantize(t.data, t.shape, optionsFor(options, t.shape.length));
+    if (a.quantizeError) return { ...row, error: a.quantizeError };
+    const r = a.quantized;
     const size = quantizedSize(info.parameters, r.bits, r.scales.length);
     row.axis = r.axis;
     row.channels = r.scales.length;

@@ -77,8 +77,7 @@ const bytesText = (n) => (n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >
   : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
 function tensorStats(qp, model, index) {
-  const t = model.readTensor(index);
-  const s = qp.stats(t.data);
+  const s = model.analyzeTensor(index).stats;  // measured in the core: no JS copy of the values
   return { ...s, zeroShare: s.count ? s.zeroCount / s.count : 0 };
 }
 

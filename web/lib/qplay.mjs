@@ -134,10 +134,27 @@ export class WeightFile {
 
   /** Reads tensor `index` (or the tensor named so) as float32: { name, shape, data }. */
   readTensor(indexOrName) {
+    const index = this._index(indexOrName);
+    return this._qplay._call('readModelTensor', this.id, index);
+  }
+
+  /**
+   * Reads tensor `index` (or name) and measures it inside the core, holding no copy of its values
+   * on the JS side: memory stays near one float32 copy of the tensor. `options` are quantize()'s
+   * (null: statistics only). -> { name, shape, stats, quantized: quantize()'s result without
+   * codes/dequantized (or null), quantizeError: why the scheme refused the tensor (or null) }.
+   */
+  analyzeTensor(indexOrName, options = null) {
+    const index = this._index(indexOrName);
+    return this._qplay._call('analyzeModelTensor', this.id, index,
+      options === null ? null : { ...QUANTIZE_DEFAULTS, ...options });
+  }
+
+  _index(indexOrName) {
     const index = typeof indexOrName === 'number' ? indexOrName
       : this.tensors.findIndex((t) => t.name === indexOrName);
     if (index < 0) throw new QplayError(`no tensor named '${indexOrName}'`);
-    return this._qplay._call('readModelTensor', this.id, index);
+    return index;
   }
 
   close() {
