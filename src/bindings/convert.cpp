@@ -91,6 +91,9 @@ QuantSpec spec_from_options(const val& options) {
   spec.mode = parse_numerics_mode(get_string(options, "mode", "pytorch"));
   const val axis = options["axis"];
   if (!axis.isUndefined() && !axis.isNull()) spec.channel_axis = get_int(options, "axis", 0);
+  spec.group_size = get_int(options, "groupSize", 0);
+  spec.narrow_range = get_bool(options, "narrowRange", false);
+  spec.reduce_range = get_bool(options, "reduceRange", false);
   return spec;
 }
 
@@ -101,6 +104,9 @@ val quantized_to_js(const QuantizedTensor& t) {
   r.set("scheme", std::string(scheme_name(t.spec.scheme)));
   r.set("mode", std::string(numerics_mode_name(t.spec.mode)));
   r.set("axis", t.channel_axis < 0 ? val::null() : val(t.channel_axis));
+  r.set("groupSize", t.group_size > 0 ? val(t.group_size) : val::null());
+  r.set("narrowRange", t.spec.narrow_range);
+  r.set("reduceRange", t.spec.reduce_range);
   r.set("shape", from_shape(t.shape));
   r.set("qmin", t.range.qmin);
   r.set("qmax", t.range.qmax);

@@ -27,4 +27,12 @@ void validate_bits(int bits) {
     throw Error("bits must be between 2 and 8, got " + std::to_string(bits));
 }
 
+void validate_spec(const QuantSpec& spec) {
+  validate_bits(spec.bits);
+  if (spec.group_size < 0) throw Error("group size must be positive, got " + std::to_string(spec.group_size));
+  if (spec.group_size > 0 && !spec.channel_axis)
+    throw Error("per-group quantization needs an axis to group along");
+  if (spec.reduce_range && spec.bits < 3) throw Error("reduce_range needs at least 3 bits");
+}
+
 }  // namespace qp

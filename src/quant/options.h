@@ -25,6 +25,13 @@ struct QuantSpec {
   Scheme scheme = Scheme::Affine;
   NumericsMode mode = NumericsMode::PyTorch;
   std::optional<int> channel_axis;  // empty: per tensor; otherwise per channel along this axis
+  // > 0: per group instead of per channel. Runs of group_size consecutive indices along
+  // channel_axis share one scale and zero point, separately for every position of the other axes
+  // (for a [out, in] weight, axis 1 and group 32 is the GPTQ/AWQ layout). A last, shorter group
+  // takes what is left.
+  int group_size = 0;
+  bool narrow_range = false;  // drop the lowest code: signed -127..127, unsigned 1..255 (TF narrow_range)
+  bool reduce_range = false;  // one bit fewer (PyTorch reduce_range): qint8 -64..63, quint8 0..127
 };
 
 // Throws qp::Error with the list of valid names when the name is unknown.
@@ -35,5 +42,7 @@ const char* numerics_mode_name(NumericsMode m);
 
 // Throws qp::Error when bits is outside 2..8.
 void validate_bits(int bits);
+// validate_bits plus the combinations: a group size needs an axis, reduce_range needs >= 3 bits.
+void validate_spec(const QuantSpec& spec);
 
 }  // namespace qp

@@ -15,9 +15,9 @@ IntRange full_int_range(int bits, bool is_signed) {
 }
 
 IntRange spec_int_range(const QuantSpec& spec) {
-  IntRange r = full_int_range(spec.bits, spec.is_signed);
-  if (spec.mode == NumericsMode::Onnx && spec.scheme == Scheme::Symmetric && spec.is_signed)
-    r.qmin += 1;
+  IntRange r = full_int_range(spec.reduce_range ? spec.bits - 1 : spec.bits, spec.is_signed);
+  const bool onnx_narrow = spec.mode == NumericsMode::Onnx && spec.scheme == Scheme::Symmetric && spec.is_signed;
+  if (spec.narrow_range || onnx_narrow) r.qmin += 1;
   return r;
 }
 
@@ -37,7 +37,9 @@ QParams choose_qparams_pytorch(float mn, float mx, IntRange range, Scheme scheme
     p.scale = std::max(amax / (qspan / 2.0f), kPyTorchScaleEps);
     // Unsigned symmetric: torch uses 128 for its default quint8 range and
     // (quant_min + quant_max) // 2 for a customized (sub-8-bit) range.
-    if (range.qmin >= 0) p.zero_point = bits == 8 ? 128 : (range.qmin + range.qmax) / 2;
+    // (With reduce_range torch 1.13 still writes 128 for quint8, outside its 0..127 grid, which
+    // saturates every code; we take the grid's midpoint instead, see docs/numerics.md.)
+    if (range.qmin >= 0) p.zero_point = bits == 8 && range.qmin == 0 && range.qmax == 255 ? 128 : (range.qmin + range.qmax) / 2;
     else p.zero_point = 0;
     return p;
   }

@@ -30,6 +30,67 @@ kernels::QuantizeArgs quantize_args(QParams p, IntRange range, NumericsMode mode
   return a;
 }
 
+QParams checked_qparams(float mn, float mx, const QuantizedTensor& t, size_t unit, size_t units) {
+  const QParams p = choose_qparams(mn, mx, t.range, t.spec.scheme, t.spec.mode, t.spec.bits);
+  if (!std::isfinite(p.scale))
+    throw Error("the range [" + short_float(mn) + ", " + short_float(mx) + "]" +
+                (units > 1 ? " of group " + std::to_string(unit) : std::string()) +
+                " is too wide for float32: max - min overflows, so no finite scale exists");
+  return p;
+}
+
+// Per group along view's axis. Group (o, g) is the contiguous block of rows c in
+// [g * size, min((g + 1) * size, channels)) of the [channels, inner] matrix at outer index o; its
+// inner columns are separate units. Units are numbered (o, g, i) in C order, so blocks, and the
+// units inside them, come in index order and the metrics accumulate as over the whole tensor.
+void quantize_groups(const float* data, const AxisView& view, KeepOutputs keep, QuantizedTensor& t) {
+  const size_t size = static_cast<size_t>(t.spec.group_size);
+  const size_t groups = (view.channels + size - 1) / size;
+  const size_t units = view.outer * groups * view.inner;
+  t.group_size = t.spec.group_size;
+  t.observed_min.resize(units);
+  t.observed_max.resize(units);
+  t.scales.resize(units);
+  t.zero_points.resize(units);
+  const size_t n = view.outer * view.channels * view.inner;
+  if (keep.codes) t.codes.resize(n);
+  if (keep.dequantized) t.dequantized.resize(n);
+  std::vector<uint8_t> code_scratch(keep.codes ? 0 : size * view.inner);
+  std::vector<float> value_scratch(keep.dequantized ? 0 : size * view.inner);
+  std::vector<kernels::QuantizeArgs> args(view.inner);
+  const bool is_signed = t.range.qmin < 0;
+  ErrorAccumulator error;
+  for (size_t o = 0; o < view.outer; ++o) {
+    for (size_t g = 0; g < groups; ++g) {
+      const size_t rows = std::min(size, view.channels - g * size);
+      const size_t begin = (o * view.channels + g * size) * view.inner, len = rows * view.inner;
+      const size_t unit0 = (o * groups + g) * view.inner;
+      float* mins = t.observed_min.data() + unit0;
+      float* maxs = t.observed_max.data() + unit0;
+      if (view.inner == 1) kernels::minmax_f32(data + begin, len, mins, maxs);
+      else kernels::minmax_f32_rows_ref(data + begin, rows, view.inner, mins, maxs);
+      for (size_t i = 0; i < view.inner; ++i) {
+        const QParams p = checked_qparams(mins[i], maxs[i], t, unit0 + i, units);
+        t.scales[unit0 + i] = p.scale;
+        t.zero_points[unit0 + i] = p.zero_point;
+        args[i] = quantize_args(p, t.range, t.spec.mode);
+      }
+      uint8_t* codes = keep.codes ? t.codes.data() + begin : code_scratch.data();
+      float* values = keep.dequantized ? t.dequantized.data() + begin : value_scratch.data();
+      if (view.inner == 1) {
+        kernels::quantize_f32_q8(data + begin, len, args[0], codes);
+        kernels::dequantize_q8_f32(codes, len, is_signed, t.scales[unit0], t.zero_points[unit0], values);
+      } else {
+        kernels::quantize_f32_q8_rows_ref(data + begin, rows, view.inner, args.data(), codes);
+        kernels::dequantize_q8_f32_rows_ref(codes, rows, view.inner, is_signed, t.scales.data() + unit0,
+                                            t.zero_points.data() + unit0, values);
+      }
+      error.add(data + begin, values, len);
+    }
+  }
+  t.metrics = error.result();
+}
+
 }  // namespace
 
 void quantize_values(const float* x, size_t n, QParams p, IntRange range, NumericsMode mode,
@@ -51,7 +112,7 @@ std::vector<float> grid_levels(QParams p, IntRange range) {
 
 QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
                                 const QuantSpec& spec, KeepOutputs keep) {
-  validate_bits(spec.bits);
+  validate_spec(spec);
   if (element_count(shape) != n)
     throw Error("shape " + shape_to_string(shape) + " holds " +
                 std::to_string(element_count(shape)) + " values but " + std::to_string(n) +
@@ -68,6 +129,10 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
     if (shape.empty()) throw Error("per-channel quantization needs a tensor of rank >= 1");
     t.channel_axis = normalize_axis(*spec.channel_axis, shape.size());
     view = axis_view(shape, t.channel_axis);
+  }
+  if (spec.group_size > 0) {
+    quantize_groups(data, view, keep, t);
+    return t;
   }
   const size_t channels = view.channels;
 

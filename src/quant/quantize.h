@@ -17,9 +17,12 @@ struct QuantizedTensor {
   Shape shape;
   IntRange range;                    // the grid the codes live on
   int channel_axis = -1;             // normalized axis, -1 when per tensor
-  std::vector<float> observed_min;   // raw min/max per channel (one entry per tensor)
+  int group_size = 0;                // > 0 when per group along channel_axis
+  // One entry per unit: per tensor 1, per channel one per channel, per group one per
+  // (outer, group, inner) position in C order (see quantize_groups in quantize.cpp).
+  std::vector<float> observed_min;   // raw min/max per unit
   std::vector<float> observed_max;
-  std::vector<float> scales;         // one per channel (one entry per tensor)
+  std::vector<float> scales;
   std::vector<int32_t> zero_points;
   std::vector<uint8_t> codes;        // one byte per element; two's complement when signed
   std::vector<float> dequantized;

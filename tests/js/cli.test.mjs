@@ -165,3 +165,33 @@ test('quantize a safetensors model: quantized and dequantized exports re-open wi
   assert.equal(layout['weight.f32'].axis, 0);
   assert.equal(layout['weight.f32'].scheme, 'symmetric');
 });
+
+test('per-group quantize: scales have the tensor shape with the axis cut into groups, and broadcast back', () => {
+  const out = path.join(work, 'g.safetensors');
+  const r = qplay('quantize', input, '--bits', '4', '--per-channel', '1', '--group-size', '4', '--narrow-range',
+                  '--out', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const t = JSON.parse(r.out).tensors[0];
+  assert.equal(t.groupSize, 4);
+  assert.equal(t.narrowRange, true);
+  assert.equal(t.qmin, -7);
+  const q = qp.openModel([sourceFromPath(out)]);
+  const name = q.tensors.find((e) => e.dtype === 'i8').name;
+  const codes = q.readTensor(name).data;
+  const scale = q.readTensor(`${name}.scale`);
+  const zp = q.readTensor(`${name}.zero_point`).data;
+  assert.deepEqual(scale.shape, [6, 3]);  // [6, 10] in groups of 4 along axis 1: 4 + 4 + 2
+  // Dequantizing with the broadcast scales reproduces the API's reconstruction exactly.
+  const api = qp.quantize(x, [6, 10], { bits: 4, axis: 1, groupSize: 4, narrowRange: true });
+  for (let row = 0; row < 6; row++) {
+    for (let col = 0; col < 10; col++) {
+      const u = row * 3 + Math.floor(col / 4);
+      const v = Math.fround((codes[row * 10 + col] - zp[u]) * scale.data[u]);
+      assert.equal(v, api.dequantized[row * 10 + col]);
+    }
+  }
+  q.close();
+  const bad = qplay('quantize', input, '--bits', '4', '--group-size', '4', '--out', out);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--group-size needs --per-channel AXIS/);
+});

@@ -10,7 +10,8 @@ import { defaultTensorSelection, dequantizedSafetensors, quantizedNpz, quantized
 const USAGE = `usage:
   qplay inspect FILE... [--tensor NAME]... [--stats] [--json]
   qplay quantize FILE... --bits N [--scheme affine|symmetric] [--unsigned]
-                 [--per-channel AXIS] [--mode pytorch|onnx] [--tensor NAME]...
+                 [--per-channel AXIS [--group-size G]] [--narrow-range] [--reduce-range]
+                 [--mode pytorch|onnx] [--tensor NAME]...
                  --out OUT.npz|OUT.safetensors [--dequantized-out FQ.safetensors] [--json]
 
 FILE: .safetensors (several shards and their .index.json together), .npy, .npz, .onnx (with its
@@ -22,7 +23,10 @@ when none has rank >= 2). OUT.safetensors holds NAME (int8/uint8 codes), NAME.sc
 and NAME.zero_point (int32 [C]) per quantized tensor, other tensors as float32. OUT.npz holds
 codes.npy, scales.npy, zero_points.npy, dequantized.npy, observed_min.npy, observed_max.npy (under
 NAME/ when several tensors). --dequantized-out writes every tensor as float32, the quantized ones
-dequantized. C = 1 per tensor, else the size of AXIS.`;
+dequantized. C = 1 per tensor, else the size of AXIS. With --group-size, runs of G consecutive
+indices along AXIS share a scale (per group), and scales/zero points have the tensor's shape with
+AXIS cut into groups. --narrow-range drops the lowest code (-127..127); --reduce-range uses one bit
+fewer (PyTorch's reduce_range).`;
 
 class UsageError extends Error {}
 
@@ -35,6 +39,7 @@ function parse(argv) {
       options: {
         bits: { type: 'string' }, scheme: { type: 'string' }, unsigned: { type: 'boolean' },
         'per-channel': { type: 'string' }, mode: { type: 'string' }, out: { type: 'string' },
+        'group-size': { type: 'string' }, 'narrow-range': { type: 'boolean' }, 'reduce-range': { type: 'boolean' },
         'dequantized-out': { type: 'string' }, tensor: { type: 'string', multiple: true },
         stats: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -149,7 +154,11 @@ async function quantize(qp, files, values) {
     signed: !values.unsigned,
     mode: values.mode ?? 'pytorch',
     axis: values['per-channel'] === undefined ? null : integerOption(values['per-channel'], 'per-channel'),
+    groupSize: values['group-size'] === undefined ? null : integerOption(values['group-size'], 'group-size'),
+    narrowRange: !!values['narrow-range'],
+    reduceRange: !!values['reduce-range'],
   };
+  if (options.groupSize !== null && options.axis === null) throw new UsageError('--group-size needs --per-channel AXIS (the axis the groups run along)');
   const model = openFiles(qp, files);
   const chosen = selectTensors(model, values.tensor, defaultTensorSelection(model.tensors));
   if (chosen.length === 0) throw new Error('no float tensor to quantize (name one with --tensor)');
@@ -183,14 +192,15 @@ async function quantize(qp, files, values) {
     input: files, output: values.out, dequantizedOutput: fq ?? null, format: model.format, build: qp.build,
     tensors: quantized.map(({ name, storedType, result: r }) => ({
       name, storedType, shape: r.shape, bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode,
-      axis: r.axis, qmin: r.qmin, qmax: r.qmax, scales: Array.from(r.scales), zeroPoints: Array.from(r.zeroPoints),
+      axis: r.axis, groupSize: r.groupSize, narrowRange: r.narrowRange, reduceRange: r.reduceRange, qmin: r.qmin, qmax: r.qmax, scales: Array.from(r.scales), zeroPoints: Array.from(r.zeroPoints),
       metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, jsonNumber(v)])),
     })),
     skipped,
   };
   if (values.json) return console.log(JSON.stringify(summary, null, 2));
   const first = quantized[0].result;
-  const where = first.axis === null ? 'per tensor' : `per channel along axis ${first.axis}`;
+  const where = first.axis === null ? 'per tensor' : first.groupSize ? `per group of ${first.groupSize} along axis ${first.axis}`
+    : `per channel along axis ${first.axis}`;
   console.log(`${files.join(', ')} -> ${values.out}${fq ? ` and ${fq}` : ''}: ${first.bits}-bit ` +
     `${first.signed ? 'signed' : 'unsigned'} ${first.scheme}, ${where}, ${first.mode} numerics`);
   for (const { name, result: r } of quantized) {

@@ -3,10 +3,12 @@
 //
 // Quantized .safetensors: for each quantized tensor NAME
 //   NAME             int8 (uint8 when unsigned) codes, the tensor's shape
-//   NAME.scale       float32 [C]   C = 1 per tensor, else the size of the channel axis
-//   NAME.zero_point  int32 [C]
+//   NAME.scale       float32 [C]   C = 1 per tensor, else the size of the channel axis; per group
+//                    the tensor's shape with the axis replaced by the number of groups, so
+//                    scale.repeat_interleave(group_size, axis)[..., :size] lines up with NAME
+//   NAME.zero_point  int32, the shape of NAME.scale
 // tensors that were not quantized are kept as float32 under their own name, and
-// __metadata__["qplay.quantization"] holds JSON {NAME: {bits, signed, scheme, mode, axis, qmin, qmax}}.
+// __metadata__["qplay.quantization"] holds JSON {NAME: {bits, signed, scheme, mode, axis, groupSize, narrowRange, reduceRange, qmin, qmax}}.
 // Dequantized ("fake-quantized") .safetensors: every tensor as float32 under its own name, the
 // quantized ones replaced by dequantize(quantize(x)), so it loads where the original did.
 // .npz: one tensor -> codes.npy, scales.npy, zero_points.npy, dequantized.npy, observed_min.npy,
@@ -17,7 +19,14 @@ import { zipSync } from 'fflate';
 /** @typedef {{name: string, shape: number[], data: Float32Array}} Kept */
 
 function describe(r) {
-  return { bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode, axis: r.axis, qmin: r.qmin, qmax: r.qmax };
+  return { bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode, axis: r.axis, groupSize: r.groupSize ?? null,
+    narrowRange: !!r.narrowRange, reduceRange: !!r.reduceRange, qmin: r.qmin, qmax: r.qmax };
+}
+
+/** Shape of a result's scales / zero points: [C], or per group the tensor's shape with the axis cut into groups. */
+export function parameterShape(r) {
+  if (!r.groupSize) return [r.scales.length];
+  return r.shape.map((d, i) => (i === r.axis ? Math.ceil(d / r.groupSize) : d));
 }
 
 /** @param {Quantized[]} quantized  @param {Kept[]} kept */
@@ -26,8 +35,8 @@ export function quantizedSafetensors(qp, quantized, kept = []) {
   const layout = {};
   for (const { name, result: r } of quantized) {
     tensors.push({ name, shape: r.shape, data: r.codes });
-    tensors.push({ name: `${name}.scale`, shape: [r.scales.length], data: r.scales });
-    tensors.push({ name: `${name}.zero_point`, shape: [r.zeroPoints.length], data: r.zeroPoints });
+    tensors.push({ name: `${name}.scale`, shape: parameterShape(r), data: r.scales });
+    tensors.push({ name: `${name}.zero_point`, shape: parameterShape(r), data: r.zeroPoints });
     layout[name] = describe(r);
   }
   for (const k of kept) tensors.push(k);
@@ -46,7 +55,7 @@ export function quantizedNpz(qp, quantized) {
   const files = {};
   const prefix = (name) => (quantized.length === 1 ? '' : `${name}/`);
   for (const { name, result: r } of quantized) {
-    const c = [r.scales.length];
+    const c = parameterShape(r);
     const p = prefix(name);
     files[`${p}codes.npy`] = qp.encodeNpy(r.codes, r.shape);
     files[`${p}scales.npy`] = qp.encodeNpy(r.scales, c);

@@ -22,7 +22,8 @@ export function engineHasSimd() {
 
 /** Options accepted by quantize(), with their defaults (documented in README.md). */
 export const QUANTIZE_DEFAULTS = Object.freeze({
-  bits: 8, scheme: 'affine', signed: true, axis: null, mode: 'pytorch',
+  bits: 8, scheme: 'affine', signed: true, axis: null, mode: 'pytorch', groupSize: null,
+  narrowRange: false, reduceRange: false,
 });
 
 export class QplayError extends Error {
@@ -59,7 +60,9 @@ class Qplay {
    * @param {Float32Array} data
    * @param {number[]} shape  dimensions; their product must equal data.length
    * @param {{bits?:number, scheme?:'affine'|'symmetric', signed?:boolean, axis?:number|null,
-   *          mode?:'pytorch'|'onnx'}} options  axis null = per tensor, else per channel
+   *          mode?:'pytorch'|'onnx', groupSize?:number|null, narrowRange?:boolean,
+   *          reduceRange?:boolean}} options  axis null = per tensor, else per channel; with
+   *          groupSize, per group of that many consecutive indices along axis
    * @returns {{bits, signed, scheme, mode, axis, shape, qmin, qmax, observedMin: Float32Array,
    *   observedMax: Float32Array, scales: Float32Array, zeroPoints: Int32Array,
    *   codes: Int8Array|Uint8Array, dequantized: Float32Array,
