@@ -1,0 +1,32 @@
+// Shared plumbing of the scheme families (scheme_*.cpp): each family's run function, the
+// per-unit driver, and the finishing step that measures a reconstruction. Internal to src/quant.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "quant/scheme.h"
+#include "quant/scheme_units.h"
+
+namespace qp {
+
+// Quantizes one unit's values x[0..m) into out[0..m) (the reconstruction) and returns the bits
+// it stores for that unit's parameters (scale, zero point, code book), not counting the codes.
+using UnitQuantizer = std::function<uint64_t(const float* x, size_t m, float* out)>;
+
+// Gathers every unit of `layout`, runs `quantize_unit` on it and scatters the reconstruction
+// into result.dequantized; adds the parameter bits to result.stored_bits.
+void run_per_unit(const float* x, const UnitLayout& layout, const UnitQuantizer& quantize_unit,
+                  SchemeResult& result);
+
+// Metrics of result.dequantized against x, bits per weight from result.stored_bits.
+void finish_result(const float* x, size_t n, SchemeResult& result);
+
+// "per tensor", "per channel (axis 0)", "g32 (axis 1)" for labels.
+std::string granularity_label(const QuantSpec& q);
+
+SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_binary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_ternary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+
+}  // namespace qp

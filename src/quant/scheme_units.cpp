@@ -1,0 +1,80 @@
+#include "quant/scheme_units.h"
+
+#include <algorithm>
+#include <string>
+
+#include "core/error.h"
+
+namespace qp {
+
+UnitLayout::UnitLayout(const Shape& shape, std::optional<int> axis, int group_size) : shape_(shape) {
+  n_ = element_count(shape);
+  view_.inner = n_;
+  if (group_size < 0) throw Error("group size must be positive, got " + std::to_string(group_size));
+  if (!axis) {
+    if (group_size > 0) throw Error("per-group quantization needs an axis to group along");
+    return;
+  }
+  if (shape.empty()) throw Error("per-channel quantization needs a tensor of rank >= 1");
+  axis_ = normalize_axis(*axis, shape.size());
+  view_ = axis_view(shape, axis_);
+  group_ = static_cast<size_t>(group_size);
+  if (group_ == 0) {
+    units_ = view_.channels;
+  } else {
+    groups_ = (view_.channels + group_ - 1) / group_;
+    units_ = view_.outer * groups_ * view_.inner;
+  }
+}
+
+size_t UnitLayout::unit_size(size_t unit) const {
+  if (axis_ < 0) return n_;
+  if (group_ == 0) return view_.outer * view_.inner;
+  const size_t k = (unit / view_.inner) % groups_;
+  return std::min(group_, view_.channels - k * group_);
+}
+
+size_t UnitLayout::largest_unit() const {
+  if (axis_ < 0) return n_;
+  if (group_ == 0) return view_.outer * view_.inner;
+  return std::min(group_, view_.channels);
+}
+
+Shape UnitLayout::unit_shape() const {
+  if (axis_ < 0) return {1};
+  if (group_ == 0) return {static_cast<int64_t>(view_.channels)};
+  Shape s = shape_;
+  s[static_cast<size_t>(axis_)] = static_cast<int64_t>(groups_);
+  return s;
+}
+
+// Calls f(k, index) for the unit's k-th value, k ascending with the index.
+template <class F>
+void UnitLayout::for_each_index(size_t unit, F f) const {
+  if (axis_ < 0) {
+    for (size_t k = 0; k < n_; ++k) f(k, k);
+    return;
+  }
+  const size_t inner = view_.inner, channels = view_.channels;
+  if (group_ == 0) {
+    size_t k = 0;
+    for (size_t o = 0; o < view_.outer; ++o) {
+      const size_t base = (o * channels + unit) * inner;
+      for (size_t i = 0; i < inner; ++i) f(k++, base + i);
+    }
+    return;
+  }
+  const size_t i = unit % inner, g = (unit / inner) % groups_, o = unit / (inner * groups_);
+  const size_t first = g * group_, last = std::min(first + group_, channels);
+  for (size_t c = first; c < last; ++c) f(c - first, (o * channels + c) * inner + i);
+}
+
+void UnitLayout::gather(size_t unit, const float* x, float* out) const {
+  for_each_index(unit, [&](size_t k, size_t index) { out[k] = x[index]; });
+}
+
+void UnitLayout::scatter(size_t unit, const float* in, float* y) const {
+  for_each_index(unit, [&](size_t k, size_t index) { y[index] = in[k]; });
+}
+
+}  // namespace qp

@@ -1,0 +1,41 @@
+// The units a scheme gives their own scale (or code book): the whole tensor, each channel along an
+// axis, or each group of consecutive indices along an axis (one per position of the other axes).
+// Families that work on a unit's values as one contiguous array gather them here, quantize, and
+// scatter the reconstruction back; the integer family's fast path (quantize_tensor) walks the same
+// units in place.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "core/shape.h"
+
+namespace qp {
+
+class UnitLayout {
+ public:
+  // axis empty: per tensor (group_size must be 0); group_size 0: per channel; else per group.
+  // Throws qp::Error on a bad axis or group size.
+  UnitLayout(const Shape& shape, std::optional<int> axis, int group_size);
+
+  size_t units() const { return units_; }
+  size_t size() const { return n_; }
+  size_t largest_unit() const;
+  size_t unit_size(size_t unit) const;
+  // Shape of one value per unit in C order (the exports' scale shape): [1], [C], or the tensor's
+  // shape with the axis cut into groups.
+  Shape unit_shape() const;
+
+  void gather(size_t unit, const float* x, float* out) const;   // out: unit_size(unit) values
+  void scatter(size_t unit, const float* in, float* y) const;   // inverse of gather
+
+ private:
+  template <class F> void for_each_index(size_t unit, F f) const;
+  Shape shape_;
+  int axis_ = -1;
+  size_t group_ = 0, groups_ = 1;
+  AxisView view_;
+  size_t n_ = 0, units_ = 1;
+};
+
+}  // namespace qp

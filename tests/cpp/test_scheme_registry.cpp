@@ -1,0 +1,167 @@
+// The scheme registry: units, run_scheme's checks, the integer family's accounting, binary and
+// ternary, and properties every registered scheme must have.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "quant/scheme.h"
+#include "quant/scheme_family.h"
+#include "quant/scheme_units.h"
+#include "quant/sign_quant.h"
+
+namespace {
+
+std::vector<float> lcg_values(size_t n, uint32_t seed) {
+  std::vector<float> x(n);
+  for (auto& v : x) {
+    seed = seed * 1664525u + 1013904223u;
+    v = (static_cast<float>(seed >> 8) / 16777216.0f - 0.45f) * 4.0f;
+  }
+  return x;
+}
+
+size_t count(const qp::Shape& s) {
+  size_t n = 1;
+  for (int64_t d : s) n *= static_cast<size_t>(d);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("UnitLayout: gather/scatter cover every element once, and units match quantize_tensor's") {
+  const std::vector<qp::Shape> shapes = {{1}, {16}, {17}, {3, 15}, {2, 3, 17}, {2, 1, 4, 5}};
+  for (const qp::Shape& shape : shapes) {
+    const size_t n = count(shape);
+    const std::vector<float> x = lcg_values(n, 5);
+    for (int axis = -1; axis < static_cast<int>(shape.size()); ++axis) {
+      for (int group : {0, 1, 4, 16}) {
+        if (axis < 0 && group > 0) continue;
+        CAPTURE(qp::shape_to_string(shape));
+        CAPTURE(axis);
+        CAPTURE(group);
+        const std::optional<int> ax = axis < 0 ? std::nullopt : std::optional<int>(axis);
+        const qp::UnitLayout layout(shape, ax, group);
+        // Scatter of (unit id) marks every element exactly once.
+        std::vector<float> owner(n, -1.0f);
+        size_t total = 0;
+        for (size_t u = 0; u < layout.units(); ++u) {
+          const size_t m = layout.unit_size(u);
+          CHECK(m <= layout.largest_unit());
+          total += m;
+          std::vector<float> ids(m, static_cast<float>(u)), values(m);
+          layout.gather(u, owner.data(), values.data());
+          for (float v : values) CHECK(v == -1.0f);  // not claimed by an earlier unit
+          layout.scatter(u, ids.data(), owner.data());
+        }
+        CHECK(total == n);
+        CHECK(count(layout.unit_shape()) == layout.units());
+        // The same units as the integer fast path: per-tensor quantization of each gathered unit
+        // reproduces quantize_tensor's reconstruction bit for bit.
+        qp::QuantSpec spec;
+        spec.bits = 3;
+        spec.channel_axis = ax;
+        spec.group_size = group;
+        const qp::QuantizedTensor fast = qp::quantize_tensor(x.data(), n, shape, spec);
+        qp::QuantSpec whole;
+        whole.bits = 3;
+        qp::SchemeResult r;
+        qp::run_per_unit(x.data(), layout, [&](const float* v, size_t m, float* out) -> uint64_t {
+          const qp::QuantizedTensor t = qp::quantize_tensor(v, m, {static_cast<int64_t>(m)}, whole);
+          std::memcpy(out, t.dequantized.data(), m * sizeof(float));
+          return 0;
+        }, r);
+        CHECK(std::memcmp(r.dequantized.data(), fast.dequantized.data(), n * sizeof(float)) == 0);
+        CHECK(layout.units() == fast.scales.size());
+      }
+    }
+  }
+}
+
+TEST_CASE("the int format is quantize_tensor with the stated bit accounting") {
+  const std::vector<float> x = lcg_values(64 * 96, 8);
+  qp::SchemeSpec spec;
+  spec.integer.bits = 4;
+  spec.integer.scheme = qp::Scheme::Symmetric;
+  spec.integer.channel_axis = 1;
+  spec.integer.group_size = 32;
+  const qp::SchemeResult r = qp::run_scheme(x.data(), x.size(), {64, 96}, spec);
+  const qp::QuantizedTensor t = qp::quantize_tensor(x.data(), x.size(), {64, 96}, spec.integer);
+  CHECK(r.dequantized == t.dequantized);
+  CHECK(r.units == 64 * 3);
+  CHECK(r.unit_shape == qp::Shape{64, 3});
+  CHECK(r.bits_per_weight == doctest::Approx(4.0 + 32.0 / 32.0));  // symmetric: scale only
+  CHECK(r.levels.size() == 16);
+  CHECK(r.label == "int4 sym g32 (axis 1) (pytorch)");
+  spec.integer.scheme = qp::Scheme::Affine;
+  CHECK(qp::run_scheme(x.data(), x.size(), {64, 96}, spec).bits_per_weight == doctest::Approx(4.0 + 36.0 / 32.0));
+}
+
+TEST_CASE("binary: alpha = mean |x| minimises the error for the signs; ternary follows TWN") {
+  const std::vector<float> x = lcg_values(101, 21);
+  std::vector<float> out(x.size());
+  std::vector<int8_t> codes(x.size());
+  const float alpha = qp::binary_quantize(x.data(), x.size(), codes.data(), out.data());
+  double mean_abs = 0;
+  for (float v : x) mean_abs += std::fabs(v);
+  mean_abs /= x.size();
+  CHECK(alpha == static_cast<float>(mean_abs));
+  auto sse = [&](double a) {
+    double e = 0;
+    for (size_t i = 0; i < x.size(); ++i) e += (x[i] - a * codes[i]) * (x[i] - a * codes[i]);
+    return e;
+  };
+  CHECK(sse(alpha) <= sse(alpha * 1.01));
+  CHECK(sse(alpha) <= sse(alpha * 0.99));
+  for (size_t i = 0; i < x.size(); ++i) CHECK(codes[i] == (x[i] >= 0 ? 1 : -1));
+
+  const float beta = qp::ternary_quantize(x.data(), x.size(), codes.data(), out.data());
+  const double delta = 0.7 * mean_abs;
+  double kept = 0;
+  int k = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const int expected = x[i] > delta ? 1 : x[i] < -delta ? -1 : 0;
+    CHECK(codes[i] == expected);
+    if (expected) kept += std::fabs(x[i]), ++k;
+  }
+  REQUIRE(k > 0);
+  CHECK(beta == doctest::Approx(kept / k));
+  std::vector<float> zeros(8, 0.0f);
+  CHECK(qp::ternary_quantize(zeros.data(), 8, nullptr, out.data()) == 0.0f);
+}
+
+TEST_CASE("every registered scheme runs, measures itself and refuses bad input") {
+  const std::vector<float> x = lcg_values(256 * 4, 3);
+  std::set<std::string> names;
+  for (const qp::SchemeInfo& info : qp::scheme_registry()) {
+    CAPTURE(info.name);
+    CHECK(names.insert(info.name).second);
+    CHECK(std::string(info.reference).size() > 0);
+    qp::SchemeSpec spec;
+    spec.format = info.name;
+    const qp::SchemeResult r = qp::run_scheme(x.data(), x.size(), {4, 256}, spec);
+    CHECK(r.dequantized.size() == x.size());
+    CHECK(std::isfinite(r.metrics.mse));
+    CHECK(r.metrics.sqnr_db > 0);
+    CHECK(r.bits_per_weight > 0);
+    CHECK(r.bits_per_weight <= 33);
+    CHECK_FALSE(r.label.empty());
+    std::vector<float> bad = x;
+    bad[5] = NAN;
+    CHECK_THROWS_AS(qp::run_scheme(bad.data(), bad.size(), {4, 256}, spec), qp::Error);
+    CHECK_THROWS_AS(qp::run_scheme(x.data(), x.size(), {4, 255}, spec), qp::Error);
+    CHECK_THROWS_AS(qp::run_scheme(x.data(), 0, {0}, spec), qp::Error);
+  }
+  qp::SchemeSpec unknown;
+  unknown.format = "int3000";
+  CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), x.size(), {4, 256}, unknown),
+                       doctest::Contains("unknown format 'int3000' (expected one of: int, binary"), qp::Error);
+  qp::SchemeSpec wide;
+  wide.integer.bits = 9;
+  CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), x.size(), {4, 256}, wide), "format 'int' takes 2 to 8 bits, got 9", qp::Error);
+}
