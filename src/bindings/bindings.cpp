@@ -3,6 +3,7 @@
 
 #include "bindings/convert.h"
 #include "bindings/model_bindings.h"
+#include "bindings/scheme_bindings.h"
 
 EMSCRIPTEN_BINDINGS(qplay) {
   using namespace qp::bindings;
@@ -18,4 +19,11 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("analyzeModelTensor", &analyze_model_tensor);
   emscripten::function("closeModel", &close_model);
   emscripten::function("encodeSafetensors", &encode_safetensors);
+  emscripten::function("listSchemes", &list_schemes);
+  emscripten::function("runScheme", &run_scheme_js);
+  emscripten::function("defaultComparison", &default_comparison_js);
+  emscripten::function("holdTensor", &hold_tensor);
+  emscripten::function("compareHeld", &compare_held);
+  emscripten::function("releaseTensor", &release_tensor);
+  emscripten::function("paretoFront", &pareto_front);
 }

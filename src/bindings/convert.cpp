@@ -16,10 +16,9 @@
 
 namespace qp::bindings {
 
-namespace {
 
 
-bool is_number(const val& v) { return v.typeOf().as<std::string>() == "number"; }
+static bool is_number(const val& v) { return v.typeOf().as<std::string>() == "number"; }
 
 int get_int(const val& obj, const char* key, int fallback) {
   const val v = obj[key];
@@ -66,7 +65,7 @@ val from_shape(const Shape& shape) {
 }
 
 template <class T>
-std::vector<T> to_vector(const val& typed_array, const char* type, const char* what) {
+static std::vector<T> to_vector(const val& typed_array, const char* type, const char* what) {
   if (!typed_array.instanceof(val::global(type)))
     throw Error(std::string(what) + " must be a " + type);
   return emscripten::convertJSArrayToNumberVector<T>(typed_array);
@@ -81,7 +80,9 @@ val metrics_to_js(const ErrorMetrics& m) {
   return o;
 }
 
-}  // namespace
+std::vector<float> to_float_vector(const val& typed_array, const char* what) {
+  return to_vector<float>(typed_array, "Float32Array", what);
+}
 
 QuantSpec spec_from_options(const val& options) {
   QuantSpec spec;

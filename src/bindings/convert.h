@@ -3,6 +3,9 @@
 #pragma once
 #include <emscripten/val.h>
 
+#include <string>
+#include <vector>
+
 #include "quant/quantize.h"
 #include "quant/stats.h"
 
@@ -19,6 +22,15 @@ val read_npy(val bytes);
 val encode_npy(std::string descr, val shape, val data);
 val grid_levels(double scale, int zero_point, int qmin, int qmax);
 val build_info();
+
+// Reading option objects: absent or null gives the fallback; a wrong type throws qp::Error.
+int get_int(const val& obj, const char* key, int fallback);
+bool get_bool(const val& obj, const char* key, bool fallback);
+std::string get_string(const val& obj, const char* key, const char* fallback);
+Shape to_shape(const val& shape);
+val from_shape(const Shape& shape);
+std::vector<float> to_float_vector(const val& typed_array, const char* what);
+val metrics_to_js(const ErrorMetrics& m);
 
 // Shared with model_bindings.cpp: the options object of quantize() as a spec, and result objects.
 QuantSpec spec_from_options(const val& options);

@@ -168,3 +168,49 @@ test('WeightFile.analyzeTensor measures in the core exactly what readTensor + qu
   assert.throws(() => model.analyzeTensor(0, { bits: 42 }), QplayError);
   model.close();
 });
+
+test('schemes: every registered format runs the same bits in the SIMD and scalar builds', () => {
+  const names = simd.schemes().map((s) => s.name);
+  assert.ok(names.includes('int') && names.includes('binary') && names.includes('ternary'));
+  const shapes = [[17], [16, 33], [3, 4, 64]];
+  for (const [si, shape] of shapes.entries()) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = weightLike(1, n, 300 + si);
+    const list = [...simd.defaultComparison(shape), ...names.map((format) => ({ format }))];
+    for (const options of list) {
+      const a = simd.runScheme(x, shape, options), b = scalar.runScheme(x, shape, options);
+      const what = JSON.stringify({ shape, options });
+      assert.ok(sameBytes(a.dequantized, b.dequantized), what);
+      assert.deepEqual(a.metrics, b.metrics, what);
+      assert.equal(a.bitsPerWeight, b.bitsPerWeight, what);
+      assert.equal(a.bitsPerWeight, a.storedBits / n, what);
+    }
+  }
+});
+
+test('runScheme int equals quantize; compareSchemes marks the Pareto front and reports refusals', () => {
+  const x = weightLike(16, 64, 7);
+  const opts = { bits: 4, scheme: 'symmetric', axis: 1, groupSize: 16 };
+  const r = simd.runScheme(x, [16, 64], opts);
+  const q = simd.quantize(x, [16, 64], opts);
+  assert.ok(sameBytes(r.dequantized, q.dequantized));
+  assert.ok(sameBytes(r.integer.codes, q.codes));
+  assert.deepEqual(r.unitShape, [16, 4]);
+  assert.equal(r.bitsPerWeight, 4 + 32 / 16);
+  const seen = [];
+  const rows = simd.compareSchemes(x, [16, 64], [...simd.defaultComparison([16, 64]), { bits: 4, axis: 5 }],
+    (row, i, total) => seen.push([i, total]));
+  assert.equal(seen.length, rows.length);
+  const refused = rows.at(-1);
+  assert.match(refused.error, /axis 5 is out of range/);
+  assert.equal(refused.pareto, false);
+  // Pareto flags agree with a brute-force check.
+  const ok = rows.filter((row) => !row.error);
+  for (const a of ok) {
+    const dominated = ok.some((b) => b !== a && b.bitsPerWeight <= a.bitsPerWeight && b.metrics.mse <= a.metrics.mse &&
+      (b.bitsPerWeight < a.bitsPerWeight || b.metrics.mse < a.metrics.mse));
+    assert.equal(a.pareto, !dominated, a.label);
+  }
+  assert.throws(() => simd.runScheme(x, [16, 64], { format: 'int9' }), /unknown format 'int9'/);
+  assert.throws(() => simd.runScheme(x, [16, 64], { format: 'binary', calibration: 'mse' }), /calibration does not apply/);
+});

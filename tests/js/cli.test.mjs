@@ -195,3 +195,19 @@ test('per-group quantize: scales have the tensor shape with the axis cut into gr
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--group-size needs --per-channel AXIS/);
 });
+
+test('compare prints the schemes with the Pareto front; --json matches the API; schemes lists the registry', () => {
+  const r = qplay('compare', input, '--json');
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  const api = qp.compareSchemes(x, [6, 10]);
+  assert.deepEqual(out.rows.map((row) => row.label), api.map((row) => row.label));
+  assert.deepEqual(out.rows.map((row) => row.pareto), api.map((row) => row.pareto));
+  assert.deepEqual(out.rows.map((row) => row.metrics.mse), api.map((row) => row.metrics.mse));
+  const text = qplay('compare', input);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /^\* .*int8 sym per channel/m);
+  const list = qplay('schemes');
+  assert.equal(list.code, 0, list.err);
+  for (const s of qp.schemes()) assert.match(list.out, new RegExp(`^${s.name} `, 'm'));
+});

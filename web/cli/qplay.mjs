@@ -9,6 +9,8 @@ import { defaultTensorSelection, dequantizedSafetensors, quantizedNpz, quantized
 
 const USAGE = `usage:
   qplay inspect FILE... [--tensor NAME]... [--stats] [--json]
+  qplay compare FILE... [--tensor NAME] [--json]
+  qplay schemes [--json]
   qplay quantize FILE... --bits N [--scheme affine|symmetric] [--unsigned]
                  [--per-channel AXIS [--group-size G]] [--narrow-range] [--reduce-range]
                  [--mode pytorch|onnx] [--tensor NAME]...
@@ -23,7 +25,9 @@ when none has rank >= 2). OUT.safetensors holds NAME (int8/uint8 codes), NAME.sc
 and NAME.zero_point (int32 [C]) per quantized tensor, other tensors as float32. OUT.npz holds
 codes.npy, scales.npy, zero_points.npy, dequantized.npy, observed_min.npy, observed_max.npy (under
 NAME/ when several tensors). --dequantized-out writes every tensor as float32, the quantized ones
-dequantized. C = 1 per tensor, else the size of AXIS. With --group-size, runs of G consecutive
+dequantized. compare runs every scheme of the default comparison on one tensor (--tensor NAME,
+default the largest float tensor) and prints error against bits per weight, '*' marking the Pareto
+front. schemes lists the formats the core offers. C = 1 per tensor, else the size of AXIS. With --group-size, runs of G consecutive
 indices along AXIS share a scale (per group), and scales/zero points have the tensor's shape with
 AXIS cut into groups. --narrow-range drops the lowest code (-127..127); --reduce-range uses one bit
 fewer (PyTorch's reduce_range).`;
@@ -211,6 +215,47 @@ async function quantize(qp, files, values) {
   }
 }
 
+function schemes(qp, values) {
+  const list = qp.schemes();
+  if (values.json) return console.log(JSON.stringify(list, null, 2));
+  for (const s of list) {
+    const bits = s.minBits ? `${s.minBits}-${s.maxBits} bits` : 'fixed width';
+    console.log(`${s.name.padEnd(10)} ${s.family.padEnd(12)} ${bits.padEnd(12)} ${s.summary}`);
+    console.log(`${''.padEnd(36)}reference: ${s.reference}`);
+  }
+}
+
+async function compare(qp, files, values) {
+  const model = openFiles(qp, files);
+  if (values.tensor && values.tensor.length > 1) throw new UsageError('compare takes one --tensor');
+  let index;
+  if (values.tensor) {
+    index = selectTensors(model, values.tensor)[0];
+  } else {
+    const names = new Set(defaultTensorSelection(model.tensors));
+    const candidates = model.tensors.map((t, i) => ({ t, i })).filter(({ t }) => names.has(t.name));
+    if (candidates.length === 0) throw new Error('no float tensor to compare (name one with --tensor)');
+    index = candidates.reduce((a, b) => (b.t.parameters > a.t.parameters ? b : a)).i;
+  }
+  const t = model.readTensor(index);
+  const rows = qp.compareSchemes(t.data, t.shape);
+  if (values.json) {
+    const clean = (o) => JSON.parse(JSON.stringify(o, (k, v) => (typeof v === 'number' ? jsonNumber(v) : v)));
+    return console.log(JSON.stringify(clean({ tensor: t.name, shape: t.shape, rows }), null, 2));
+  }
+  console.log(`${t.name} [${t.shape.join(', ')}]: ${rows.length} schemes, '*' = Pareto front (fewest bits for its error)`);
+  console.log(`  ${'scheme'.padEnd(40)} ${'bits/w'.padStart(7)} ${'SQNR dB'.padStart(8)} ${'MSE'.padStart(11)} ${'cosine'.padStart(9)} ${'ms'.padStart(7)}`);
+  for (const r of [...rows].sort((a, b) => a.bitsPerWeight - b.bitsPerWeight)) {
+    if (r.error) {
+      console.log(`  ${r.label.padEnd(40)} refused: ${r.error}`);
+      continue;
+    }
+    const m = r.metrics;
+    console.log(`${r.pareto ? '*' : ' '} ${r.label.padEnd(40)} ${r.bitsPerWeight.toFixed(3).padStart(7)} ` +
+      `${m.sqnrDb.toFixed(2).padStart(8)} ${m.mse.toExponential(3).padStart(11)} ${m.cosine.toFixed(6).padStart(9)} ${r.milliseconds.toFixed(1).padStart(7)}`);
+  }
+}
+
 async function main(argv) {
   const { values, positionals } = parse(argv);
   if (values.help || positionals.length === 0) {
@@ -218,10 +263,12 @@ async function main(argv) {
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const [command, ...files] = positionals;
-  if (!['inspect', 'quantize'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  if (files.length === 0) throw new UsageError(`${command} needs a FILE`);
+  if (!['inspect', 'quantize', 'compare', 'schemes'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (files.length === 0 && command !== 'schemes') throw new UsageError(`${command} needs a FILE`);
   const qp = await loadQplay();
   if (command === 'inspect') await inspect(qp, files, values);
+  else if (command === 'compare') await compare(qp, files, values);
+  else if (command === 'schemes') schemes(qp, values);
   else await quantize(qp, files, values);
   return 0;
 }

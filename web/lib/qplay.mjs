@@ -21,6 +21,11 @@ export function engineHasSimd() {
 }
 
 /** Options accepted by quantize(), with their defaults (documented in README.md). */
+export const SCHEME_DEFAULTS = Object.freeze({
+  format: 'int', bits: 8, scheme: 'affine', signed: true, axis: null, mode: 'pytorch', groupSize: null,
+  narrowRange: false, reduceRange: false, calibration: 'minmax', saturate: true, doubleQuant: false, seed: 1,
+});
+
 export const QUANTIZE_DEFAULTS = Object.freeze({
   bits: 8, scheme: 'affine', signed: true, axis: null, mode: 'pytorch', groupSize: null,
   narrowRange: false, reduceRange: false,
@@ -117,6 +122,66 @@ class Qplay {
       return { name, shape, dtype, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     });
     return this._call('encodeSafetensors', list, Object.entries(metadata).map(([k, v]) => [k, String(v)]));
+  }
+
+  /**
+   * Every scheme the core offers (the registry): [{ name, family, reference, summary, minBits,
+   * maxBits, takesGranularity, takesCalibration }]. Menus and `qplay schemes` list these.
+   */
+  schemes() {
+    return this._m.listSchemes();
+  }
+
+  /**
+   * Run one scheme of the registry on a tensor. options: quantize()'s plus format ('int' default,
+   * 'binary', 'ternary', ... see schemes()), calibration, saturate, doubleQuant, seed.
+   * @returns {{format, label, options, dequantized: Float32Array, metrics, storedBits,
+   *   bitsPerWeight, units, unitShape, levels: Float32Array, integer: object|null}}
+   */
+  runScheme(data, shape, options = {}) {
+    return this._call('runScheme', data, shape, { ...SCHEME_DEFAULTS, ...options });
+  }
+
+  /** The default "compare all" set for a tensor of this shape: [options]. */
+  defaultComparison(shape) {
+    return this._call('defaultComparison', shape);
+  }
+
+  /**
+   * Compare schemes on one tensor: rows { label, options, bitsPerWeight, metrics, milliseconds,
+   * error, pareto }, in the order given (default: defaultComparison(shape)). A scheme that refuses
+   * the tensor gives a row with `error` instead of throwing. `onRow(row, index, total)` is called
+   * after each scheme (the Worker uses a held tensor directly to yield between schemes).
+   */
+  compareSchemes(data, shape, optionsList = null, onRow = null) {
+    const held = this.holdTensor(data, shape);
+    try {
+      const list = optionsList ?? this.defaultComparison(shape);
+      const rows = [];
+      for (let i = 0; i < list.length; i++) {
+        rows.push(held.compare(list[i]));
+        onRow?.(rows[i], i, list.length);
+      }
+      return this.markParetoFront(rows);
+    } finally {
+      held.release();
+    }
+  }
+
+  /** Keep a tensor in WebAssembly memory: { compare(options) -> row, release() }. */
+  holdTensor(data, shape) {
+    const id = this._call('holdTensor', data, shape);
+    return {
+      compare: (options) => this._call('compareHeld', id, { ...SCHEME_DEFAULTS, ...options }),
+      release: () => this._m.releaseTensor(id),
+    };
+  }
+
+  /** Sets row.pareto on rows { bitsPerWeight, metrics: { mse }, error } (the core decides). */
+  markParetoFront(rows) {
+    const flags = this._call('paretoFront', rows);
+    rows.forEach((r, i) => { r.pareto = flags[i]; });
+    return rows;
   }
 
   /** The real values of the integer grid: (q - zeroPoint) * scale for q in [qmin, qmax]. */

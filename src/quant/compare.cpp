@@ -1,0 +1,78 @@
+#include "quant/compare.h"
+
+#include <chrono>
+
+#include "core/error.h"
+
+namespace qp {
+
+namespace {
+
+SchemeSpec int_spec(int bits, Scheme scheme, std::optional<int> axis, int group) {
+  SchemeSpec s;
+  s.integer.bits = bits;
+  s.integer.scheme = scheme;
+  s.integer.channel_axis = axis;
+  s.integer.group_size = group;
+  return s;
+}
+
+}  // namespace
+
+std::vector<SchemeSpec> default_comparison(const Shape& shape) {
+  const bool matrix = shape.size() >= 2;
+  const std::optional<int> channel = matrix ? std::optional<int>(0) : std::nullopt;
+  const int last = shape.empty() ? 0 : static_cast<int>(shape.size()) - 1;
+  std::vector<SchemeSpec> specs;
+  specs.push_back(int_spec(8, Scheme::Affine, std::nullopt, 0));
+  specs.push_back(int_spec(8, Scheme::Symmetric, channel, 0));
+  specs.push_back(int_spec(4, Scheme::Symmetric, channel, 0));
+  if (!shape.empty()) {
+    specs.push_back(int_spec(4, Scheme::Affine, last, 128));
+    specs.push_back(int_spec(4, Scheme::Affine, last, 32));
+    specs.push_back(int_spec(3, Scheme::Affine, last, 32));
+    specs.push_back(int_spec(2, Scheme::Affine, last, 32));
+  }
+  for (const char* sign : {"binary", "ternary"}) {
+    SchemeSpec s;
+    s.format = sign;
+    s.integer.channel_axis = channel;
+    specs.push_back(s);
+  }
+  return specs;
+}
+
+ComparisonRow compare_one(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec) {
+  ComparisonRow row;
+  row.spec = spec;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    const SchemeResult r = run_scheme(x, n, shape, spec);
+    row.label = r.label;
+    row.bits_per_weight = r.bits_per_weight;
+    row.metrics = r.metrics;
+  } catch (const Error& e) {
+    row.label = spec.format;
+    row.error = e.what();
+  }
+  row.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return row;
+}
+
+void mark_pareto_front(std::vector<ComparisonRow>& rows) {
+  for (ComparisonRow& a : rows) {
+    a.pareto = a.error.empty();
+    if (!a.pareto) continue;
+    for (const ComparisonRow& b : rows) {
+      if (&a == &b || !b.error.empty()) continue;
+      const bool no_worse = b.bits_per_weight <= a.bits_per_weight && b.metrics.mse <= a.metrics.mse;
+      const bool better = b.bits_per_weight < a.bits_per_weight || b.metrics.mse < a.metrics.mse;
+      if (no_worse && better) {
+        a.pareto = false;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace qp
