@@ -17,6 +17,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("openModel", &open_model);
   emscripten::function("readModelTensor", &read_model_tensor);
   emscripten::function("analyzeModelTensor", &analyze_model_tensor);
+  emscripten::function("compareModelTensor", &compare_model_tensor);
   emscripten::function("closeModel", &close_model);
   emscripten::function("encodeSafetensors", &encode_safetensors);
   emscripten::function("listSchemes", &list_schemes);

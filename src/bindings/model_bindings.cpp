@@ -7,6 +7,7 @@
 
 #include "bindings/convert.h"
 #include "bindings/guard.h"
+#include "bindings/scheme_bindings.h"
 #include "core/error.h"
 #include "io/model_open.h"
 #include "io/safetensors.h"
@@ -196,6 +197,20 @@ val analyze_model_tensor(int id, int index, val options) {
     out.set("quantized", a.quantized ? quantized_to_js(*a.quantized) : val::null());
     out.set("quantizeError", a.quantize_error.empty() ? val::null() : val(a.quantize_error));
     return out;
+  });
+}
+
+val compare_model_tensor(int id, int index, val options_list) {
+  return guarded([&]() -> val {
+    OpenModel& open = open_model_entry(id, index);
+    std::vector<SchemeSpec> specs;
+    const int count = options_list["length"].as<int>();
+    for (int i = 0; i < count; ++i) specs.push_back(scheme_spec_from_options(options_list[i]));
+    const io::TensorData data = io::read_tensor_f32(open.model, static_cast<size_t>(index), open.inflater.get());
+    val rows = val::array();
+    for (const SchemeSpec& spec : specs)
+      rows.call<void>("push", row_to_js(compare_one(data.values.data(), data.values.size(), data.shape, spec)));
+    return rows;
   });
 }
 

@@ -19,6 +19,10 @@ val read_model_tensor(int id, int index);
 // options (quantize()'s) or null -> { name, shape, stats, quantized: quantize()'s result without
 // codes/dequantized, or null; quantizeError: string or null }
 val analyze_model_tensor(int id, int index, val options);
+// Reads one tensor and runs every scheme of options_list on it inside the core:
+// -> [{ label, options, bitsPerWeight, metrics, milliseconds, error }] (no Pareto flags: those
+// belong to the whole model's totals)
+val compare_model_tensor(int id, int index, val options_list);
 void close_model(int id);
 
 }  // namespace qp::bindings

@@ -12,8 +12,6 @@
 
 namespace qp::bindings {
 
-namespace {
-
 SchemeSpec scheme_spec_from_options(const val& options) {
   if (options.isUndefined() || options.isNull() || options.typeOf().as<std::string>() != "object")
     throw Error("scheme options must be an object");
@@ -55,6 +53,8 @@ val row_to_js(const ComparisonRow& r) {
   o.set("error", r.error.empty() ? val::null() : val(r.error));
   return o;
 }
+
+namespace {
 
 struct HeldTensor {
   std::vector<float> values;
@@ -100,6 +100,9 @@ val run_scheme_js(val data, val shape, val options) {
     o.set("units", static_cast<double>(r.units));
     o.set("unitShape", from_shape(r.unit_shape));
     o.set("levels", copy_out("Float32Array", r.levels.data(), r.levels.size()));
+    o.set("unitMse", copy_out("Float64Array", r.unit_mse.data(), r.unit_mse.size()));
+    o.set("unitAxis", r.unit_axis ? val(*r.unit_axis) : val::null());
+    o.set("unitGroup", r.unit_group > 0 ? val(r.unit_group) : val::null());
     o.set("integer", r.integer ? quantized_to_js(*r.integer) : val::null());
     return o;
   });

@@ -4,14 +4,22 @@
 #pragma once
 #include <emscripten/val.h>
 
+#include "quant/compare.h"
+#include "quant/scheme.h"
+
 namespace qp::bindings {
 
 using emscripten::val;
 
+SchemeSpec scheme_spec_from_options(const val& options);
+val scheme_spec_to_js(const SchemeSpec& s);
+val row_to_js(const ComparisonRow& r);
+
 // -> [{ name, family, reference, summary, minBits, maxBits, takesGranularity, takesCalibration }]
 val list_schemes();
 // -> { format, label, options, dequantized: Float32Array, metrics, storedBits, bitsPerWeight,
-//      units, unitShape, levels: Float32Array, integer: quantize()'s result or null }
+//      units, unitShape, unitAxis, unitGroup, unitMse: Float64Array (per unit), levels:
+//      Float32Array, integer: quantize()'s result or null }
 val run_scheme_js(val data, val shape, val options);
 // -> [options] the default "compare all" set for a tensor of this shape
 val default_comparison_js(val shape);

@@ -36,7 +36,12 @@ struct SchemeResult {
   double bits_per_weight = 0;      // stored_bits / element count
   size_t units = 1;                // how many scales / blocks / code books
   Shape unit_shape;                // one entry per unit, C order
+  // The units as a UnitLayout (scheme_units.h): per tensor, per channel or per group along
+  // unit_axis. Families with fixed blocks (ggml, NF4) describe theirs as groups along the last axis.
+  std::optional<int> unit_axis;
+  int unit_group = 0;
   std::vector<float> levels;       // representable values of unit 0, ascending (empty if > 4096)
+  std::vector<double> unit_mse;    // mean squared error of each unit (per channel / group / block)
   std::optional<QuantizedTensor> integer;  // the int family's codes and parameters
 };
 

@@ -18,6 +18,8 @@ SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const 
             (q.narrow_range ? " narrow" : "") + (q.reduce_range ? " reduced" : "") + " (" +
             numerics_mode_name(q.mode) + ")";
   r.units = t.scales.size();
+  r.unit_axis = q.channel_axis;
+  r.unit_group = q.group_size;
   r.unit_shape = UnitLayout(shape, q.channel_axis, q.group_size).unit_shape();
   // Codes at their bit width; per unit a float32 scale, plus a zero point at the code width when
   // affine (a symmetric grid's zero point is fixed by the format, so it is not stored).

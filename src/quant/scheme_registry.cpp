@@ -3,9 +3,31 @@
 
 #include "core/error.h"
 #include "quant/scheme_family.h"
+#include "quant/scheme_units.h"
 #include "quant/stats.h"
 
 namespace qp {
+
+namespace {
+
+std::vector<double> unit_mse(const float* x, const float* y, const UnitLayout& layout) {
+  std::vector<double> mse(layout.units());
+  std::vector<float> a(layout.largest_unit()), b(layout.largest_unit());
+  for (size_t u = 0; u < layout.units(); ++u) {
+    const size_t m = layout.unit_size(u);
+    layout.gather(u, x, a.data());
+    layout.gather(u, y, b.data());
+    double sum = 0;
+    for (size_t k = 0; k < m; ++k) {
+      const double d = static_cast<double>(a[k]) - static_cast<double>(b[k]);
+      sum += d * d;
+    }
+    mse[u] = m ? sum / static_cast<double>(m) : 0.0;
+  }
+  return mse;
+}
+
+}  // namespace
 
 const std::vector<SchemeInfo>& scheme_registry() {
   static const std::vector<SchemeInfo> registry = {
@@ -43,7 +65,9 @@ SchemeResult run_scheme(const float* x, size_t n, const Shape& shape, const Sche
     throw Error(std::string("format '") + info.name + "' has a fixed block layout: axis and group size do not apply");
   if (!info.takes_calibration && spec.calibration != "minmax")
     throw Error(std::string("format '") + info.name + "' chooses its own scale: calibration does not apply");
-  return info.run(x, n, shape, spec);
+  SchemeResult r = info.run(x, n, shape, spec);
+  r.unit_mse = unit_mse(x, r.dequantized.data(), UnitLayout(shape, r.unit_axis, r.unit_group));
+  return r;
 }
 
 }  // namespace qp

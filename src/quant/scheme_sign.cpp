@@ -10,6 +10,8 @@ SchemeResult run_sign_scheme(const float* x, size_t n, const Shape& shape, const
   SchemeResult r;
   r.spec = spec;
   const UnitLayout layout(shape, spec.integer.channel_axis, spec.integer.group_size);
+  r.unit_axis = spec.integer.channel_axis;
+  r.unit_group = spec.integer.group_size;
   float first_alpha = 0;
   bool first = true;
   run_per_unit(x, layout, [&](const float* v, size_t m, float* out) -> uint64_t {

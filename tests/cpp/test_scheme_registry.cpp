@@ -165,3 +165,27 @@ TEST_CASE("every registered scheme runs, measures itself and refuses bad input")
   wide.integer.bits = 9;
   CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), x.size(), {4, 256}, wide), "format 'int' takes 2 to 8 bits, got 9", qp::Error);
 }
+
+TEST_CASE("per-unit MSE: each unit's own error, and their size-weighted mean is the tensor's MSE") {
+  const std::vector<float> x = lcg_values(6 * 40, 17);
+  qp::SchemeSpec spec;
+  spec.integer.bits = 3;
+  spec.integer.channel_axis = 1;
+  spec.integer.group_size = 16;  // groups of 16, 16, 8 along axis 1
+  const qp::SchemeResult r = qp::run_scheme(x.data(), x.size(), {6, 40}, spec);
+  REQUIRE(r.unit_mse.size() == 18);
+  double weighted = 0;
+  for (size_t row = 0; row < 6; ++row) {
+    for (size_t g = 0; g < 3; ++g) {
+      double sum = 0;
+      const size_t first = g * 16, last = std::min<size_t>(first + 16, 40);
+      for (size_t c = first; c < last; ++c) {
+        const double d = static_cast<double>(x[row * 40 + c]) - r.dequantized[row * 40 + c];
+        sum += d * d;
+      }
+      CHECK(r.unit_mse[row * 3 + g] == doctest::Approx(sum / (last - first)).epsilon(1e-12));
+      weighted += sum;
+    }
+  }
+  CHECK(weighted / x.size() == doctest::Approx(r.metrics.mse).epsilon(1e-12));
+}

@@ -214,3 +214,17 @@ test('runScheme int equals quantize; compareSchemes marks the Pareto front and r
   assert.throws(() => simd.runScheme(x, [16, 64], { format: 'int9' }), /unknown format 'int9'/);
   assert.throws(() => simd.runScheme(x, [16, 64], { format: 'binary', calibration: 'mse' }), /calibration does not apply/);
 });
+
+test('WeightFile.compareTensor runs the comparison in the core on a model tensor', async () => {
+  const { sourceFromPath } = await import('../../web/lib/node_sources.mjs');
+  const file = path.join(import.meta.dirname, '../fixtures/safetensors/all_dtypes.safetensors');
+  const model = simd.openModel([sourceFromPath(file)]);
+  const t = model.readTensor('weight.f32');
+  const list = simd.defaultComparison(t.shape);
+  const rows = model.compareTensor('weight.f32', list);
+  const direct = simd.compareSchemes(t.data, t.shape, list);
+  assert.deepEqual(rows.map((r) => [r.label, r.bitsPerWeight, r.metrics]), direct.map((r) => [r.label, r.bitsPerWeight, r.metrics]));
+  const unitMse = simd.runScheme(t.data, t.shape, list[1]).unitMse;
+  assert.equal(unitMse.length, t.shape[0]);
+  model.close();
+});

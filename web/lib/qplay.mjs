@@ -218,6 +218,16 @@ export class WeightFile {
       options === null ? null : { ...QUANTIZE_DEFAULTS, ...options });
   }
 
+  /**
+   * Reads tensor `index` (or name) and runs every scheme of `optionsList` on it inside the core:
+   * [{ label, options, bitsPerWeight, metrics, milliseconds, error }]. For a whole-model
+   * comparison, one call per tensor.
+   */
+  compareTensor(indexOrName, optionsList) {
+    const list = optionsList.map((o) => ({ ...SCHEME_DEFAULTS, ...o }));
+    return this._qplay._call('compareModelTensor', this.id, this._index(indexOrName), list);
+  }
+
   _index(indexOrName) {
     const index = typeof indexOrName === 'number' ? indexOrName
       : this.tensors.findIndex((t) => t.name === indexOrName);
