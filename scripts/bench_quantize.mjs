@@ -22,10 +22,12 @@ const cases = [
   { name: '1024×1024 4-bit sym axis 0', shape: [1024, 1024], opts: { bits: 4, scheme: 'symmetric', axis: 0 } },
   { name: '1024×1024 4-bit sym axis 1', shape: [1024, 1024], opts: { bits: 4, scheme: 'symmetric', axis: 1 } },
   { name: '1024×1024 8-bit onnx', shape: [1024, 1024], opts: { bits: 8, mode: 'onnx' } },
+  { name: '1024×1024 4-bit g32 axis 1', shape: [1024, 1024], opts: { bits: 4, axis: 1, groupSize: 32 } },
+  { name: '1024×1024 4-bit g128 axis 0', shape: [1024, 1024], opts: { bits: 4, axis: 0, groupSize: 128 } },
 ];
 
 console.log(`quantize() incl. copies, ranges, qparams, quantize, dequantize, metrics; median of ${reps}`);
-console.log('case                              simd ms   scalar ms   scalar/simd');
+console.log('case                              simd ms   scalar ms   scalar/simd   simd GB/s');
 for (const c of cases) {
   const x = tensor(c.shape[0], c.shape[1], 1);
   const times = { simd: [], scalar: [] };
@@ -38,5 +40,21 @@ for (const c of cases) {
     }
   }
   const s = median(times.simd), k = median(times.scalar);
-  console.log(`${c.name.padEnd(32)} ${s.toFixed(2).padStart(8)} ${k.toFixed(2).padStart(11)} ${(k / s).toFixed(2).padStart(13)}`);
+  const gbs = (x.byteLength / 1e9) / (s / 1000);
+  console.log(`${c.name.padEnd(32)} ${s.toFixed(2).padStart(8)} ${k.toFixed(2).padStart(11)} ${(k / s).toFixed(2).padStart(13)} ${gbs.toFixed(2).padStart(11)}`);
+}
+
+// "Compare all" on one 4096×4096 tensor, as the page runs it (held tensor, one scheme per call).
+{
+  const shape = [4096, 4096];
+  const x = tensor(shape[0], shape[1], 2);
+  console.log(`\ncompare all (default set) on ${shape.join('×')}, one run per build`);
+  console.log('build     schemes   total s   slowest scheme');
+  for (const [name, b] of Object.entries(builds)) {
+    const t0 = performance.now();
+    const rows = b.compareSchemes(x, shape);
+    const total = (performance.now() - t0) / 1000;
+    const slow = rows.reduce((p, q) => (q.milliseconds > p.milliseconds ? q : p));
+    console.log(`${name.padEnd(9)} ${String(rows.length).padStart(7)} ${total.toFixed(2).padStart(9)}   ${slow.label} (${slow.milliseconds.toFixed(0)} ms)`);
+  }
 }
