@@ -88,9 +88,11 @@ val list_schemes() {
 val run_scheme_js(val data, val shape, val options) {
   return guarded([&] {
     const std::vector<float> x = to_float_vector(data, "data");
-    const SchemeResult r = run_scheme(x.data(), x.size(), to_shape(shape), scheme_spec_from_options(options));
+    const Shape dims = to_shape(shape);
+    const SchemeResult r = run_scheme(x.data(), x.size(), dims, scheme_spec_from_options(options));
     val o = val::object();
     o.set("format", r.spec.format);
+    o.set("shape", from_shape(dims));
     o.set("label", r.label);
     o.set("options", scheme_spec_to_js(r.spec));
     o.set("dequantized", copy_out("Float32Array", r.dequantized.data(), r.dequantized.size()));

@@ -17,7 +17,7 @@ val row_to_js(const ComparisonRow& r);
 
 // -> [{ name, family, reference, summary, minBits, maxBits, takesGranularity, takesCalibration }]
 val list_schemes();
-// -> { format, label, options, dequantized: Float32Array, metrics, storedBits, bitsPerWeight,
+// -> { format, shape, label, options, dequantized: Float32Array, metrics, storedBits, bitsPerWeight,
 //      units, unitShape, unitAxis, unitGroup, unitMse: Float64Array (per unit), levels:
 //      Float32Array, integer: quantize()'s result or null }
 val run_scheme_js(val data, val shape, val options);

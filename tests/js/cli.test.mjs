@@ -74,7 +74,7 @@ test('--unsigned writes uint8 codes; the text summary names the scheme', () => {
   const out = path.join(work, 'u.npz');
   const r = qplay('quantize', input, '--bits', '8', '--unsigned', '--out', out);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /8-bit unsigned affine, per tensor, pytorch numerics/);
+  assert.match(r.out, /int8u affine per tensor \(pytorch\)/);
   assert.match(r.out, /SQNR [\d.]+ dB/);
   assert.equal(qp.readNpy(unzipSync(readFileSync(out))['codes.npy']).dtype, '|u1');
 });
@@ -89,7 +89,7 @@ test('bad input: one line on stderr, no stack trace, non-zero exit', () => {
     [['quantize', path.join(work, 'missing.npy'), '--bits', '4', '--out', out], 1, /no such file/],
     [['quantize', garbage, '--bits', '4', '--out', out], 1, /not a valid \.npy file/],
     [['quantize', nan, '--bits', '4', '--out', out], 1, /1 NaN/],
-    [['quantize', input, '--bits', '9', '--out', out], 1, /bits must be between 2 and 8/],
+    [['quantize', input, '--bits', '9', '--out', out], 1, /takes 2 to 8 bits, got 9/],
     [['quantize', input, '--bits', 'four', '--out', out], 2, /--bits needs an integer/],
     [['quantize', input, '--bits', '4'], 2, /needs --out/],
     [['quantize', input, '--bits', '4', '--out', out, '--scheme', 'asym'], 1, /unknown scheme/],
@@ -210,4 +210,24 @@ test('compare prints the schemes with the Pareto front; --json matches the API; 
   const list = qplay('schemes');
   assert.equal(list.code, 0, list.err);
   for (const s of qp.schemes()) assert.match(list.out, new RegExp(`^${s.name} `, 'm'));
+});
+
+test('quantize --format: any registered format writes its reconstruction; --out needs the int format', () => {
+  const fq = path.join(work, 'ternary.safetensors');
+  const r = qplay('quantize', input, '--format', 'ternary', '--per-channel', '0', '--dequantized-out', fq, '--json');
+  assert.equal(r.code, 0, r.err);
+  const t = JSON.parse(r.out).tensors[0];
+  const api = qp.runScheme(x, [6, 10], { format: 'ternary', axis: 0 });
+  assert.equal(t.label, api.label);
+  assert.equal(t.bitsPerWeight, api.bitsPerWeight);
+  const back = qp.openModel([sourceFromPath(fq)]);
+  assert.ok(sameBytes(back.readTensor(0).data, api.dequantized));
+  assert.equal(JSON.parse(Object.fromEntries(back.metadata)['qplay.dequantized_from'])[back.tensors[0].name].format, 'ternary');
+  back.close();
+  const bad = qplay('quantize', input, '--format', 'ternary', '--out', path.join(work, 'x.npz'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--out writes integer codes.*needs --format int/);
+  const unknown = qplay('quantize', input, '--format', 'int3000', '--dequantized-out', fq);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /unknown format 'int3000' \(expected one of: int, binary, ternary/);
 });

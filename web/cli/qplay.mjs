@@ -11,16 +11,16 @@ const USAGE = `usage:
   qplay inspect FILE... [--tensor NAME]... [--stats] [--json]
   qplay compare FILE... [--tensor NAME] [--json]
   qplay schemes [--json]
-  qplay quantize FILE... --bits N [--scheme affine|symmetric] [--unsigned]
+  qplay quantize FILE... [--format F] [--bits N] [--calibration C] [--scheme affine|symmetric] [--unsigned]
                  [--per-channel AXIS [--group-size G]] [--narrow-range] [--reduce-range]
                  [--mode pytorch|onnx] [--tensor NAME]...
-                 --out OUT.npz|OUT.safetensors [--dequantized-out FQ.safetensors] [--json]
+                 [--out OUT.npz|OUT.safetensors] [--dequantized-out FQ.safetensors] [--json]
 
 FILE: .safetensors (several shards and their .index.json together), .npy, .npz, .onnx (with its
 external data files), .gguf, .pt/.pth (read without executing pickle).
 inspect lists every tensor (name, dtype, shape, parameters, bytes) with the file's metadata;
 --stats (default for a single tensor) adds min/max/mean/std, NaN/Inf counts and share of zeros.
-quantize quantizes the --tensor NAMEs (default: float tensors of rank >= 2, or all float tensors
+quantize quantizes with --format F (default int; qplay schemes lists them) the --tensor NAMEs (default: float tensors of rank >= 2, or all float tensors
 when none has rank >= 2). OUT.safetensors holds NAME (int8/uint8 codes), NAME.scale (float32 [C])
 and NAME.zero_point (int32 [C]) per quantized tensor, other tensors as float32. OUT.npz holds
 codes.npy, scales.npy, zero_points.npy, dequantized.npy, observed_min.npy, observed_max.npy (under
@@ -30,7 +30,8 @@ default the largest float tensor) and prints error against bits per weight, '*' 
 front. schemes lists the formats the core offers. C = 1 per tensor, else the size of AXIS. With --group-size, runs of G consecutive
 indices along AXIS share a scale (per group), and scales/zero points have the tensor's shape with
 AXIS cut into groups. --narrow-range drops the lowest code (-127..127); --reduce-range uses one bit
-fewer (PyTorch's reduce_range).`;
+fewer (PyTorch's reduce_range). --out (integer codes) needs --format int; every format can write
+--dequantized-out.`;
 
 class UsageError extends Error {}
 
@@ -43,7 +44,7 @@ function parse(argv) {
       options: {
         bits: { type: 'string' }, scheme: { type: 'string' }, unsigned: { type: 'boolean' },
         'per-channel': { type: 'string' }, mode: { type: 'string' }, out: { type: 'string' },
-        'group-size': { type: 'string' }, 'narrow-range': { type: 'boolean' }, 'reduce-range': { type: 'boolean' },
+        'group-size': { type: 'string' }, format: { type: 'string' }, calibration: { type: 'string' }, 'narrow-range': { type: 'boolean' }, 'reduce-range': { type: 'boolean' },
         'dequantized-out': { type: 'string' }, tensor: { type: 'string', multiple: true },
         stats: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -146,14 +147,20 @@ function writeOutput(file, bytes) {
 }
 
 async function quantize(qp, files, values) {
-  if (values.bits === undefined) throw new UsageError('quantize needs --bits N (2..8)');
-  if (!values.out) throw new UsageError('quantize needs --out OUT.npz or OUT.safetensors');
-  const outKind = values.out.endsWith('.npz') ? 'npz' : values.out.endsWith('.safetensors') ? 'safetensors' : null;
-  if (!outKind) throw new UsageError('--out must name a .npz or .safetensors file');
+  const format = values.format ?? 'int';
+  const isInt = format === 'int';
   const fq = values['dequantized-out'];
+  if (!values.out && !fq) throw new UsageError('quantize needs --out OUT.npz or OUT.safetensors (or --dequantized-out FQ.safetensors)');
+  if (values.out && !isInt) {
+    throw new UsageError(`--out writes integer codes, scales and zero points: it needs --format int; for ${format} use --dequantized-out FQ.safetensors`);
+  }
+  const outKind = !values.out ? null : values.out.endsWith('.npz') ? 'npz' : values.out.endsWith('.safetensors') ? 'safetensors' : 'bad';
+  if (outKind === 'bad') throw new UsageError('--out must name a .npz or .safetensors file');
   if (fq && !fq.endsWith('.safetensors')) throw new UsageError('--dequantized-out must name a .safetensors file');
   const options = {
-    bits: integerOption(values.bits, 'bits'),
+    format,
+    calibration: values.calibration ?? 'minmax',
+    bits: values.bits === undefined ? 8 : integerOption(values.bits, 'bits'),
     scheme: values.scheme ?? 'affine',
     signed: !values.unsigned,
     mode: values.mode ?? 'pytorch',
@@ -171,7 +178,8 @@ async function quantize(qp, files, values) {
   for (const i of chosen) {
     const t = model.readTensor(i);
     try {
-      quantized.push({ index: i, name: t.name, storedType: model.tensors[i].storedType, result: qp.quantize(t.data, t.shape, options) });
+      const scheme = qp.runScheme(t.data, t.shape, options);
+      quantized.push({ index: i, name: t.name, storedType: model.tensors[i].storedType, scheme, result: scheme.integer ?? scheme });
     } catch (e) {
       // A tensor the user named must quantize; one picked by default (e.g. holding NaN) is
       // skipped with a note on stderr and kept unchanged.
@@ -189,29 +197,29 @@ async function quantize(qp, files, values) {
       if (!done.has(i) && !t.problem) kept.push(model.readTensor(i));
     });
   }
-  writeOutput(values.out, outKind === 'npz' ? quantizedNpz(qp, quantized) : quantizedSafetensors(qp, quantized, kept));
+  if (outKind) writeOutput(values.out, outKind === 'npz' ? quantizedNpz(qp, quantized) : quantizedSafetensors(qp, quantized, kept));
   if (fq) writeOutput(fq, dequantizedSafetensors(qp, quantized, kept));
 
   const summary = {
-    input: files, output: values.out, dequantizedOutput: fq ?? null, format: model.format, build: qp.build,
-    tensors: quantized.map(({ name, storedType, result: r }) => ({
-      name, storedType, shape: r.shape, bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode,
-      axis: r.axis, groupSize: r.groupSize, narrowRange: r.narrowRange, reduceRange: r.reduceRange, qmin: r.qmin, qmax: r.qmax, scales: Array.from(r.scales), zeroPoints: Array.from(r.zeroPoints),
-      metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, jsonNumber(v)])),
+    input: files, output: values.out ?? null, dequantizedOutput: fq ?? null, format: model.format, build: qp.build,
+    tensors: quantized.map(({ name, storedType, scheme: s, result: r }) => ({
+      name, storedType, format: s.format, label: s.label, shape: model.tensors.find((t) => t.name === name).shape,
+      bitsPerWeight: s.bitsPerWeight, options: s.options,
+      ...(s.integer ? { bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode, axis: r.axis, groupSize: r.groupSize,
+        narrowRange: r.narrowRange, reduceRange: r.reduceRange, qmin: r.qmin, qmax: r.qmax,
+        scales: Array.from(r.scales), zeroPoints: Array.from(r.zeroPoints) } : {}),
+      metrics: Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, jsonNumber(v)])),
     })),
     skipped,
   };
   if (values.json) return console.log(JSON.stringify(summary, null, 2));
-  const first = quantized[0].result;
-  const where = first.axis === null ? 'per tensor' : first.groupSize ? `per group of ${first.groupSize} along axis ${first.axis}`
-    : `per channel along axis ${first.axis}`;
-  console.log(`${files.join(', ')} -> ${values.out}${fq ? ` and ${fq}` : ''}: ${first.bits}-bit ` +
-    `${first.signed ? 'signed' : 'unsigned'} ${first.scheme}, ${where}, ${first.mode} numerics`);
-  for (const { name, result: r } of quantized) {
-    const m = r.metrics;
+  const first = quantized[0].scheme;
+  console.log(`${files.join(', ')} -> ${[values.out, fq].filter(Boolean).join(' and ')}: ${first.label}`);
+  for (const { name, scheme: s, result: r } of quantized) {
+    const m = s.metrics;
     const head = quantized.length > 1 ? `${name}: ` : '';
-    if (r.axis === null) console.log(`  ${head}scale ${fmt(r.scales[0])}  zero point ${r.zeroPoints[0]}  grid [${r.qmin}, ${r.qmax}]`);
-    console.log(`  ${head}MSE ${fmt(m.mse)}  SQNR ${fmt(m.sqnrDb)} dB  max |err| ${fmt(m.maxAbsError)}  cosine ${fmt(m.cosine)}`);
+    if (s.integer && r.axis === null) console.log(`  ${head}scale ${fmt(r.scales[0])}  zero point ${r.zeroPoints[0]}  grid [${r.qmin}, ${r.qmax}]`);
+    console.log(`  ${head}${s.bitsPerWeight.toFixed(3)} bits/weight  MSE ${fmt(m.mse)}  SQNR ${fmt(m.sqnrDb)} dB  max |err| ${fmt(m.maxAbsError)}  cosine ${fmt(m.cosine)}`);
   }
 }
 

@@ -15,10 +15,11 @@
 // observed_max.npy; several -> the same six per tensor under "NAME/".
 import { zipSync } from 'fflate';
 
-/** @typedef {{name: string, result: object}} Quantized   result = Qplay.quantize()'s return */
+/** @typedef {{name: string, result: object}} Quantized   result = quantize()'s return (or runScheme()'s for the dequantized export) */
 /** @typedef {{name: string, shape: number[], data: Float32Array}} Kept */
 
 function describe(r) {
+  if (r.options) return { format: r.format, label: r.label, bitsPerWeight: r.bitsPerWeight, ...r.options };  // runScheme()
   return { bits: r.bits, signed: r.signed, scheme: r.scheme, mode: r.mode, axis: r.axis, groupSize: r.groupSize ?? null,
     narrowRange: !!r.narrowRange, reduceRange: !!r.reduceRange, qmin: r.qmin, qmax: r.qmax };
 }
