@@ -115,13 +115,13 @@ val quantized_to_js(const QuantizedTensor& t) {
   r.set("observedMax", copy_out("Float32Array", t.observed_max.data(), t.observed_max.size()));
   r.set("scales", copy_out("Float32Array", t.scales.data(), t.scales.size()));
   r.set("zeroPoints", copy_out("Int32Array", t.zero_points.data(), t.zero_points.size()));
-  if (t.codes.size() == t.dequantized.size() && !t.codes.empty()) {
+  if (!t.codes.empty()) {
     if (t.range.qmin < 0)
       r.set("codes", copy_out("Int8Array", reinterpret_cast<const int8_t*>(t.codes.data()), t.codes.size()));
     else
       r.set("codes", copy_out("Uint8Array", t.codes.data(), t.codes.size()));
-    r.set("dequantized", copy_out("Float32Array", t.dequantized.data(), t.dequantized.size()));
   }
+  if (!t.dequantized.empty()) r.set("dequantized", copy_out("Float32Array", t.dequantized.data(), t.dequantized.size()));
   r.set("metrics", metrics_to_js(t.metrics));
   return r;
 }

@@ -22,6 +22,7 @@ void dequantize_q8_f32(const uint8_t* q, size_t n, bool is_signed, float scale,
 void minmax_f32(const float* x, size_t n, float* min_out, float* max_out) {
   QP_TIER(minmax_f32)(x, n, min_out, max_out);
 }
+bool all_finite_f32(const float* x, size_t n) { return QP_TIER(all_finite_f32)(x, n); }
 const char* active_kernel_tier() { return kTier; }
 
 }  // namespace qp::kernels

@@ -8,6 +8,7 @@
 //               Codes are written as bytes: two's complement when qmin < 0.
 //   dequantize: x = fl(float(q - zero_point) * scale)
 //   minmax:     min and max of n > 0 floats (NaN-free input); a zero result is reported as +0.
+//   all_finite: true when no value is NaN or ±Inf (any order of evaluation gives the same answer).
 // Tiers: *_ref is the plain loop written from the equation; *_wasmsimd uses 128-bit SIMD and must
 // equal *_ref bit for bit. The unsuffixed names dispatch at compile time (see kernel_dispatch.h).
 // No kernel reads or writes outside [0, n).
@@ -29,6 +30,7 @@ void quantize_f32_q8_ref(const float* x, size_t n, const QuantizeArgs& a, uint8_
 void dequantize_q8_f32_ref(const uint8_t* q, size_t n, bool is_signed, float scale,
                            int32_t zero_point, float* out);
 void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out);
+bool all_finite_f32_ref(const float* x, size_t n);
 
 // Per channel along the last axis (inner size 1): `rows` rows of `channels` values, element
 // (r, c) uses channel c's parameters. Same per-element contract as above; one call per tensor
@@ -45,6 +47,7 @@ void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, 
 void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, float scale,
                                  int32_t zero_point, float* out);
 void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out);
+bool all_finite_f32__wasmsimd(const float* x, size_t n);
 #endif
 
 // Dispatched entry points: the best tier compiled into this build.
@@ -52,6 +55,7 @@ void quantize_f32_q8(const float* x, size_t n, const QuantizeArgs& a, uint8_t* o
 void dequantize_q8_f32(const uint8_t* q, size_t n, bool is_signed, float scale,
                        int32_t zero_point, float* out);
 void minmax_f32(const float* x, size_t n, float* min_out, float* max_out);
+bool all_finite_f32(const float* x, size_t n);
 
 // Name of the tier the dispatched entry points use ("wasmsimd" or "ref").
 const char* active_kernel_tier();

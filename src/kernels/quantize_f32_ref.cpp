@@ -1,5 +1,6 @@
 // Reference tier: one element at a time, straight from the equations in quantize_f32.h.
 #include <algorithm>
+#include <cmath>
 
 #include "core/rounding.h"
 #include "kernels/quantize_f32.h"
@@ -71,6 +72,13 @@ void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out) {
   // so that every tier gives the same bits.
   *min_out = mn == 0.0f ? 0.0f : mn;
   *max_out = mx == 0.0f ? 0.0f : mx;
+}
+
+bool all_finite_f32_ref(const float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace qp::kernels

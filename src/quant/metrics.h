@@ -1,5 +1,7 @@
-// Error metrics between a tensor and its reconstruction, accumulated in double in index order
-// (no reassociation), so native and WebAssembly builds report the same bits.
+// Error metrics between a tensor and its reconstruction, accumulated in double in a fixed order:
+// element i goes to partial sum i mod 4, and the four are combined as (s0 + s1) + (s2 + s3). The
+// order is part of the definition (not left to the compiler), so native and WebAssembly builds
+// report the same bits; four independent sums let the compiler use two f64x2 lanes.
 #pragma once
 #include <cstddef>
 
@@ -16,15 +18,17 @@ struct ErrorMetrics {
 ErrorMetrics compute_error_metrics(const float* x, const float* y, size_t n);
 
 // The same sums fed in pieces, for callers that never hold the whole reconstruction: feeding
-// consecutive pieces in index order gives the same bits as compute_error_metrics on the whole.
+// consecutive pieces in index order gives the same bits as compute_error_metrics on the whole
+// (each element still lands in partial sum (its global index) mod 4).
 class ErrorAccumulator {
  public:
   void add(const float* x, const float* y, size_t n);
   ErrorMetrics result() const;  // throws qp::Error when nothing was added
 
  private:
+  static constexpr int kLanes = 4;
   size_t count_ = 0;
-  double sum_err2_ = 0, sum_x2_ = 0, sum_y2_ = 0, sum_xy_ = 0, max_abs_ = 0;
+  double err2_[kLanes] = {}, x2_[kLanes] = {}, y2_[kLanes] = {}, xy_[kLanes] = {}, max_abs_[kLanes] = {};
 };
 
 }  // namespace qp

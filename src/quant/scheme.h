@@ -42,7 +42,8 @@ struct SchemeResult {
   int unit_group = 0;
   std::vector<float> levels;       // representable values of unit 0, ascending (empty if > 4096)
   std::vector<double> unit_mse;    // mean squared error of each unit (per channel / group / block)
-  std::optional<QuantizedTensor> integer;  // the int family's codes and parameters
+  std::optional<QuantizedTensor> integer;  // the int family's codes and parameters (its
+                                           // `dequantized` is moved into the field above)
 };
 
 // What a menu or `qplay` needs to know about a scheme.

@@ -26,7 +26,7 @@ SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const 
   const uint64_t per_unit = 32 + (q.scheme == Scheme::Affine ? static_cast<uint64_t>(q.bits) : 0);
   r.stored_bits = static_cast<uint64_t>(n) * static_cast<uint64_t>(q.bits) + per_unit * r.units;
   r.levels = grid_levels({t.scales[0], t.zero_points[0]}, t.range);
-  r.dequantized = t.dequantized;
+  r.dequantized = std::move(t.dequantized);  // held once: the JS wrapper shares it with `integer`
   r.metrics = t.metrics;
   r.bits_per_weight = static_cast<double>(r.stored_bits) / static_cast<double>(n);
   r.integer = std::move(t);

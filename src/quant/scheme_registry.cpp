@@ -10,7 +10,8 @@ namespace qp {
 
 namespace {
 
-std::vector<double> unit_mse(const float* x, const float* y, const UnitLayout& layout) {
+std::vector<double> unit_mse(const float* x, const float* y, const UnitLayout& layout, double whole_mse) {
+  if (layout.units() == 1) return {whole_mse};
   std::vector<double> mse(layout.units());
   std::vector<float> a(layout.largest_unit()), b(layout.largest_unit());
   for (size_t u = 0; u < layout.units(); ++u) {
@@ -66,7 +67,7 @@ SchemeResult run_scheme(const float* x, size_t n, const Shape& shape, const Sche
   if (!info.takes_calibration && spec.calibration != "minmax")
     throw Error(std::string("format '") + info.name + "' chooses its own scale: calibration does not apply");
   SchemeResult r = info.run(x, n, shape, spec);
-  r.unit_mse = unit_mse(x, r.dequantized.data(), UnitLayout(shape, r.unit_axis, r.unit_group));
+  r.unit_mse = unit_mse(x, r.dequantized.data(), UnitLayout(shape, r.unit_axis, r.unit_group), r.metrics.mse);
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "kernels/quantize_f32.h"
 
 namespace qp {
 
@@ -36,10 +37,7 @@ TensorStats compute_stats(const float* x, size_t n) {
 
 void require_finite(const float* x, size_t n) {
   if (n == 0) throw Error("the tensor is empty: there is nothing to quantize");
-  // x - x is 0 for finite x and NaN for NaN and ±Inf: a cheap test the compiler can vectorize.
-  float probe = 0.0f;
-  for (size_t i = 0; i < n; ++i) probe += x[i] - x[i];
-  if (probe == 0.0f) return;
+  if (kernels::all_finite_f32(x, n)) return;
   const TensorStats s = compute_stats(x, n);
   throw Error("the tensor holds " + std::to_string(s.nan_count) + " NaN, " +
               std::to_string(s.posinf_count) + " +Inf and " + std::to_string(s.neginf_count) +

@@ -172,3 +172,23 @@ TEST_CASE("row kernels (per channel along the last axis) equal the per-element r
     }
   }
 }
+
+TEST_CASE("all_finite_f32: dispatched tier equals the reference, for a bad value at every position") {
+  const float bad[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                       -std::numeric_limits<float>::infinity()};
+  for (size_t n : kSizes) {
+    std::vector<float> x(n);
+    for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(i % 7) * 1e30f - 3e30f;  // large but finite
+    CHECK(k::all_finite_f32_ref(x.data(), n));
+    CHECK(k::all_finite_f32(x.data(), n));
+    for (size_t pos = 0; pos < n; pos += (n > 40 ? n / 13 : 1)) {
+      for (float b : bad) {
+        const float keep = x[pos];
+        x[pos] = b;
+        CHECK_FALSE_MESSAGE(k::all_finite_f32_ref(x.data(), n), "n=" << n << " pos=" << pos);
+        CHECK_FALSE_MESSAGE(k::all_finite_f32(x.data(), n), "n=" << n << " pos=" << pos);
+        x[pos] = keep;
+      }
+    }
+  }
+}

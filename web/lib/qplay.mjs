@@ -139,7 +139,9 @@ class Qplay {
    *   bitsPerWeight, units, unitShape, levels: Float32Array, integer: object|null}}
    */
   runScheme(data, shape, options = {}) {
-    return this._call('runScheme', data, shape, { ...SCHEME_DEFAULTS, ...options });
+    const r = this._call('runScheme', data, shape, { ...SCHEME_DEFAULTS, ...options });
+    if (r.integer) r.integer.dequantized = r.dequantized;  // the core hands the reconstruction over once
+    return r;
   }
 
   /** The default "compare all" set for a tensor of this shape: [options]. */
