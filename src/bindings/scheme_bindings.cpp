@@ -22,6 +22,13 @@ SchemeSpec scheme_spec_from_options(const val& options) {
   s.saturate = get_bool(options, "saturate", true);
   s.double_quant = get_bool(options, "doubleQuant", false);
   s.seed = static_cast<uint32_t>(get_int(options, "seed", 1));
+  const val clip = options["clip"];
+  if (!clip.isUndefined() && !clip.isNull()) {
+    if (!val::global("Array").call<bool>("isArray", clip) || clip["length"].as<int>() != 2 ||
+        clip[0].typeOf().as<std::string>() != "number" || clip[1].typeOf().as<std::string>() != "number")
+      throw Error("option 'clip' must be [min, max] or null");
+    s.clip = std::make_pair(clip[0].as<float>(), clip[1].as<float>());
+  }
   return s;
 }
 
@@ -40,6 +47,14 @@ val scheme_spec_to_js(const SchemeSpec& s) {
   o.set("saturate", s.saturate);
   o.set("doubleQuant", s.double_quant);
   o.set("seed", static_cast<double>(s.seed));
+  if (s.clip) {
+    val c = val::array();
+    c.call<void>("push", s.clip->first);
+    c.call<void>("push", s.clip->second);
+    o.set("clip", c);
+  } else {
+    o.set("clip", val::null());
+  }
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/shape.h"
@@ -22,6 +23,9 @@ struct SchemeSpec {
   std::string format = "int";          // a registry name: "int", "binary", "ternary", ...
   QuantSpec integer;
   std::string calibration = "minmax";  // how the clip range of each unit is chosen (int family)
+  // A fixed clip range [first, second] for every unit instead of a calibrator (the calibration
+  // view's dragged range). Int format only.
+  std::optional<std::pair<float, float>> clip;
   bool saturate = true;                // float formats: clamp overflow to ±max instead of inf/NaN
   bool double_quant = false;           // nf4: quantize the block absmax values too
   uint32_t seed = 1;                   // k-means seeding

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "quant/scheme.h"
 #include "quant/scheme_units.h"
@@ -24,6 +25,14 @@ void finish_result(const float* x, size_t n, SchemeResult& result);
 
 // "per tensor", "per channel (axis 0)", "g32 (axis 1)" for labels.
 std::string granularity_label(const QuantSpec& q);
+
+// The int format unit by unit, each unit's [lo, hi] chosen by range_of from its values (a
+// calibrator, a fixed clip, or min/max, which reproduces quantize_tensor bit for bit). Fills
+// result.dequantized and the unit fields; returns codes and parameters.
+using RangeOf = std::function<std::pair<float, float>(const float* x, size_t m)>;
+QuantizedTensor quantize_int_units(const float* x, size_t n, const Shape& shape, const QuantSpec& q,
+                                   const RangeOf& range_of, SchemeResult& result);
+std::pair<float, float> unit_minmax(const float* x, size_t m);
 
 SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_binary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);

@@ -64,6 +64,8 @@ SchemeResult run_scheme(const float* x, size_t n, const Shape& shape, const Sche
                 std::to_string(info.max_bits) + " bits, got " + std::to_string(q.bits));
   if (!info.takes_granularity && (q.channel_axis || q.group_size > 0))
     throw Error(std::string("format '") + info.name + "' has a fixed block layout: axis and group size do not apply");
+  if (spec.clip && std::string(info.name) != "int")
+    throw Error(std::string("format '") + info.name + "' chooses its own scale: a clip range does not apply");
   if (!info.takes_calibration && spec.calibration != "minmax")
     throw Error(std::string("format '") + info.name + "' chooses its own scale: calibration does not apply");
   SchemeResult r = info.run(x, n, shape, spec);

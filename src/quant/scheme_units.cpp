@@ -48,27 +48,6 @@ Shape UnitLayout::unit_shape() const {
   return s;
 }
 
-// Calls f(k, index) for the unit's k-th value, k ascending with the index.
-template <class F>
-void UnitLayout::for_each_index(size_t unit, F f) const {
-  if (axis_ < 0) {
-    for (size_t k = 0; k < n_; ++k) f(k, k);
-    return;
-  }
-  const size_t inner = view_.inner, channels = view_.channels;
-  if (group_ == 0) {
-    size_t k = 0;
-    for (size_t o = 0; o < view_.outer; ++o) {
-      const size_t base = (o * channels + unit) * inner;
-      for (size_t i = 0; i < inner; ++i) f(k++, base + i);
-    }
-    return;
-  }
-  const size_t i = unit % inner, g = (unit / inner) % groups_, o = unit / (inner * groups_);
-  const size_t first = g * group_, last = std::min(first + group_, channels);
-  for (size_t c = first; c < last; ++c) f(c - first, (o * channels + c) * inner + i);
-}
-
 void UnitLayout::gather(size_t unit, const float* x, float* out) const {
   for_each_index(unit, [&](size_t k, size_t index) { out[k] = x[index]; });
 }

@@ -2,6 +2,7 @@
 // ternary, and properties every registered scheme must have.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "quant/qparams.h"
 #include "quant/scheme.h"
 #include "quant/scheme_family.h"
 #include "quant/scheme_units.h"
@@ -188,4 +190,67 @@ TEST_CASE("per-unit MSE: each unit's own error, and their size-weighted mean is 
     }
   }
   CHECK(weighted / x.size() == doctest::Approx(r.metrics.mse).epsilon(1e-12));
+}
+
+TEST_CASE("the unit-by-unit int path with min/max ranges reproduces quantize_tensor bit for bit") {
+  const std::vector<qp::Shape> shapes = {{1}, {17}, {5, 33}, {2, 3, 17}};
+  for (const qp::Shape& shape : shapes) {
+    const size_t n = count(shape);
+    const std::vector<float> x = lcg_values(n, 31);
+    for (int axis = -1; axis < static_cast<int>(shape.size()); ++axis) {
+      for (int group : {0, 4, 16}) {
+        if (axis < 0 && group > 0) continue;
+        for (auto scheme : {qp::Scheme::Affine, qp::Scheme::Symmetric}) {
+          for (auto mode : {qp::NumericsMode::PyTorch, qp::NumericsMode::Onnx}) {
+            qp::QuantSpec q;
+            q.bits = 5;
+            q.scheme = scheme;
+            q.mode = mode;
+            q.is_signed = group != 4;  // both grids across the loop
+            q.channel_axis = axis < 0 ? std::nullopt : std::optional<int>(axis);
+            q.group_size = group;
+            CAPTURE(qp::shape_to_string(shape));
+            CAPTURE(axis);
+            CAPTURE(group);
+            const qp::QuantizedTensor fast = qp::quantize_tensor(x.data(), n, shape, q);
+            qp::SchemeResult r;
+            const qp::QuantizedTensor slow = qp::quantize_int_units(x.data(), n, shape, q, qp::unit_minmax, r);
+            CHECK(slow.codes == fast.codes);
+            CHECK(slow.scales == fast.scales);
+            CHECK(slow.zero_points == fast.zero_points);
+            CHECK(slow.observed_min == fast.observed_min);
+            CHECK(std::memcmp(r.dequantized.data(), fast.dequantized.data(), n * sizeof(float)) == 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a fixed clip range: qparams from the clip, values outside saturate") {
+  const std::vector<float> x = lcg_values(500, 41);
+  qp::SchemeSpec spec;
+  spec.integer.bits = 4;
+  spec.clip = std::make_pair(-0.5f, 0.75f);
+  const qp::SchemeResult r = qp::run_scheme(x.data(), x.size(), {500}, spec);
+  const qp::QParams p = qp::choose_qparams(-0.5f, 0.75f, qp::full_int_range(4, true), qp::Scheme::Affine,
+                                           qp::NumericsMode::PyTorch, 4);
+  REQUIRE(r.integer.has_value());
+  CHECK(r.integer->scales[0] == p.scale);
+  CHECK(r.integer->zero_points[0] == p.zero_point);
+  std::vector<uint8_t> codes(x.size());
+  std::vector<float> expected(x.size());
+  qp::quantize_values(x.data(), x.size(), p, qp::full_int_range(4, true), qp::NumericsMode::PyTorch, codes.data());
+  qp::dequantize_values(codes.data(), x.size(), true, p, expected.data());
+  CHECK(r.dequantized == expected);
+  CHECK(r.integer->codes == codes);
+  const float top = *std::max_element(r.dequantized.begin(), r.dequantized.end());
+  CHECK(top <= 0.75f + p.scale);  // saturated near the clip, far below max(x) ~ 2.2
+  CHECK(r.label.find("clip") != std::string::npos);
+  // Per-unit clip ranges and clips for other formats are refused with a message.
+  spec.clip = std::make_pair(1.0f, -1.0f);
+  CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), x.size(), {500}, spec), "clip range must be finite with min <= max", qp::Error);
+  spec.clip = std::make_pair(-1.0f, 1.0f);
+  spec.format = "binary";
+  CHECK_THROWS_AS(qp::run_scheme(x.data(), x.size(), {500}, spec), qp::Error);
 }

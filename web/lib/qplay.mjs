@@ -24,6 +24,7 @@ export function engineHasSimd() {
 export const SCHEME_DEFAULTS = Object.freeze({
   format: 'int', bits: 8, scheme: 'affine', signed: true, axis: null, mode: 'pytorch', groupSize: null,
   narrowRange: false, reduceRange: false, calibration: 'minmax', saturate: true, doubleQuant: false, seed: 1,
+  clip: null,
 });
 
 export const QUANTIZE_DEFAULTS = Object.freeze({
@@ -134,7 +135,8 @@ class Qplay {
 
   /**
    * Run one scheme of the registry on a tensor. options: quantize()'s plus format ('int' default,
-   * 'binary', 'ternary', ... see schemes()), calibration, saturate, doubleQuant, seed.
+   * 'binary', 'ternary', ... see schemes()), calibration, saturate, doubleQuant, seed, and clip:
+   * [min, max] (int only) to quantize with a fixed clip range instead of a calibrator.
    * @returns {{format, label, options, dequantized: Float32Array, metrics, storedBits,
    *   bitsPerWeight, units, unitShape, levels: Float32Array, integer: object|null}}
    */
