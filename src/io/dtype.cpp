@@ -1,11 +1,11 @@
 #include "io/dtype.h"
 
-#include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "core/error.h"
 #include "core/half.h"
+#include "core/minifloat.h"
 #include "io/ggml_dequantize.h"
 
 namespace qp::io {
@@ -71,27 +71,11 @@ bool dtype_is_float(DType t) {
          t == DType::F8_E4M3FN || t == DType::F8_E5M2;
 }
 
-float bf16_bits_to_float(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;  // bf16 is the top half of a float32
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-float fp8_e4m3fn_to_float(uint8_t b) {
-  // 1 sign, 4 exponent (bias 7), 3 mantissa; no infinities, S.1111.111 is NaN (OCP spec).
-  const float sign = (b & 0x80) ? -1.0f : 1.0f;
-  const int exp = (b >> 3) & 0xf;
-  const int mant = b & 0x7;
-  if (exp == 0xf && mant == 0x7) return std::numeric_limits<float>::quiet_NaN();
-  if (exp == 0) return sign * std::ldexp(static_cast<float>(mant), -9);  // subnormal: m/8 * 2^-6
-  return sign * std::ldexp(1.0f + mant / 8.0f, exp - 7);
-}
-
-float fp8_e5m2_to_float(uint8_t b) {
-  // E5M2 is the top byte of an IEEE binary16.
-  return half_bits_to_float(static_cast<uint16_t>(b) << 8);
-}
+// The conversions themselves live in the core (core/half.h, core/minifloat.h), shared with the
+// float-format quantizers; these names stay for the readers and their tests.
+float bf16_bits_to_float(uint16_t b) { return qp::bf16_bits_to_float(b); }
+float fp8_e4m3fn_to_float(uint8_t b) { return fp8_e4m3fn_bits_to_float(b); }
+float fp8_e5m2_to_float(uint8_t b) { return fp8_e5m2_bits_to_float(b); }
 
 namespace {
 
