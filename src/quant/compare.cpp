@@ -33,6 +33,27 @@ std::vector<SchemeSpec> default_comparison(const Shape& shape) {
     specs.push_back(int_spec(3, Scheme::Affine, last, 32));
     specs.push_back(int_spec(2, Scheme::Affine, last, 32));
   }
+  for (const char* f : {"fp16", "bf16"}) {
+    SchemeSpec s;
+    s.format = f;
+    specs.push_back(s);
+  }
+  {
+    SchemeSpec e4m3;
+    e4m3.format = "fp8-e4m3";
+    e4m3.integer.channel_axis = channel;
+    specs.push_back(e4m3);
+    SchemeSpec e5m2 = e4m3;
+    e5m2.format = "fp8-e5m2";
+    specs.push_back(e5m2);
+    if (!shape.empty()) {
+      SchemeSpec fp4;
+      fp4.format = "fp4";
+      fp4.integer.channel_axis = last;
+      fp4.integer.group_size = 32;
+      specs.push_back(fp4);
+    }
+  }
   for (const char* sign : {"binary", "ternary"}) {
     SchemeSpec s;
     s.format = sign;

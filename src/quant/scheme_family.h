@@ -37,5 +37,6 @@ std::pair<float, float> unit_minmax(const float* x, size_t m);
 SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_binary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_ternary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_float_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 
 }  // namespace qp

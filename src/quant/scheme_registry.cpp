@@ -39,6 +39,16 @@ const std::vector<SchemeInfo>& scheme_registry() {
        "1 bit: sign(x) times one scale per unit", 0, 0, true, false, run_binary_scheme},
       {"ternary", "integer", "Ternary Weight Networks (delta = 0.7 mean |x|)",
        "{-1, 0, +1} times one scale per unit, 1.6 bits packed", 0, 0, true, false, run_ternary_scheme},
+      {"fp16", "float", "IEEE 754 binary16, round to nearest even (numpy astype, torch .half())",
+       "cast to half precision", 0, 0, false, false, run_float_scheme},
+      {"bf16", "float", "bfloat16, round to nearest even (torch .bfloat16())",
+       "cast to bfloat16", 0, 0, false, false, run_float_scheme},
+      {"fp8-e4m3", "float", "OCP FP8 E4M3FN (max 448), as ONNX Cast / QuantizeLinear",
+       "8-bit float, scale = absmax / 448 per unit", 0, 0, true, false, run_float_scheme},
+      {"fp8-e5m2", "float", "OCP FP8 E5M2 (max 57344), as ONNX Cast / QuantizeLinear",
+       "8-bit float, scale = absmax / 57344 per unit", 0, 0, true, false, run_float_scheme},
+      {"fp4", "float", "OCP MX FP4 E2M1 element format (values 0, 0.5 ... 6)",
+       "4-bit float, scale = absmax / 6 per unit (float32 scale)", 0, 0, true, false, run_float_scheme},
   };
   return registry;
 }

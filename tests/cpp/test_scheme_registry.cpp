@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "quant/float_formats.h"
 #include "quant/qparams.h"
 #include "quant/scheme.h"
 #include "quant/scheme_family.h"
@@ -253,4 +254,46 @@ TEST_CASE("a fixed clip range: qparams from the clip, values outside saturate") 
   spec.clip = std::make_pair(-1.0f, 1.0f);
   spec.format = "binary";
   CHECK_THROWS_AS(qp::run_scheme(x.data(), x.size(), {500}, spec), qp::Error);
+}
+
+TEST_CASE("float formats in the registry: casts for fp16/bf16, an absmax scale per unit for FP8/FP4") {
+  const std::vector<float> x = lcg_values(4 * 64, 77);
+  qp::SchemeSpec cast;
+  cast.format = "bf16";
+  const qp::SchemeResult b = qp::run_scheme(x.data(), x.size(), {4, 64}, cast);
+  std::vector<float> expected(x.size());
+  qp::fake_quantize_float(qp::FloatFormat::BF16, true, x.data(), x.size(), 1.0f, expected.data());
+  CHECK(b.dequantized == expected);
+  CHECK(b.bits_per_weight == 16.0);
+  cast.integer.channel_axis = 0;
+  CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), x.size(), {4, 64}, cast),
+                       "format 'bf16' has a fixed block layout: axis and group size do not apply", qp::Error);
+
+  qp::SchemeSpec fp8;
+  fp8.format = "fp8-e4m3";
+  fp8.integer.channel_axis = 0;
+  const qp::SchemeResult r = qp::run_scheme(x.data(), x.size(), {4, 64}, fp8);
+  for (size_t row = 0; row < 4; ++row) {
+    float amax = 0;
+    for (size_t c = 0; c < 64; ++c) amax = std::max(amax, std::fabs(x[row * 64 + c]));
+    const float scale = amax / 448.0f;
+    std::vector<float> want(64);
+    qp::fake_quantize_float(qp::FloatFormat::FP8_E4M3, true, x.data() + row * 64, 64, scale, want.data());
+    CHECK(std::vector<float>(r.dequantized.begin() + row * 64, r.dequantized.begin() + (row + 1) * 64) == want);
+  }
+  CHECK(r.bits_per_weight == doctest::Approx(8.0 + 4 * 32.0 / 256));
+  CHECK(r.levels.size() > 200);
+  // FP4 with groups of 32 along the last axis: 4 + 32/32 bits.
+  qp::SchemeSpec fp4;
+  fp4.format = "fp4";
+  fp4.integer.channel_axis = 1;
+  fp4.integer.group_size = 32;
+  const qp::SchemeResult f4 = qp::run_scheme(x.data(), x.size(), {4, 64}, fp4);
+  CHECK(f4.bits_per_weight == doctest::Approx(5.0));
+  CHECK(f4.levels.size() == 15);
+  // An all-zero tensor keeps scale 1 and reconstructs exactly.
+  std::vector<float> zeros(64, 0.0f);
+  qp::SchemeSpec fp4_whole;
+  fp4_whole.format = "fp4";
+  CHECK(qp::run_scheme(zeros.data(), 64, {64}, fp4_whole).metrics.mse == 0.0);
 }
