@@ -23,6 +23,16 @@ void minmax_f32(const float* x, size_t n, float* min_out, float* max_out) {
   QP_TIER(minmax_f32)(x, n, min_out, max_out);
 }
 bool all_finite_f32(const float* x, size_t n) { return QP_TIER(all_finite_f32)(x, n); }
+void quantize_f32_q8_rows(const float* x, size_t rows, size_t channels, const QuantizeArgs* args, uint8_t* out) {
+  QP_TIER(quantize_f32_q8_rows)(x, rows, channels, args, out);
+}
+void dequantize_q8_f32_rows(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
+                            const float* scales, const int32_t* zero_points, float* out) {
+  QP_TIER(dequantize_q8_f32_rows)(q, rows, channels, is_signed, scales, zero_points, out);
+}
+void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) {
+  QP_TIER(minmax_f32_rows)(x, rows, channels, min_out, max_out);
+}
 const char* active_kernel_tier() { return kTier; }
 
 }  // namespace qp::kernels

@@ -34,7 +34,7 @@ bool all_finite_f32_ref(const float* x, size_t n);
 
 // Per channel along the last axis (inner size 1): `rows` rows of `channels` values, element
 // (r, c) uses channel c's parameters. Same per-element contract as above; one call per tensor
-// instead of one call per element. Reference tier only (used by every build).
+// instead of one call per element.
 void quantize_f32_q8_rows_ref(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
                               uint8_t* out);
 void dequantize_q8_f32_rows_ref(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
@@ -48,6 +48,11 @@ void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, flo
                                  int32_t zero_point, float* out);
 void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out);
 bool all_finite_f32__wasmsimd(const float* x, size_t n);
+void quantize_f32_q8_rows__wasmsimd(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
+                                    uint8_t* out);
+void dequantize_q8_f32_rows__wasmsimd(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
+                                      const float* scales, const int32_t* zero_points, float* out);
+void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, float* min_out, float* max_out);
 #endif
 
 // Dispatched entry points: the best tier compiled into this build.
@@ -56,6 +61,10 @@ void dequantize_q8_f32(const uint8_t* q, size_t n, bool is_signed, float scale,
                        int32_t zero_point, float* out);
 void minmax_f32(const float* x, size_t n, float* min_out, float* max_out);
 bool all_finite_f32(const float* x, size_t n);
+void quantize_f32_q8_rows(const float* x, size_t rows, size_t channels, const QuantizeArgs* args, uint8_t* out);
+void dequantize_q8_f32_rows(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
+                            const float* scales, const int32_t* zero_points, float* out);
+void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_out, float* max_out);
 
 // Name of the tier the dispatched entry points use ("wasmsimd" or "ref").
 const char* active_kernel_tier();

@@ -4,6 +4,8 @@
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
+#include <vector>
+
 #include "kernels/quantize_f32.h"
 
 namespace qp::kernels {
@@ -86,6 +88,83 @@ void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_o
   }
   *min_out = mn == 0.0f ? 0.0f : mn;
   *max_out = mx == 0.0f ? 0.0f : mx;
+}
+
+// Per channel along the last axis: channels are SIMD lanes. Parameters are read into lane-ordered
+// arrays once per call; a call whose channels disagree on divide / qmin / qmax (never the case for
+// one spec) takes the reference loop.
+void quantize_f32_q8_rows__wasmsimd(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
+                                    uint8_t* out) {
+  const size_t wide = channels / 4 * 4;
+  bool uniform = true;
+  for (size_t c = 1; c < channels; ++c)
+    uniform = uniform && args[c].divide == args[0].divide && args[c].qmin == args[0].qmin && args[c].qmax == args[0].qmax;
+  if (!uniform || wide == 0) {
+    quantize_f32_q8_rows_ref(x, rows, channels, args, out);
+    return;
+  }
+  std::vector<float> s(wide), zp(wide);
+  for (size_t c = 0; c < wide; ++c) {
+    s[c] = args[c].scale_or_inv;
+    zp[c] = static_cast<float>(args[c].zero_point);
+  }
+  const bool divide = args[0].divide, is_signed = args[0].qmin < 0;
+  const v128_t lo = wasm_f32x4_splat(static_cast<float>(args[0].qmin));
+  const v128_t hi = wasm_f32x4_splat(static_cast<float>(args[0].qmax));
+  for (size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * channels;
+    uint8_t* qr = out + r * channels;
+    for (size_t c = 0; c < wide; c += 4) {
+      const v128_t q = quantize4(wasm_v128_load(xr + c), wasm_v128_load(&s[c]), divide, wasm_v128_load(&zp[c]), lo, hi);
+      const v128_t h = wasm_i16x8_narrow_i32x4(q, q);
+      const v128_t b = is_signed ? wasm_i8x16_narrow_i16x8(h, h) : wasm_u8x16_narrow_i16x8(h, h);
+      wasm_v128_store32_lane(qr + c, b, 0);
+    }
+    quantize_f32_q8_rows_ref(xr + wide, 1, channels - wide, args + wide, qr + wide);
+  }
+}
+
+void dequantize_q8_f32_rows__wasmsimd(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
+                                      const float* scales, const int32_t* zero_points, float* out) {
+  const size_t wide = channels / 4 * 4;
+  for (size_t r = 0; r < rows; ++r) {
+    const uint8_t* qr = q + r * channels;
+    float* outr = out + r * channels;
+    for (size_t c = 0; c < wide; c += 4) {
+      const v128_t bytes = wasm_v128_load32_zero(qr + c);
+      const v128_t h = is_signed ? wasm_i16x8_extend_low_i8x16(bytes) : wasm_u16x8_extend_low_u8x16(bytes);
+      const v128_t v = is_signed ? wasm_i32x4_extend_low_i16x8(h) : wasm_u32x4_extend_low_u16x8(h);
+      const v128_t d = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(v, wasm_v128_load(zero_points + c)));
+      wasm_v128_store(outr + c, wasm_f32x4_mul(d, wasm_v128_load(scales + c)));
+    }
+    dequantize_q8_f32_rows_ref(qr + wide, 1, channels - wide, is_signed, scales + wide, zero_points + wide, outr + wide);
+  }
+}
+
+void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) {
+  const size_t wide = channels / 4 * 4;
+  if (wide == 0) {
+    minmax_f32_rows_ref(x, rows, channels, min_out, max_out);
+    return;
+  }
+  for (size_t c = 0; c < channels; ++c) min_out[c] = max_out[c] = x[c];
+  for (size_t r = 1; r < rows; ++r) {
+    const float* xr = x + r * channels;
+    for (size_t c = 0; c < wide; c += 4) {
+      const v128_t v = wasm_v128_load(xr + c);
+      // pmin(a, b) = b < a ? b : a, the reference's std::min(a, b); pmax likewise std::max.
+      wasm_v128_store(min_out + c, wasm_f32x4_pmin(wasm_v128_load(min_out + c), v));
+      wasm_v128_store(max_out + c, wasm_f32x4_pmax(wasm_v128_load(max_out + c), v));
+    }
+    for (size_t c = wide; c < channels; ++c) {
+      min_out[c] = xr[c] < min_out[c] ? xr[c] : min_out[c];
+      max_out[c] = max_out[c] < xr[c] ? xr[c] : max_out[c];
+    }
+  }
+  for (size_t c = 0; c < channels; ++c) {  // as the reference: report +0 for a zero result
+    if (min_out[c] == 0.0f) min_out[c] = 0.0f;
+    if (max_out[c] == 0.0f) max_out[c] = 0.0f;
+  }
 }
 
 // x - x is +0 for finite x and NaN for NaN and ±Inf; NaN survives any sum, so four lanes of sums

@@ -68,7 +68,7 @@ void quantize_groups(const float* data, const AxisView& view, KeepOutputs keep, 
       float* mins = t.observed_min.data() + unit0;
       float* maxs = t.observed_max.data() + unit0;
       if (view.inner == 1) kernels::minmax_f32(data + begin, len, mins, maxs);
-      else kernels::minmax_f32_rows_ref(data + begin, rows, view.inner, mins, maxs);
+      else kernels::minmax_f32_rows(data + begin, rows, view.inner, mins, maxs);
       for (size_t i = 0; i < view.inner; ++i) {
         const QParams p = checked_qparams(mins[i], maxs[i], t, unit0 + i, units);
         t.scales[unit0 + i] = p.scale;
@@ -81,8 +81,8 @@ void quantize_groups(const float* data, const AxisView& view, KeepOutputs keep, 
         kernels::quantize_f32_q8(data + begin, len, args[0], codes);
         kernels::dequantize_q8_f32(codes, len, is_signed, t.scales[unit0], t.zero_points[unit0], values);
       } else {
-        kernels::quantize_f32_q8_rows_ref(data + begin, rows, view.inner, args.data(), codes);
-        kernels::dequantize_q8_f32_rows_ref(codes, rows, view.inner, is_signed, t.scales.data() + unit0,
+        kernels::quantize_f32_q8_rows(data + begin, rows, view.inner, args.data(), codes);
+        kernels::dequantize_q8_f32_rows(codes, rows, view.inner, is_signed, t.scales.data() + unit0,
                                             t.zero_points.data() + unit0, values);
       }
       error.add(data + begin, values, len);
@@ -142,7 +142,7 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
   t.observed_max.resize(channels);
   const bool last_axis = channels > 1 && view.inner == 1;
   if (last_axis) {
-    kernels::minmax_f32_rows_ref(data, view.outer, channels, t.observed_min.data(), t.observed_max.data());
+    kernels::minmax_f32_rows(data, view.outer, channels, t.observed_min.data(), t.observed_max.data());
   } else {
     for (size_t o = 0; o < view.outer; ++o) {
       for (size_t c = 0; c < channels; ++c) {
@@ -191,8 +191,8 @@ QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
       const size_t begin = o * channels;
       uint8_t* codes = code_out(begin);
       float* values = value_out(begin);
-      kernels::quantize_f32_q8_rows_ref(data + begin, 1, channels, args.data(), codes);
-      kernels::dequantize_q8_f32_rows_ref(codes, 1, channels, is_signed, t.scales.data(), t.zero_points.data(), values);
+      kernels::quantize_f32_q8_rows(data + begin, 1, channels, args.data(), codes);
+      kernels::dequantize_q8_f32_rows(codes, 1, channels, is_signed, t.scales.data(), t.zero_points.data(), values);
       error.add(data + begin, values, channels);
     }
   } else {

@@ -192,3 +192,46 @@ TEST_CASE("all_finite_f32: dispatched tier equals the reference, for a bad value
     }
   }
 }
+
+TEST_CASE("row kernels: dispatched tier equals the reference on edge sizes") {
+  std::mt19937 rng(17);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (size_t rows : {1, 2, 3, 16, 17}) {
+    for (size_t channels : {1, 3, 4, 5, 15, 16, 17, 33, 100}) {
+      for (int variant = 0; variant < 3; ++variant) {  // multiply, divide, unsigned grid
+        INFO("rows=" << rows << " channels=" << channels << " variant=" << variant);
+        std::vector<float> x(rows * channels);
+        for (auto& v : x) v = normal(rng);
+        if (x.size() > 2) x[1] = -0.0f;
+        std::vector<k::QuantizeArgs> args(channels);
+        std::vector<float> scales(channels);
+        std::vector<int32_t> zps(channels);
+        const bool is_signed = variant != 2;
+        for (size_t c = 0; c < channels; ++c) {
+          scales[c] = 0.01f + 0.013f * static_cast<float>(c % 11);
+          zps[c] = is_signed ? static_cast<int32_t>(c % 7) - 3 : static_cast<int32_t>(100 + c % 50);
+          args[c].divide = variant == 1;
+          args[c].scale_or_inv = args[c].divide ? scales[c] : 1.0f / scales[c];
+          args[c].zero_point = zps[c];
+          args[c].qmin = is_signed ? -128 : 0;
+          args[c].qmax = is_signed ? 127 : 255;
+        }
+        std::vector<uint8_t> q_ref(x.size()), q(x.size());
+        std::vector<float> back_ref(x.size()), back(x.size());
+        std::vector<float> mn_ref(channels), mx_ref(channels), mn(channels), mx(channels);
+        k::quantize_f32_q8_rows_ref(x.data(), rows, channels, args.data(), q_ref.data());
+        k::quantize_f32_q8_rows(x.data(), rows, channels, args.data(), q.data());
+        CHECK(q == q_ref);
+        k::dequantize_q8_f32_rows_ref(q_ref.data(), rows, channels, is_signed, scales.data(), zps.data(), back_ref.data());
+        k::dequantize_q8_f32_rows(q_ref.data(), rows, channels, is_signed, scales.data(), zps.data(), back.data());
+        for (size_t i = 0; i < x.size(); ++i) REQUIRE_MESSAGE(same_bits(back[i], back_ref[i]), "i=" << i);
+        k::minmax_f32_rows_ref(x.data(), rows, channels, mn_ref.data(), mx_ref.data());
+        k::minmax_f32_rows(x.data(), rows, channels, mn.data(), mx.data());
+        for (size_t c = 0; c < channels; ++c) {
+          CHECK(same_bits(mn[c], mn_ref[c]));
+          CHECK(same_bits(mx[c], mx_ref[c]));
+        }
+      }
+    }
+  }
+}
