@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "kernels/quantize_f32.h"
+#include "quant/calibrate.h"
 #include "quant/qparams.h"
 #include "quant/scheme_family.h"
 
@@ -89,22 +90,31 @@ SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const 
   r.unit_axis = q.channel_axis;
   r.unit_group = q.group_size;
   r.unit_shape = UnitLayout(shape, q.channel_axis, q.group_size).unit_shape();
+  const CalibrationSpec calibration = parse_calibration(spec.calibration);
+  // min/max without a clip is quantize_tensor's fast path (SIMD rows, no gathering).
+  const bool fast_path = !spec.clip && calibration.kind == CalibrationKind::MinMax;
   QuantizedTensor t;
   if (spec.clip) {
     const auto [lo, hi] = *spec.clip;
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
       throw Error("clip range must be finite with min <= max");
     t = quantize_int_units(x, n, shape, q, [lo = lo, hi = hi](const float*, size_t) { return std::make_pair(lo, hi); }, r);
-  } else if (spec.calibration == "minmax") {
+  } else if (fast_path) {
     t = quantize_tensor(x, n, shape, q);
     r.dequantized = std::move(t.dequantized);  // held once: the JS wrapper shares it with `integer`
   } else {
-    throw Error("calibration '" + spec.calibration + "' is not available for the int format yet (use minmax)");
+    // A fresh calibrator per unit, fed that unit's values as one batch.
+    const CalibrationGrid grid = calibration_grid(q);
+    t = quantize_int_units(x, n, shape, q, [&](const float* v, size_t m) {
+      const auto calibrator = make_calibrator(calibration, grid);
+      calibrator->observe(v, m);
+      return calibrator->range();
+    }, r);
   }
   r.units = t.scales.size();
   account(q, n, r);
   r.levels = grid_levels({t.scales[0], t.zero_points[0]}, t.range);
-  if (spec.calibration == "minmax" && !spec.clip) {
+  if (fast_path) {
     r.metrics = t.metrics;
     r.bits_per_weight = static_cast<double>(r.stored_bits) / static_cast<double>(n);
   } else {
