@@ -2,8 +2,9 @@
 // actual grid (choose_qparams, then the mode's quantize and dequantize kernels) gives the least
 // squared error over the values observed. Ties keep the wider range, so r = 1 (minmax) wins unless
 // a narrower range is strictly better: the result is never worse than minmax on these values.
-// Exact up to ValueSketch::kExactLimit values; past that the error is measured on the sketch's
-// histogram, each bin's count at its center (bins < 2 (max - min) / 65536 wide).
+// Exact up to 2^17 values; past that the error is measured on a 65536-bin histogram of the values
+// (the sketch's own past its exact limit), each bin's count at its center (bins < 2 (max - min)
+// / 65536 wide, so each value moves by less than (max - min) / 65536).
 #include <algorithm>
 #include <vector>
 
@@ -16,6 +17,9 @@ namespace qp {
 namespace {
 
 constexpr int kSteps = 100;  // candidate ratios r = k / kSteps, k = kSteps ... 1
+// Up to this many values the error is measured on every value (kSteps passes over them); above
+// it on at most ValueSketch::kBins weighted bin centers, which bounds the search's cost.
+constexpr size_t kExactLimit = size_t(1) << 17;
 
 class MseCalibrator final : public Calibrator {
  public:
@@ -28,19 +32,11 @@ class MseCalibrator final : public Calibrator {
   std::pair<float, float> range() const override {
     require_observed(sketch_.count(), "mse");
     // The points the error is measured on: every value, or every non-empty bin's center.
-    std::vector<float> centers;
+    std::vector<float> points_store;
     std::vector<double> weights;
-    const float* points = sketch_.values().data();
-    size_t n = sketch_.values().size();
-    if (!sketch_.exact()) {
-      for (size_t k = 0; k < ValueSketch::kBins; ++k) {
-        if (!sketch_.counts()[k]) continue;
-        centers.push_back(static_cast<float>(sketch_.bin_center(k)));
-        weights.push_back(static_cast<double>(sketch_.counts()[k]));
-      }
-      points = centers.data();
-      n = centers.size();
-    }
+    sketch_.weighted_points(kExactLimit, points_store, weights);
+    const float* points = points_store.data();
+    const size_t n = points_store.size();
     const float lo = sketch_.min(), hi = sketch_.max();
     std::pair<float, float> best{lo, hi};
     double best_err = squared_error(points, weights, n, lo, hi);

@@ -57,6 +57,34 @@ void ValueSketch::bin(const float* x, size_t n) {
   }
 }
 
+void ValueSketch::weighted_points(size_t max_exact, std::vector<float>& points, std::vector<double>& weights) const {
+  points.clear();
+  weights.clear();
+  if (exact() && count_ <= max_exact) {
+    points = values_;
+    return;
+  }
+  const std::vector<uint64_t>* counts = &hist_;
+  double origin = origin_, width = width_;
+  std::vector<uint64_t> local;
+  if (exact()) {  // bin the kept values over [min, max]
+    origin = min_;
+    width = (static_cast<double>(max_) - min_) / kBins;
+    local.assign(kBins, 0);
+    for (float v : values_) {
+      const double pos = width > 0 ? (static_cast<double>(v) - origin) / width : 0.0;
+      ++local[pos <= 0 ? 0 : std::min(static_cast<size_t>(pos), kBins - 1)];
+    }
+    counts = &local;
+  }
+  for (size_t k = 0; k < kBins; ++k) {
+    if (!(*counts)[k]) continue;
+    const double center = origin + (static_cast<double>(k) + 0.5) * width;
+    points.push_back(static_cast<float>(std::min(std::max(center, static_cast<double>(min_)), static_cast<double>(max_))));
+    weights.push_back(static_cast<double>((*counts)[k]));
+  }
+}
+
 double ValueSketch::order_statistic(size_t k) const {
   if (k == 0) return min_;
   if (k + 1 >= count_) return max_;

@@ -30,6 +30,11 @@ class ValueSketch {
   double width() const { return width_; }
   double bin_center(size_t k) const { return origin_ + (static_cast<double>(k) + 0.5) * width_; }
 
+  // The values as weighted points: every value with weight 1 (weights left empty) while exact
+  // and count() <= max_exact; otherwise the center of every non-empty bin with its count as the
+  // weight (the sketch's histogram, or kBins equal bins over [min, max] built from the values).
+  void weighted_points(size_t max_exact, std::vector<float>& points, std::vector<double>& weights) const;
+
   // numpy.percentile(x, q) with the default 'linear' method, as float64 (q in [0, 100]).
   // Exact in exact mode; within width() of it in histogram mode (see calibration.md).
   double percentile(double q) const;

@@ -405,3 +405,19 @@ TEST_CASE("calibrated int format: each unit's range is its calibrator's, moving-
     }
   }
 }
+
+TEST_CASE("mse above its exact limit (histogram points) lands within 1% of the brute-force optimum") {
+  std::vector<float> x = normal_values(200003, 31);
+  x[5] = 12.0f;
+  qp::QuantSpec q;
+  q.bits = 4;
+  const qp::CalibrationGrid g = qp::calibration_grid(q);
+  const auto cal = qp::make_calibrator(qp::parse_calibration("mse"), g);
+  cal->observe(x.data(), x.size());
+  const auto [lo, hi] = cal->range();
+  const float mn = *std::min_element(x.begin(), x.end()), mx = *std::max_element(x.begin(), x.end());
+  double best = grid_mse(x, mn, mx, g);
+  for (int k = 99; k >= 1; --k) best = std::min(best, grid_mse(x, float(mn * (k / 100.0)), float(mx * (k / 100.0)), g));
+  CHECK(grid_mse(x, lo, hi, g) <= best * 1.01);
+  CHECK(hi < 6.0f);
+}
