@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/error.h"
 #include "quant/calib_kinds.h"
 #include "kernels/quantize_f32.h"
 
@@ -62,6 +63,9 @@ void TorchHistogramObserver::observe(const float* x, size_t n) {
   if (n == 0) return;
   float lo, hi;
   kernels::minmax_f32(x, n, &lo, &hi);
+  // Bin positions divide by the width in float32, as torch does; an overflowing width has no bins.
+  if (!std::isfinite(std::max(hi, observed_ ? max_ : hi) - std::min(lo, observed_ ? min_ : lo)))
+    throw Error("the histogram calibrator needs max - min to be finite in float32");
   // As torch: a first batch, or a running range that is a single value, starts over.
   if (!observed_ || min_ == max_) {
     min_ = lo;

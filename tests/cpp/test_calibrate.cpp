@@ -205,6 +205,24 @@ TEST_CASE("parse_calibration accepts the documented names and refuses the rest w
   CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), 3, {3}, spec), doctest::Contains("expected one of"), qp::Error);
 }
 
+TEST_CASE("ranges too wide for float32 give a clear error, not undefined behaviour") {
+  const std::vector<float> x{-3e38f, 0.0f, 3e38f};
+  for (const char* name : {"percentile", "mse", "entropy", "histogram"}) {
+    CAPTURE(name);
+    qp::SchemeSpec spec;
+    spec.calibration = name;
+    CHECK_THROWS_AS(qp::run_scheme(x.data(), x.size(), {3}, spec), qp::Error);
+  }
+  const std::vector<float> tiny{-1e-30f, 0.0f, 2e-30f, 1e-31f};
+  for (const char* name : {"percentile", "mse", "entropy", "histogram"}) {
+    CAPTURE(name);
+    qp::SchemeSpec spec;
+    spec.calibration = name;
+    spec.integer.mode = qp::NumericsMode::Onnx;
+    CHECK_NOTHROW(qp::run_scheme(tiny.data(), tiny.size(), {4}, spec));
+  }
+}
+
 TEST_CASE("every calibrator refuses NaN/Inf and answering before it observed anything") {
   for (const char* name : {"minmax", "moving-average", "percentile", "mse", "entropy", "histogram"}) {
     CAPTURE(name);
