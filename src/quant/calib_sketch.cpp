@@ -25,13 +25,11 @@ void ValueSketch::add(const float* x, size_t n) {
 }
 
 void ValueSketch::to_histogram() {
-  // Sized on the values kept so far; the batch being added widens it through cover().
-  float lo = values_.empty() ? min_ : values_[0], hi = lo;
-  if (!values_.empty()) kernels::minmax_f32(values_.data(), values_.size(), &lo, &hi);
-  origin_ = lo;
-  width_ = (static_cast<double>(hi) - lo) / kBins;
+  // Sized on everything seen so far, the batch being added included (min_, max_ hold it).
+  origin_ = min_;
+  width_ = (static_cast<double>(max_) - min_) / kBins;
   // A constant start: any positive width works, later batches double it as far as they need.
-  if (!(width_ > 0)) width_ = std::max(std::fabs(static_cast<double>(lo)), static_cast<double>(FLT_MIN)) / kBins;
+  if (!(width_ > 0)) width_ = std::max(std::fabs(static_cast<double>(min_)), static_cast<double>(FLT_MIN)) / kBins;
   hist_.assign(kBins, 0);
   bin(values_.data(), values_.size());
   std::vector<float>().swap(values_);

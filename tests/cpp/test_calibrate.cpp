@@ -439,3 +439,18 @@ TEST_CASE("mse above its exact limit (histogram points) lands within 1% of the b
   CHECK(grid_mse(x, lo, hi, g) <= best * 1.01);
   CHECK(hi < 6.0f);
 }
+
+TEST_CASE("sketch: a constant first batch past the exact limit, then wider batches") {
+  std::vector<float> zeros(qp::ValueSketch::kExactLimit + 1, 0.0f);
+  const std::vector<float> wide{5.0f, -3.0f, 1e6f};
+  qp::ValueSketch sketch;
+  sketch.add(zeros.data(), zeros.size());
+  CHECK(!sketch.exact());
+  sketch.add(wide.data(), wide.size());
+  CHECK(sketch.min() == -3.0f);
+  CHECK(sketch.max() == 1e6f);
+  CHECK(sketch.percentile(0) == -3.0);
+  CHECK(sketch.percentile(100) == 1e6);
+  CHECK(std::fabs(sketch.percentile(50)) <= sketch.width());
+  CHECK(sketch.width() <= 2.0 * (1e6 + 3.0) / qp::ValueSketch::kBins);
+}
