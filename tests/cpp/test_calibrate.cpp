@@ -454,3 +454,31 @@ TEST_CASE("sketch: a constant first batch past the exact limit, then wider batch
   CHECK(std::fabs(sketch.percentile(50)) <= sketch.width());
   CHECK(sketch.width() <= 2.0 * (1e6 + 3.0) / qp::ValueSketch::kBins);
 }
+
+// Unlike torch 1.13 (whose histc range is truncated to integers), the port bins every value: the
+// histogram keeps the whole mass across combines, including the closed-form fallback for a batch
+// more than 2^40 times wider than the running range.
+TEST_CASE("histogram observer keeps every value's mass across batches of any range") {
+  std::mt19937 rng(44);
+  for (int trial = 0; trial < 40; ++trial) {
+    qp::TorchHistogramObserver obs;
+    double total = 0;
+    const int batches = 1 + int(rng() % 4);
+    for (int b = 0; b < batches; ++b) {
+      const float scale = trial == 0 ? (b == 0 ? 1e-20f : 1e20f) : std::ldexp(1.0f, int(rng() % 24) - 12);
+      const size_t n = 1 + rng() % 3000;
+      std::vector<float> x = normal_values(n, unsigned(trial * 10 + b), scale);
+      if (trial % 5 == 1) for (float& v : x) v = std::fabs(v);
+      obs.observe(x.data(), x.size());
+      total += double(n);
+    }
+    double mass = 0;
+    for (float c : obs.histogram()) mass += c;
+    CAPTURE(trial);
+    CHECK(std::fabs(mass - total) <= 1e-4 * total);
+    const qp::HistogramSearch s = obs.search();
+    CHECK(s.start_bin <= s.end_bin);
+    CHECK(s.new_min >= obs.min_val());
+    CHECK(s.new_max <= obs.max_val() + 1e-6f * std::fabs(obs.max_val()) + 1e-30f);
+  }
+}
