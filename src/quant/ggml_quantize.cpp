@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "kernels/quantize_f32.h"
 #include "quant/ggml_block_codecs.h"
 
 namespace qp {
@@ -82,11 +83,11 @@ void ggml_quantize_row(GgmlBlockType t, const float* x, size_t n, uint8_t* out) 
   if (!e.quantize) {
     throw Error(std::string(e.format.name) + " can be read (dequantized) but not quantized here");
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) {
-      throw Error(std::string(e.format.name) + ": value " + std::to_string(i) + " is not finite (" +
-                  std::to_string(x[i]) + ")");
-    }
+  if (!kernels::all_finite_f32(x, n)) {
+    size_t i = 0;
+    while (std::isfinite(x[i])) ++i;
+    throw Error(std::string(e.format.name) + ": value " + std::to_string(i) + " is " + std::to_string(x[i]) +
+                "; ggml block quantization needs finite values");
   }
   for (size_t k = 0; k < blocks; ++k) e.quantize(x + k * e.format.block_elements, out + k * e.format.block_bytes);
 }
