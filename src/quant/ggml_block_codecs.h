@@ -55,6 +55,7 @@ void dequantize_block_q5_1(const uint8_t* b, float* y);
 
 // K-quant super-blocks of 256 (ggml_kquants.cpp).
 void quantize_block_q4_k(const float* x, uint8_t* b);
+void quantize_block_q4_k_ref(const float* x, uint8_t* b);  // the plain search: same bytes, slower
 void quantize_block_q6_k(const float* x, uint8_t* b);
 void dequantize_block_q2_k(const uint8_t* b, float* y);
 void dequantize_block_q3_k(const uint8_t* b, float* y);

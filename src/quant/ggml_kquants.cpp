@@ -3,18 +3,14 @@
 // do, in the same float32 operations and order (no FMA: the build passes -ffp-contract=off), with
 // ggml's nearest_int rounding; Q2_K..Q6_K dequantize as dequantize_row_<type>.
 //
-// Speed without changing a bit (docs/numerics/ggml.md "Cost"):
-//  * Q4_K's search (make_qkx2_quants) tries 21 candidate scales per sub-block. A candidate whose
-//    codes equal the previous candidate's has the same sums, hence the same error, and cannot beat
-//    the best (the best error is already <= that error), so it is skipped.
-//  * Its weighted error is a sum of non-negative terms: float addition of non-negative terms
-//    never decreases, so once the running sum is not below the best error the candidate is lost.
-//  * x - min and max - min are computed once per accepted min, not once per candidate (same floats).
+// Q4_K's scale search (make_qkx2_quants) lives in ggml_q4k_fit.cpp: a plain reference and a
+// faster equal one.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "quant/ggml_block_codecs.h"
+#include "quant/ggml_q4k_fit.h"
 
 namespace qp::ggml {
 
@@ -27,87 +23,6 @@ constexpr int kSuper = 256;
 
 constexpr int kQ4Sub = 32;
 constexpr int kQ4Max = 15;
-
-// make_qkx2_quants(n = 32, nmax = 15, rmin = -1, rdelta = 0.1, nstep = 20, use_mad = false):
-// a weighted least-squares fit of x ~ scale*L + min (min <= 0) over candidate scales. Returns
-// the scale, stores -min in *neg_min and the codes in L.
-float fit_scale_min_q4(const float* x, const float* w, uint8_t* L, float* neg_min) {
-  float min = x[0], max = x[0];
-  float sum_w = w[0];
-  float sum_x = sum_w * x[0];
-  for (int i = 1; i < kQ4Sub; ++i) {
-    if (x[i] < min) min = x[i];
-    if (x[i] > max) max = x[i];
-    sum_w += w[i];
-    sum_x += w[i] * x[i];
-  }
-  if (min > 0) min = 0;
-  if (max == min) {
-    std::memset(L, 0, kQ4Sub);
-    *neg_min = -min;
-    return 0.0f;
-  }
-  // max - min and x - min as ggml computes them inside every candidate; they change when a
-  // candidate is accepted (ggml then goes on from the new min).
-  float range = max - min;
-  float xm[kQ4Sub];
-  for (int i = 0; i < kQ4Sub; ++i) xm[i] = x[i] - min;
-
-  float iscale = static_cast<float>(kQ4Max) / range;
-  float scale = 1 / iscale;
-  float best_error = 0;
-  for (int i = 0; i < kQ4Sub; ++i) {
-    L[i] = static_cast<uint8_t>(std::clamp(nearest_int(iscale * xm[i]), 0, kQ4Max));
-    float diff = scale * L[i] + min - x[i];
-    diff = diff * diff;
-    best_error += w[i] * diff;
-  }
-
-  uint8_t Laux[kQ4Sub], Lprev[kQ4Sub];
-  for (int is = 0; is <= 20; ++is) {
-    iscale = (-1.0f + 0.1f * static_cast<float>(is) + static_cast<float>(kQ4Max)) / range;
-    for (int i = 0; i < kQ4Sub; ++i) {
-      Laux[i] = static_cast<uint8_t>(std::clamp(nearest_int(iscale * xm[i]), 0, kQ4Max));
-    }
-    if (is > 0 && std::memcmp(Laux, Lprev, kQ4Sub) == 0) continue;  // same codes, same error
-    std::memcpy(Lprev, Laux, kQ4Sub);
-    float sum_l = 0, sum_l2 = 0, sum_xl = 0;
-    for (int i = 0; i < kQ4Sub; ++i) {
-      const float wl = w[i] * static_cast<float>(Laux[i]);
-      sum_l += wl;
-      sum_l2 += wl * static_cast<float>(Laux[i]);
-      sum_xl += wl * x[i];
-    }
-    const float D = sum_w * sum_l2 - sum_l * sum_l;
-    if (!(D > 0)) continue;
-    float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-    float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-    if (this_min > 0) {
-      this_min = 0;
-      this_scale = sum_xl / sum_l2;
-    }
-    float cur_error = 0;
-    bool lost = false;
-    for (int i = 0; i < kQ4Sub; ++i) {
-      float diff = this_scale * Laux[i] + this_min - x[i];
-      diff = diff * diff;
-      cur_error += w[i] * diff;
-      if (!(cur_error < best_error)) {  // non-negative terms: it can only grow from here
-        lost = true;
-        break;
-      }
-    }
-    if (lost) continue;
-    std::memcpy(L, Laux, kQ4Sub);
-    best_error = cur_error;
-    scale = this_scale;
-    min = this_min;
-    range = max - min;
-    for (int i = 0; i < kQ4Sub; ++i) xm[i] = x[i] - min;
-  }
-  *neg_min = -min;
-  return scale;
-}
 
 // The 12 scale bytes: sub-blocks 0-3 keep sc and m in the low 6 bits of bytes j and j + 4;
 // sub-blocks 4-7 keep their low 4 bits in byte j + 4 (sc low, m high) and their top 2 bits in
@@ -193,17 +108,27 @@ float fit_scale_q6(const float* x, uint8_t* L) {
 
 // Block = d16, dmin16, scales[12], qs[128]; qs byte 32*c + l holds element 64*c + l in its low
 // nibble and 64*c + 32 + l in its high nibble.
-void quantize_block_q4_k(const float* x, uint8_t* b) {
+namespace {
+
+void quantize_block_q4_k_with(const float* x, uint8_t* b, bool reference) {
   uint8_t L[kSuper];
-  float scales[8], mins[8], weights[kQ4Sub];
-  float max_scale = 0, max_min = 0;
+  float scales[8], mins[8], weights[kSuper];
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + kQ4Sub * j;
     float sum_x2 = 0;
     for (int l = 0; l < kQ4Sub; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32);
-    for (int l = 0; l < kQ4Sub; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    scales[j] = fit_scale_min_q4(xs, weights, L + kQ4Sub * j, &mins[j]);
+    for (int l = 0; l < kQ4Sub; ++l) weights[kQ4Sub * j + l] = av_x + std::fabs(xs[l]);
+  }
+  if (reference) {
+    for (int j = 0; j < 8; ++j) {
+      scales[j] = fit_scale_min_q4_ref(x + kQ4Sub * j, weights + kQ4Sub * j, L + kQ4Sub * j, &mins[j]);
+    }
+  } else {
+    fit_scale_min_q4_x8(x, weights, L, scales, mins);
+  }
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < 8; ++j) {
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -235,6 +160,11 @@ void quantize_block_q4_k(const float* x, uint8_t* b) {
     for (int l = 0; l < 32; ++l) q[l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
   }
 }
+
+}  // namespace
+
+void quantize_block_q4_k(const float* x, uint8_t* b) { quantize_block_q4_k_with(x, b, false); }
+void quantize_block_q4_k_ref(const float* x, uint8_t* b) { quantize_block_q4_k_with(x, b, true); }
 
 // Block = ql[128], qh[64], int8 scales[16], d16. For each half c of 128 elements: ql byte
 // 64c + l holds the low 4 bits of elements 128c + l (low nibble) and 128c + 64 + l (high), ql

@@ -4,8 +4,10 @@
 // properties of the codes on random rows of many lengths, and the refusals.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -14,6 +16,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "oracle.h"
+#include "quant/ggml_block_codecs.h"
 #include "quant/ggml_quantize.h"
 #include "quant/scheme.h"
 
@@ -312,4 +315,34 @@ TEST_CASE("ggml schemes: run_scheme equals ggml_quantize_row then ggml_dequantiz
     grouped.integer.channel_axis = 0;
     CHECK_THROWS_AS(qp::run_scheme(x.data(), n, shape, grouped), qp::Error);
   }
+}
+
+TEST_CASE("ggml_quantize: Q4_K's lockstep search gives the plain search's bytes (random and edge blocks)") {
+  // quantize_block_q4_k fits the 8 sub-blocks side by side and skips candidates that repeat the
+  // previous codes; quantize_block_q4_k_ref is the plain one-sub-block-at-a-time transcription.
+  std::mt19937 rng(4242);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  int blocks = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<float> x = random_row(rng, 256, trial);
+    // Edge sub-blocks: constant, all zero, all negative, one outlier, tiny, positive only.
+    const int j = trial % 8;
+    float* s = &x[32 * j];
+    switch ((trial / 8) % 7) {
+      case 0: std::fill(s, s + 32, 0.375f); break;
+      case 1: std::fill(s, s + 32, 0.0f); break;
+      case 2: for (int i = 0; i < 32; ++i) s[i] = -std::fabs(s[i]) - 2.0f; break;
+      case 3: s[trial % 32] = 1000.0f; break;
+      case 4: for (int i = 0; i < 32; ++i) s[i] *= 1e-30f; break;
+      case 5: for (int i = 0; i < 32; ++i) s[i] = std::fabs(s[i]) + 1.0f; break;
+      default: for (int i = 0; i < 32; ++i) s[i] = normal(rng) * 1e4f; break;
+    }
+    uint8_t fast[144], ref[144];
+    qp::ggml::quantize_block_q4_k(x.data(), fast);
+    qp::ggml::quantize_block_q4_k_ref(x.data(), ref);
+    CAPTURE(trial);
+    CHECK(std::memcmp(fast, ref, 144) == 0);
+    ++blocks;
+  }
+  CHECK(blocks == 400);
 }
