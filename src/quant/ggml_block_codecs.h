@@ -41,6 +41,17 @@ inline uint8_t low_byte_of_trunc(float v) {
   return static_cast<uint8_t>(t & 0xffu);
 }
 
+// roundf (half away from zero) followed by the same cast, without a libm call: truncate, then
+// step away from zero when the dropped part is at least one half (v - trunc(v) is exact).
+inline uint8_t low_byte_of_roundf(float v) {
+  if (!(v >= -2147483648.0f && v < 2147483648.0f)) return 0x00;  // 0x80000000's low byte
+  int32_t t = static_cast<int32_t>(v);
+  const float dropped = v - static_cast<float>(t);
+  if (dropped >= 0.5f) ++t;
+  if (dropped <= -0.5f) --t;
+  return static_cast<uint8_t>(static_cast<uint32_t>(t) & 0xffu);
+}
+
 // Legacy blocks of 32 (ggml_blocks32.cpp).
 void quantize_block_q8_0(const float* x, uint8_t* b);
 void quantize_block_q4_0(const float* x, uint8_t* b);

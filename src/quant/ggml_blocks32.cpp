@@ -84,7 +84,7 @@ void quantize_block_q8_0(const float* x, uint8_t* b) {
   const float d = amax / 127.0f;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   store_half(b, d);
-  for (int j = 0; j < kBlock; ++j) b[2 + j] = low_byte_of_trunc(std::round(x[j] * id));
+  for (int j = 0; j < kBlock; ++j) b[2 + j] = low_byte_of_roundf(x[j] * id);
 }
 
 // Block = d16, qs[16]. d = m / -8 with m the signed absmax; q = min(15, trunc(x*id + 8.5)).

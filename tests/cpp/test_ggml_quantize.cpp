@@ -346,3 +346,19 @@ TEST_CASE("ggml_quantize: Q4_K's lockstep search gives the plain search's bytes 
   }
   CHECK(blocks == 400);
 }
+
+TEST_CASE("ggml_quantize: Q8_0's inline rounding equals roundf then the int8 cast") {
+  // ggml writes roundf(x * id) into an int8; low_byte_of_roundf does it without a libm call.
+  std::mt19937 rng(7);
+  std::vector<float> probes = {0.0f, -0.0f, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 126.5f, -127.5f, 127.49998f,
+                               0.49999997f, -0.49999997f, 8388607.5f, 16777216.0f, 2147483520.0f, -2147483648.0f};
+  std::uniform_real_distribution<float> uni(-130.0f, 130.0f);
+  for (int k = 0; k < 100000; ++k) probes.push_back(uni(rng));
+  for (float v : probes) {
+    CAPTURE(v);
+    const double r = std::round(static_cast<double>(v));  // exact for every float
+    CHECK(qp::ggml::low_byte_of_roundf(v) == static_cast<uint8_t>(static_cast<int64_t>(r) & 0xff));
+  }
+  CHECK(qp::ggml::low_byte_of_roundf(NAN) == 0);
+  CHECK(qp::ggml::low_byte_of_roundf(3e9f) == 0);
+}
