@@ -68,6 +68,7 @@ void dequantize_block_q5_1(const uint8_t* b, float* y);
 void quantize_block_q4_k(const float* x, uint8_t* b);
 void quantize_block_q4_k_ref(const float* x, uint8_t* b);  // the plain search: same bytes, slower
 void quantize_block_q6_k(const float* x, uint8_t* b);
+void quantize_block_q6_k_ref(const float* x, uint8_t* b);  // the plain search: same bytes, slower
 void dequantize_block_q2_k(const uint8_t* b, float* y);
 void dequantize_block_q3_k(const uint8_t* b, float* y);
 void dequantize_block_q4_k(const uint8_t* b, float* y);

@@ -11,6 +11,7 @@
 
 #include "quant/ggml_block_codecs.h"
 #include "quant/ggml_q4k_fit.h"
+#include "quant/ggml_q6k_fit.h"
 
 namespace qp::ggml {
 
@@ -55,54 +56,6 @@ void scale_min_q4(int j, const uint8_t* s, uint8_t& sc, uint8_t& m) {
 
 constexpr int kQ6Sub = 16;
 constexpr int kQ6Max = 32;  // codes l in [-32, 31], stored as l + 32
-
-// make_qx_quants(n = 16, nmax = 32, rmse_type = 1, no weights): symmetric fit x ~ scale*l with
-// weights x^2, trying iscale = -(32 + 0.1*is)/max for is = -9..9 after the plain -32/max.
-// Returns the scale and stores l + 32 in L.
-float fit_scale_q6(const float* x, uint8_t* L) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < kQ6Sub; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
-  if (amax < 1e-15f) {  // ggml's GROUP_MAX_EPS: an all-zero group
-    std::memset(L, 0, kQ6Sub);
-    return 0.0f;
-  }
-  float w[kQ6Sub];
-  for (int i = 0; i < kQ6Sub; ++i) w[i] = x[i] * x[i];
-  // Codes and weighted sums for one candidate iscale.
-  int l[kQ6Sub];
-  auto evaluate = [&](float iscale, float& sumlx, float& suml2) {
-    sumlx = 0;
-    suml2 = 0;
-    for (int i = 0; i < kQ6Sub; ++i) {
-      l[i] = std::clamp(nearest_int(iscale * x[i]), -kQ6Max, kQ6Max - 1);
-      const float lf = static_cast<float>(l[i]);
-      sumlx += w[i] * x[i] * lf;
-      suml2 += w[i] * lf * lf;
-    }
-  };
-  float sumlx, suml2;
-  evaluate(static_cast<float>(-kQ6Max) / max, sumlx, suml2);
-  for (int i = 0; i < kQ6Sub; ++i) L[i] = static_cast<uint8_t>(l[i] + kQ6Max);
-  float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
-  float best = scale * sumlx;
-  for (int is = -9; is <= 9; ++is) {
-    if (is == 0) continue;
-    const float iscale = -(static_cast<float>(kQ6Max) + 0.1f * static_cast<float>(is)) / max;
-    evaluate(iscale, sumlx, suml2);
-    if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-      for (int i = 0; i < kQ6Sub; ++i) L[i] = static_cast<uint8_t>(l[i] + kQ6Max);
-      scale = sumlx / suml2;
-      best = scale * sumlx;
-    }
-  }
-  return scale;
-}
 
 }  // namespace
 
@@ -170,12 +123,18 @@ void quantize_block_q4_k_ref(const float* x, uint8_t* b) { quantize_block_q4_k_w
 // 64c + l holds the low 4 bits of elements 128c + l (low nibble) and 128c + 64 + l (high), ql
 // byte 64c + 32 + l those of 128c + 32 + l and 128c + 96 + l; qh byte 32c + l holds the top 2
 // bits of 128c + l, +32, +64, +96 at bits 0, 2, 4, 6.
-void quantize_block_q6_k(const float* x, uint8_t* b) {
+namespace {
+
+void quantize_block_q6_k_with(const float* x, uint8_t* b, bool reference) {
   uint8_t L[kSuper];
   float scales[kSuper / kQ6Sub];
+  if (reference) {
+    for (int ib = 0; ib < kSuper / kQ6Sub; ++ib) scales[ib] = fit_scale_q6_ref(x + kQ6Sub * ib, L + kQ6Sub * ib);
+  } else {
+    fit_scale_q6_x16(x, L, scales);
+  }
   float max_scale = 0, max_abs_scale = 0;
   for (int ib = 0; ib < kSuper / kQ6Sub; ++ib) {
-    scales[ib] = fit_scale_q6(x + kQ6Sub * ib, L + kQ6Sub * ib);
     const float abs_scale = std::fabs(scales[ib]);
     if (abs_scale > max_abs_scale) {
       max_abs_scale = abs_scale;
@@ -211,6 +170,11 @@ void quantize_block_q6_k(const float* x, uint8_t* b) {
     }
   }
 }
+
+}  // namespace
+
+void quantize_block_q6_k(const float* x, uint8_t* b) { quantize_block_q6_k_with(x, b, false); }
+void quantize_block_q6_k_ref(const float* x, uint8_t* b) { quantize_block_q6_k_with(x, b, true); }
 
 // Block = scales[16] (4-bit scale low, 4-bit min high), qs[64], d16, dmin16. Sub-blocks of 16;
 // qs byte 32c + l holds elements 128c + l + 32k at bits 2k (k = 0..3), for l < 32.

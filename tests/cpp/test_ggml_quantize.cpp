@@ -362,3 +362,26 @@ TEST_CASE("ggml_quantize: Q8_0's inline rounding equals roundf then the int8 cas
   CHECK(qp::ggml::low_byte_of_roundf(NAN) == 0);
   CHECK(qp::ggml::low_byte_of_roundf(3e9f) == 0);
 }
+
+TEST_CASE("ggml_quantize: Q6_K's lockstep search gives the plain search's bytes (random and edge blocks)") {
+  std::mt19937 rng(6262);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<float> x = random_row(rng, 256, trial);
+    // Edge sub-blocks of 16: zero, constant, one value, huge, tiny, all negative.
+    float* s = &x[16 * (trial % 16)];
+    switch ((trial / 16) % 6) {
+      case 0: std::fill(s, s + 16, 0.0f); break;
+      case 1: std::fill(s, s + 16, -0.625f); break;
+      case 2: std::fill(s, s + 16, 0.0f); s[trial % 16] = 2.0f; break;
+      case 3: for (int i = 0; i < 16; ++i) s[i] = normal(rng) * 1e5f; break;
+      case 4: for (int i = 0; i < 16; ++i) s[i] *= 1e-20f; break;
+      default: for (int i = 0; i < 16; ++i) s[i] = -std::fabs(s[i]); break;
+    }
+    uint8_t fast[210], ref[210];
+    qp::ggml::quantize_block_q6_k(x.data(), fast);
+    qp::ggml::quantize_block_q6_k_ref(x.data(), ref);
+    CAPTURE(trial);
+    CHECK(std::memcmp(fast, ref, 210) == 0);
+  }
+}
