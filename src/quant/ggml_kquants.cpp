@@ -3,8 +3,8 @@
 // do, in the same float32 operations and order (no FMA: the build passes -ffp-contract=off), with
 // ggml's nearest_int rounding; Q2_K..Q6_K dequantize as dequantize_row_<type>.
 //
-// Q4_K's scale search (make_qkx2_quants) lives in ggml_q4k_fit.cpp: a plain reference and a
-// faster equal one.
+// The scale searches (Q4_K's make_qkx2_quants, Q6_K's make_qx_quants) live in ggml_q4k_fit.cpp
+// and ggml_q6k_fit.cpp, each as a plain reference and a faster tier with the same results.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -57,12 +57,8 @@ void scale_min_q4(int j, const uint8_t* s, uint8_t& sc, uint8_t& m) {
 constexpr int kQ6Sub = 16;
 constexpr int kQ6Max = 32;  // codes l in [-32, 31], stored as l + 32
 
-}  // namespace
-
 // Block = d16, dmin16, scales[12], qs[128]; qs byte 32*c + l holds element 64*c + l in its low
-// nibble and 64*c + 32 + l in its high nibble.
-namespace {
-
+// nibble and 64*c + 32 + l in its high nibble. `reference` picks the plain scale search.
 void quantize_block_q4_k_with(const float* x, uint8_t* b, bool reference) {
   uint8_t L[kSuper];
   float scales[8], mins[8], weights[kSuper];
@@ -119,12 +115,12 @@ void quantize_block_q4_k_with(const float* x, uint8_t* b, bool reference) {
 void quantize_block_q4_k(const float* x, uint8_t* b) { quantize_block_q4_k_with(x, b, false); }
 void quantize_block_q4_k_ref(const float* x, uint8_t* b) { quantize_block_q4_k_with(x, b, true); }
 
+namespace {
+
 // Block = ql[128], qh[64], int8 scales[16], d16. For each half c of 128 elements: ql byte
 // 64c + l holds the low 4 bits of elements 128c + l (low nibble) and 128c + 64 + l (high), ql
 // byte 64c + 32 + l those of 128c + 32 + l and 128c + 96 + l; qh byte 32c + l holds the top 2
 // bits of 128c + l, +32, +64, +96 at bits 0, 2, 4, 6.
-namespace {
-
 void quantize_block_q6_k_with(const float* x, uint8_t* b, bool reference) {
   uint8_t L[kSuper];
   float scales[kSuper / kQ6Sub];
