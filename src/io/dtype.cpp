@@ -32,6 +32,11 @@ const char* dtype_name(DType t) {
     case DType::Q4_1: return "q4_1";
     case DType::Q5_0: return "q5_0";
     case DType::Q5_1: return "q5_1";
+    case DType::Q2_K: return "q2_k";
+    case DType::Q3_K: return "q3_k";
+    case DType::Q4_K: return "q4_k";
+    case DType::Q5_K: return "q5_k";
+    case DType::Q6_K: return "q6_k";
     case DType::Unsupported: return "unsupported";
   }
   return "unsupported";
@@ -44,7 +49,8 @@ StorageUnit storage_unit(DType t) {
     case DType::F16: case DType::BF16: case DType::I16: case DType::U16: return {1, 2};
     case DType::F8_E4M3FN: case DType::F8_E5M2: case DType::I8: case DType::U8:
     case DType::Bool: return {1, 1};
-    case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1: {
+    case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1:
+    case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K: {
       const GgmlBlockLayout layout = ggml_block_layout(t);
       return {layout.elements, layout.bytes};
     }
@@ -158,6 +164,7 @@ void decode_to_float32(DType t, const uint8_t* src, uint64_t count, bool be, flo
     case DType::Bool:
       return decode_items(src, count, 1, dst, [](const uint8_t* p) { return *p ? 1.0f : 0.0f; });
     case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1:
+    case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
       return ggml_dequantize(t, src, count, dst);
     case DType::Unsupported: break;
   }

@@ -12,7 +12,7 @@ enum class DType : uint8_t {
   F64, F32, F16, BF16, F8_E4M3FN, F8_E5M2,
   I64, I32, I16, I8, U64, U32, U16, U8, Bool,
   // ggml block formats (GGUF), dequantized for analysis; layouts in ggml_dequantize.h.
-  Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+  Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
   // Listed but not readable (a format's type we do not decode yet); TensorEntry::problem says why.
   Unsupported,
 };

@@ -1,6 +1,6 @@
 // Dequantization of ggml's block formats (as stored in GGUF files) to float32, for analysis.
-// Block layouts and formulas: ggml's reference dequantize_row_* (see
-// ../shared/fixtures/oracle-sample/README.md); fp16 block scales via qp::half_bits_to_float.
+// A thin DType front end over quant/ggml_quantize.h, which holds the layouts and follows ggml's
+// reference dequantize_row_* bit for bit (docs/numerics/ggml.md).
 #pragma once
 #include <cstdint>
 
@@ -9,7 +9,7 @@
 namespace qp::io {
 
 struct GgmlBlockLayout {
-  uint32_t elements;  // weights per block (32 for Q8_0/Q4_0/Q4_1/Q5_0/Q5_1)
+  uint32_t elements;  // weights per block (32 for Q8_0 ... Q5_1, 256 for the K-quants)
   uint32_t bytes;     // bytes per block
 };
 

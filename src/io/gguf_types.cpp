@@ -18,11 +18,11 @@ constexpr GgmlTypeInfo kTypes[] = {
     {"Q5_1", DType::Q5_1, 32, 24},        // 7
     {"Q8_0", DType::Q8_0, 32, 34},        // 8
     {"Q8_1", DType::Unsupported, 32, 36}, // 9
-    {"Q2_K", DType::Unsupported, 256, 84},
-    {"Q3_K", DType::Unsupported, 256, 110},
-    {"Q4_K", DType::Unsupported, 256, 144},
-    {"Q5_K", DType::Unsupported, 256, 176},
-    {"Q6_K", DType::Unsupported, 256, 210},
+    {"Q2_K", DType::Q2_K, 256, 84},
+    {"Q3_K", DType::Q3_K, 256, 110},
+    {"Q4_K", DType::Q4_K, 256, 144},
+    {"Q5_K", DType::Q5_K, 256, 176},
+    {"Q6_K", DType::Q6_K, 256, 210},
     {"Q8_K", DType::Unsupported, 256, 292},     // 15
     {"IQ2_XXS", DType::Unsupported, 256, 66},
     {"IQ2_XS", DType::Unsupported, 256, 74},

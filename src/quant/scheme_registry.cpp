@@ -49,6 +49,23 @@ const std::vector<SchemeInfo>& scheme_registry() {
        "8-bit float, scale = absmax / 57344 per unit", 0, 0, true, false, run_float_scheme},
       {"fp4", "float", "OCP MX FP4 E2M1 element format (values 0, 0.5 ... 6)",
        "4-bit float, scale = absmax / 6 per unit (float32 scale)", 0, 0, true, false, run_float_scheme},
+      {"q8_0", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q8_0_ref (byte-exact)",
+       "ggml Q8_0: int8 codes, fp16 scale absmax/127 per block of 32 (8.5 bits)", 0, 0, false, false,
+       run_ggml_scheme},
+      {"q4_0", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q4_0_ref (byte-exact)",
+       "ggml Q4_0: 4-bit codes, fp16 scale per block of 32 (4.5 bits)", 0, 0, false, false, run_ggml_scheme},
+      {"q4_1", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q4_1_ref (byte-exact)",
+       "ggml Q4_1: 4-bit codes, fp16 scale and min per block of 32 (5 bits)", 0, 0, false, false, run_ggml_scheme},
+      {"q5_0", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q5_0_ref (byte-exact)",
+       "ggml Q5_0: 5-bit codes, fp16 scale per block of 32 (5.5 bits)", 0, 0, false, false, run_ggml_scheme},
+      {"q5_1", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q5_1_ref (byte-exact)",
+       "ggml Q5_1: 5-bit codes, fp16 scale and min per block of 32 (6 bits)", 0, 0, false, false, run_ggml_scheme},
+      {"q4_k", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q4_K_ref (byte-exact)",
+       "ggml Q4_K: 4-bit codes, 6-bit scales and mins per 32, fp16 super-scales per 256 (4.5 bits)", 0, 0,
+       false, false, run_ggml_scheme},
+      {"q6_k", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q6_K_ref (byte-exact)",
+       "ggml Q6_K: 6-bit codes, int8 scales per 16, fp16 super-scale per 256 (6.5625 bits)", 0, 0, false, false,
+       run_ggml_scheme},
   };
   return registry;
 }

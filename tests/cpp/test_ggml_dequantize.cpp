@@ -1,7 +1,8 @@
-// ggml block dequantization (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1): bit for bit against ggml's own
-// dequantize_row_* outputs in the shared oracle sample, and on random blocks against a
-// per-element formula that unpacks each weight's bits on its own (a different route to the
-// same numbers than the block loops in src/io/ggml_dequantize.cpp).
+// ggml block dequantization (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants Q2_K ... Q6_K) through
+// the reader's DType front end: bit for bit against ggml's own dequantize_row_* outputs in the
+// shared oracle sample, and on random blocks against a per-element formula that unpacks each
+// weight's bits on its own (a different route to the same numbers than the block loops in
+// src/quant/ggml_blocks32.cpp and src/quant/ggml_kquants.cpp).
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -68,7 +69,7 @@ TEST_CASE("ggml_dequantize: bit-exact against ggml's dequantize_row_* (oracle gg
     const std::string type = json.at("params").at("type").get<std::string>();
     const BlockType* bt = nullptr;
     for (const BlockType& t : kBlockTypes) if (type == t.name) bt = &t;
-    if (!bt) continue;  // Q4_K: listed as unsupported by the reader, not dequantized
+    if (!bt) continue;  // Q4_K: checked in test_ggml_quantize.cpp (and per element below)
     CAPTURE(c.id());
     const qp::test::Array blocks = c.expected("blocks");  // uint8 [nblocks, bytes] as floats
     const qp::test::Array want = c.expected("dequant");
@@ -139,4 +140,99 @@ TEST_CASE("ggml_dequantize: layouts, partial blocks and non-block types are refu
                        doctest::Contains("blocks of 32"), qp::Error);
   CHECK_THROWS_AS(qp::io::ggml_dequantize(DType::F32, raw.data(), 1, y.data()), qp::Error);
   CHECK_THROWS_AS(qp::io::ggml_block_layout(DType::Unsupported), qp::Error);
+}
+
+namespace {
+
+// K-quant super-blocks, element by element from the layout tables (docs/numerics/ggml.md), a
+// different route than the block loops of src/quant/ggml_kquants.cpp.
+struct KType {
+  DType dtype;
+  uint32_t bytes;
+};
+
+// 6-bit scale and min of sub-block j in the 12-byte Q4_K / Q5_K scale field.
+void k4_scale_min(const uint8_t* s, int j, int& sc, int& m) {
+  if (j < 4) {
+    sc = s[j] % 64;
+    m = s[j + 4] % 64;
+  } else {
+    sc = s[j + 4] % 16 + 16 * (s[j - 4] / 64);
+    m = s[j + 4] / 16 + 16 * (s[j] / 64);
+  }
+}
+
+float k_reference_element(DType t, const uint8_t* b, int e) {
+  const int h = e / 128, k = (e % 128) / 32, l = e % 32;  // Q2_K/Q3_K: 2 bits at shift 2k of qs[32h + l]
+  switch (t) {
+    case DType::Q2_K: {
+      const uint8_t sc = b[e / 16];
+      const int q = (b[16 + 32 * h + l] >> (2 * k)) & 3;
+      return (half_at(b + 80) * static_cast<float>(sc % 16)) * static_cast<float>(q) -
+             half_at(b + 82) * static_cast<float>(sc / 16);
+    }
+    case DType::Q3_K: {
+      const int j = e / 16;
+      const uint8_t* s = b + 96;
+      const int low = j < 8 ? s[j] % 16 : s[j - 8] / 16;
+      const int sc = low + 16 * ((s[8 + j % 4] >> (2 * (j / 4))) % 4) - 32;
+      const int q = (b[32 + 32 * h + l] >> (2 * k)) & 3;
+      const bool high = (b[l] >> (4 * h + k)) & 1;  // hmask bit 4h + k of byte l
+      return (half_at(b + 108) * static_cast<float>(sc)) * static_cast<float>(q - (high ? 0 : 4));
+    }
+    case DType::Q4_K: case DType::Q5_K: {
+      const int c = e / 64, upper = (e / 32) % 2, ll = e % 32;
+      int sc, m;
+      k4_scale_min(b + 4, e / 32, sc, m);
+      const uint8_t* qs = b + (t == DType::Q4_K ? 16 : 48);
+      int q = (qs[32 * c + ll] >> (4 * upper)) & 15;
+      if (t == DType::Q5_K) q += 16 * ((b[16 + ll] >> (2 * c + upper)) & 1);
+      return (half_at(b) * static_cast<float>(sc)) * static_cast<float>(q) - half_at(b + 2) * static_cast<float>(m);
+    }
+    case DType::Q6_K: {
+      const int low = (b[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 15;
+      const int high = (b[128 + 32 * h + l] >> (2 * k)) & 3;
+      const int8_t sc = static_cast<int8_t>(b[192 + e / 16]);
+      return (half_at(b + 208) * static_cast<float>(sc)) * static_cast<float>(low + 16 * high - 32);
+    }
+    default: break;
+  }
+  throw qp::Error("not a K-quant");
+}
+
+}  // namespace
+
+TEST_CASE("ggml_dequantize: K-quant super-blocks (Q2_K ... Q6_K) match a per-element formula") {
+  const KType types[] = {{DType::Q2_K, 84}, {DType::Q3_K, 110}, {DType::Q4_K, 144}, {DType::Q5_K, 176}, {DType::Q6_K, 210}};
+  // Where each type keeps its fp16 headers: kept finite and moderate in every block but the first.
+  const auto header_offsets = [](DType t) -> std::vector<uint32_t> {
+    switch (t) {
+      case DType::Q2_K: return {80, 82};
+      case DType::Q3_K: return {108};
+      case DType::Q6_K: return {208};
+      default: return {0, 2};
+    }
+  };
+  std::mt19937 rng(777);
+  for (const KType& kt : types) {
+    CAPTURE(qp::io::dtype_name(kt.dtype));
+    CHECK(qp::io::ggml_block_layout(kt.dtype).elements == 256);
+    CHECK(qp::io::ggml_block_layout(kt.dtype).bytes == kt.bytes);
+    for (uint32_t nblocks : {1u, 3u}) {
+      std::vector<uint8_t> raw(nblocks * kt.bytes);
+      for (uint8_t& b : raw) b = static_cast<uint8_t>(rng());
+      for (uint32_t k = 1; k < nblocks; ++k)
+        for (uint32_t off : header_offsets(kt.dtype)) raw[k * kt.bytes + off + 1] &= 0xbb;
+      std::vector<float> got(nblocks * 256), want(nblocks * 256);
+      qp::io::decode_to_float32(kt.dtype, raw.data(), got.size(), false, got.data());
+      for (uint32_t k = 0; k < nblocks; ++k)
+        for (int e = 0; e < 256; ++e) want[k * 256 + e] = k_reference_element(kt.dtype, &raw[k * kt.bytes], e);
+      std::string first;
+      CHECK_MESSAGE(qp::test::count_bit_mismatches(got, want, &first) == 0, first);
+    }
+  }
+  std::vector<uint8_t> raw(210);
+  std::vector<float> y(300);
+  CHECK_THROWS_WITH_AS(qp::io::ggml_dequantize(DType::Q6_K, raw.data(), 300, y.data()), doctest::Contains("blocks of 256"),
+                       qp::Error);
 }

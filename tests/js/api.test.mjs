@@ -172,14 +172,27 @@ test('WeightFile.analyzeTensor measures in the core exactly what readTensor + qu
 test('schemes: every registered format runs the same bits in the SIMD and scalar builds', () => {
   const names = simd.schemes().map((s) => s.name);
   assert.ok(names.includes('int') && names.includes('binary') && names.includes('ternary'));
-  const shapes = [[17], [16, 33], [3, 4, 64]];
+  // ggml's block formats need a last dimension of whole blocks (32 or 256); both builds must
+  // refuse the other shapes with the same message.
+  const blockFormats = new Set(simd.schemes().filter((s) => s.family === 'ggml').map((s) => s.name));
+  const shapes = [[17], [16, 33], [3, 4, 64], [2, 512]];
   for (const [si, shape] of shapes.entries()) {
     const n = shape.reduce((a, b) => a * b, 1);
     const x = weightLike(1, n, 300 + si);
     const list = [...simd.defaultComparison(shape), ...names.map((format) => ({ format }))];
     for (const options of list) {
-      const a = simd.runScheme(x, shape, options), b = scalar.runScheme(x, shape, options);
       const what = JSON.stringify({ shape, options });
+      if (blockFormats.has(options.format)) {
+        let message = null;
+        try { simd.runScheme(x, shape, options); } catch (e) { message = e.message; }
+        if (message !== null) {
+          assert.match(message, /blocks of (32|256) along the last axis/, what);
+          assert.notEqual(shape.at(-1) % 256, 0, `${what}: whole blocks must not be refused`);
+          assert.throws(() => scalar.runScheme(x, shape, options), { message }, what);
+          continue;
+        }
+      }
+      const a = simd.runScheme(x, shape, options), b = scalar.runScheme(x, shape, options);
       assert.ok(sameBytes(a.dequantized, b.dequantized), what);
       assert.deepEqual(a.metrics, b.metrics, what);
       assert.equal(a.bitsPerWeight, b.bitsPerWeight, what);

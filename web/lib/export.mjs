@@ -68,7 +68,8 @@ export function quantizedNpz(qp, quantized) {
   return zipSync(files, { level: 0 });  // stored, like numpy.savez
 }
 
-const FLOAT_DTYPES = new Set(['f64', 'f32', 'f16', 'bf16', 'f8_e4m3fn', 'f8_e5m2', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1']);
+const FLOAT_DTYPES = new Set(['f64', 'f32', 'f16', 'bf16', 'f8_e4m3fn', 'f8_e5m2', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1',
+  'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k']);
 
 /** Tensors quantized when the user names none: float weights of rank >= 2, or every float tensor if none has rank >= 2. */
 export function defaultTensorSelection(tensors) {
