@@ -38,5 +38,9 @@ SchemeResult run_int_scheme(const float* x, size_t n, const Shape& shape, const 
 SchemeResult run_binary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_ternary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_float_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_nf4_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_log2_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_kmeans_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_tcq_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 
 }  // namespace qp

@@ -49,6 +49,18 @@ const std::vector<SchemeInfo>& scheme_registry() {
        "8-bit float, scale = absmax / 57344 per unit", 0, 0, true, false, run_float_scheme},
       {"fp4", "float", "OCP MX FP4 E2M1 element format (values 0, 0.5 ... 6)",
        "4-bit float, scale = absmax / 6 per unit (float32 scale)", 0, 0, true, false, run_float_scheme},
+      {"nf4", "non-uniform", "bitsandbytes NF4 (QLoRA NormalFloat4), block 64 absmax; double_quant = compress_statistics",
+       "16 normal-quantile levels times a float32 absmax per block of 64 along the last axis", 0, 0, false, false,
+       run_nf4_scheme},
+      {"log2", "non-uniform", "LogQuant (Miyashita et al. 2016): Round(log2 |x|), scale = max |x| per unit",
+       "sign + exponent: levels 0 and +-2^-k times max |x|, 2-8 bits, per tensor / channel / group", 2, 8, true,
+       false, run_log2_scheme},
+      {"kmeans", "non-uniform", "1-D k-means (Lloyd), quantile initialisation, float32 code book per unit",
+       "2^b levels fitted to each unit's values, 1-8 bits, per tensor / channel / group", 1, 8, true, false,
+       run_kmeans_scheme},
+      {"tcq", "non-uniform", "trellis-coded quantization (Marcellin & Fischer 1990), 4-state Ungerboeck trellis",
+       "Viterbi search per block of 256 along the last axis, 2-4 bits, float32 step per block", 2, 4, false, false,
+       run_tcq_scheme},
   };
   return registry;
 }
