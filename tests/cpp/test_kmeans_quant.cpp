@@ -1,0 +1,103 @@
+// 1-D k-means (quant/kmeans_quant.h): the sorted, prefix-sum Lloyd iteration against the plain
+// O(n·k) Lloyd step from the definition, step for step, on edge sizes; exact fits when k covers
+// the distinct values; the radix sort path; the nearest-centroid rule.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "quant/kmeans_quant.h"
+
+namespace {
+
+std::vector<float> gaussian_like(size_t n, uint32_t seed) {
+  std::vector<float> x(n);
+  for (auto& v : x) {
+    float s = 0;
+    for (int j = 0; j < 4; ++j) {
+      seed = seed * 1664525u + 1013904223u;
+      s += static_cast<float>(seed >> 8) / 16777216.0f - 0.5f;
+    }
+    v = s;
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("kmeans: the sorted prefix-sum Lloyd equals the plain Lloyd from the same start") {
+  for (size_t n : {1, 2, 15, 16, 17, 100, 1000}) {
+    for (size_t k : {1, 2, 4, 16, 256}) {
+      CAPTURE(n);
+      CAPTURE(k);
+      const std::vector<float> x = gaussian_like(n, static_cast<uint32_t>(n * 7 + k));
+      const qp::KmeansFit fit = qp::kmeans_fit(x.data(), n, k);
+      std::vector<double> c = qp::kmeans_quantile_init(x.data(), n, k);
+      std::vector<size_t> assignment(n, std::numeric_limits<size_t>::max());
+      int steps = 0;
+      bool converged = false;
+      while (steps < qp::kKmeansMaxIterations) {
+        ++steps;
+        if (!qp::kmeans_lloyd_step_reference(x.data(), n, c, assignment)) {
+          converged = true;
+          break;
+        }
+      }
+      CHECK(fit.iterations == steps);
+      CHECK(fit.converged == converged);
+      REQUIRE(fit.centroids.size() == k);
+      for (size_t j = 0; j < k; ++j) CHECK(fit.centroids[j] == doctest::Approx(c[j]).epsilon(1e-6));
+      CHECK(std::is_sorted(fit.centroids.begin(), fit.centroids.end()));
+      // Lloyd never does worse than its start: the MSE of the fit is at most that of the
+      // quantile centroids.
+      const std::vector<double> init = qp::kmeans_quantile_init(x.data(), n, k);
+      std::vector<float> init_f(init.begin(), init.end()), y(n);
+      qp::kmeans_quantize(x.data(), n, k, nullptr, y.data());
+      double fit_err = 0, init_err = 0;
+      for (size_t i = 0; i < n; ++i) {
+        fit_err += (x[i] - y[i]) * (x[i] - y[i]);
+        const float z = init_f[qp::kmeans_code(x[i], init_f)];
+        init_err += (x[i] - z) * (x[i] - z);
+      }
+      CHECK(fit_err <= init_err * (1 + 1e-9) + 1e-12);
+    }
+  }
+}
+
+TEST_CASE("kmeans: k at least the distinct values reproduces them exactly; nearest code ties go low") {
+  const std::vector<float> x = {3.0f, -1.0f, 3.0f, 0.5f, -1.0f, 0.5f, 0.5f};
+  std::vector<float> y(x.size());
+  std::vector<uint16_t> codes(x.size());
+  const qp::KmeansFit fit = qp::kmeans_quantize(x.data(), x.size(), 4, codes.data(), y.data());
+  CHECK(y == x);
+  CHECK(fit.converged);
+  const std::vector<float> c = {-1.0f, 1.0f, 1.0f, 2.0f};
+  CHECK(qp::kmeans_code(0.0f, c) == 0);    // exact midpoint of -1 and 1: the lower
+  CHECK(qp::kmeans_code(1.0f, c) == 1);    // the first of equal centroids
+  CHECK(qp::kmeans_code(1.5f, c) == 1);    // midpoint of 1 and 2
+  CHECK(qp::kmeans_code(1.6f, c) == 3);
+  CHECK(qp::kmeans_code(-9.0f, c) == 0);
+  CHECK(qp::kmeans_code(9.0f, c) == 3);
+  // A constant unit: every centroid the constant, every code 0.
+  const std::vector<float> k(9, 0.25f);
+  const qp::KmeansFit flat = qp::kmeans_quantize(k.data(), k.size(), 8, codes.data(), y.data());
+  for (float v : flat.centroids) CHECK(v == 0.25f);
+  for (size_t i = 0; i < k.size(); ++i) CHECK(codes[i] == 0);
+}
+
+TEST_CASE("kmeans: the radix-sort path (>= 65536 values) gives the sorted quantiles") {
+  const size_t n = 70001;
+  std::vector<float> x = gaussian_like(n, 99);
+  x[5] = -0.0f;
+  x[6] = 0.0f;
+  x[7] = -1e-30f;
+  const std::vector<double> c = qp::kmeans_quantile_init(x.data(), n, 64);
+  std::vector<float> s = x;
+  std::sort(s.begin(), s.end());
+  for (size_t j = 0; j < 64; ++j) CHECK(c[j] == s[(2 * j + 1) * n / 128]);
+  const qp::KmeansFit fit = qp::kmeans_fit(x.data(), n, 16);
+  CHECK(fit.converged);
+}
