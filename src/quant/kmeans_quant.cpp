@@ -93,22 +93,29 @@ KmeansFit kmeans_fit(const float* x, size_t n, size_t k) {
 }
 
 uint16_t kmeans_code(float v, const std::vector<float>& c) {
-  size_t hi = static_cast<size_t>(std::lower_bound(c.begin(), c.end(), v) - c.begin());
-  if (hi == c.size()) hi = c.size() - 1;
-  size_t best = hi;
-  if (hi > 0) {
-    size_t lo = hi - 1;
-    while (lo > 0 && c[lo - 1] == c[lo]) --lo;  // the first of equal centroids
-    const double dlo = static_cast<double>(v) - c[lo], dhi = static_cast<double>(c[hi]) - v;
-    if (std::fabs(dlo) <= std::fabs(dhi)) best = lo;
+  size_t j = 0;
+  while (j + 1 < c.size() && static_cast<double>(v) > (static_cast<double>(c[j]) + c[j + 1]) / 2.0) ++j;
+  while (j > 0 && c[j - 1] == c[j]) --j;
+  return static_cast<uint16_t>(j);
+}
+
+KmeansCoder::KmeansCoder(const std::vector<float>& c) {
+  size_t size = 1;
+  while (size < c.size()) size *= 2;
+  mids_.assign(size, std::numeric_limits<double>::infinity());
+  for (size_t j = 0; j + 1 < c.size(); ++j) mids_[j] = (static_cast<double>(c[j]) + c[j + 1]) / 2.0;
+  first_equal_.resize(size);
+  for (size_t j = 0; j < size; ++j) {
+    const size_t i = std::min(j, c.size() - 1);
+    first_equal_[j] = static_cast<uint16_t>(i > 0 && c[i - 1] == c[i] ? first_equal_[i - 1] : i);
   }
-  return static_cast<uint16_t>(best);
 }
 
 KmeansFit kmeans_quantize(const float* x, size_t n, size_t k, uint16_t* codes, float* out) {
   KmeansFit fit = kmeans_fit(x, n, k);
+  const KmeansCoder coder(fit.centroids);
   for (size_t i = 0; i < n; ++i) {
-    const uint16_t code = kmeans_code(x[i], fit.centroids);
+    const uint16_t code = coder.code(x[i]);
     out[i] = fit.centroids[code];
     if (codes) codes[i] = code;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace qp {
 
@@ -9,13 +10,16 @@ int log2_exponent_count(int bits) { return (1 << (bits - 1)) - 1; }
 
 uint8_t log2_magnitude_code(double u, int bits) {
   if (!(u > 0.0)) return 0;
-  const int k_max = log2_exponent_count(bits);
-  int e;
-  const double m = std::frexp(u, &e);  // u = m · 2^e, m in [0.5, 1): log2 u = e + log2 m
-  // Round(log2 u): e when log2 m >= -0.5 (m >= 2^-0.5), else e - 1.
-  const int rounded = m >= std::sqrt(0.5) ? e : e - 1;
+  // u = 1.f · 2^e (a normal double: u >= float32's smallest value / its largest). Round(log2 u)
+  // is e + 1 when 1.f >= sqrt(2) (compared as the mantissa bits of fl64(sqrt 2); sqrt 2 is
+  // irrational, so no u lies on the threshold itself), else e.
+  constexpr uint64_t kSqrt2Mantissa = 0x6A09E667F3BCDull;  // fl64(sqrt 2) = 0x3FF6A09E667F3BCD
+  uint64_t b;
+  std::memcpy(&b, &u, 8);
+  const int e = static_cast<int>(b >> 52) - 1023;
+  const int rounded = e + ((b & 0xFFFFFFFFFFFFFull) >= kSqrt2Mantissa ? 1 : 0);
   const int k = -std::min(rounded, 0);  // the level 2^-k; anything above 2^0 clips to it
-  return k <= k_max - 1 ? static_cast<uint8_t>(k + 1) : 0;
+  return k <= log2_exponent_count(bits) - 1 ? static_cast<uint8_t>(k + 1) : 0;
 }
 
 float log2_magnitude(uint8_t code, float scale) {
@@ -27,9 +31,12 @@ float log2_quantize(const float* x, size_t n, int bits, uint8_t* codes, float* o
   for (size_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
   const float scale = amax > 0.0f ? amax : 1.0f;
   const uint8_t sign_bit = static_cast<uint8_t>(1u << (bits - 1));
+  float magnitude[128];
+  for (int code = 0; code <= log2_exponent_count(bits); ++code)
+    magnitude[code] = log2_magnitude(static_cast<uint8_t>(code), scale);
   for (size_t i = 0; i < n; ++i) {
     const uint8_t code = log2_magnitude_code(std::fabs(static_cast<double>(x[i])) / scale, bits);
-    const float mag = log2_magnitude(code, scale);
+    const float mag = magnitude[code];
     const bool negative = x[i] < 0.0f && code != 0;
     out[i] = negative ? -mag : mag;
     if (codes) codes[i] = static_cast<uint8_t>(negative ? sign_bit | code : code);

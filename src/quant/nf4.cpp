@@ -54,8 +54,11 @@ const std::array<float, 15>& nf4_midpoints() {
 }
 
 uint8_t nf4_code(float s) {
+  // The number of midpoints below s by a 4-step branch-free binary search (15 sorted thresholds).
   const auto& m = nf4_midpoints();
-  return static_cast<uint8_t>(std::lower_bound(m.begin(), m.end(), s) - m.begin());
+  unsigned pos = 0;
+  for (unsigned step = 8; step > 0; step >>= 1) pos += m[pos + step - 1] < s ? step : 0;
+  return static_cast<uint8_t>(pos);
 }
 
 void nf4_quantize(const float* x, size_t n, size_t block, uint8_t* codes, float* absmax) {
@@ -65,9 +68,10 @@ void nf4_quantize(const float* x, size_t n, size_t block, uint8_t* codes, float*
     absmax[b] = a;
     const float d = std::max(a, kAbsmaxFloor);
     const float inv = 1.0f / d;
-    for (size_t i = 0; i < m; ++i) {
-      const float s = m == block ? x[first + i] * inv : x[first + i] / d;
-      codes[first + i] = nf4_code(std::min(1.0f, std::max(-1.0f, s)));
+    if (m == block) {
+      for (size_t i = 0; i < m; ++i) codes[first + i] = nf4_code(std::min(1.0f, std::max(-1.0f, x[first + i] * inv)));
+    } else {
+      for (size_t i = 0; i < m; ++i) codes[first + i] = nf4_code(std::min(1.0f, std::max(-1.0f, x[first + i] / d)));
     }
   }
 }

@@ -23,6 +23,8 @@ int tcq_next_state(int state, int branch);
 float tcq_level(int bits, int j, float delta);
 // The step of a block: absmax / (2^R - 1/2), so the outermost levels are ±absmax.
 float tcq_step(int bits, float absmax);
+// The union step that suits a Gaussian of this rms (Gaussian-optimal step per sigma, measured).
+float tcq_gaussian_step(int bits, float rms);
 // The nearest level of x in subset d: its index i inside the subset (level j = d + 4i); an exact
 // midpoint goes to the lower index.
 int tcq_nearest_in_subset(int bits, int d, float x, float delta);
@@ -34,8 +36,12 @@ struct TcqBlock {
 };
 
 // Viterbi search over x[0..n) starting in state 0 (the decoder's known start, so no bits for it);
-// the best path ends in any state. Fills out[0..n) with the reconstruction.
+// the best path ends in any state. Fills out[0..n) with the reconstruction. The step is the better
+// (lower squared error, the absmax step on a tie) of two candidates: tcq_step(absmax), which never
+// clips, and tcq_gaussian_step(rms) when it is smaller.
 TcqBlock tcq_encode_block(const float* x, size_t n, int bits, float* out);
+// The same search with a given step.
+TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, float* out);
 // Walks the trellis from state 0 along the codes.
 void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out);
 // Squared error of one code sequence (for the exhaustive check of the Viterbi search).
