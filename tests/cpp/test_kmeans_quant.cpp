@@ -101,3 +101,34 @@ TEST_CASE("kmeans: the radix-sort path (>= 65536 values) gives the sorted quanti
   const qp::KmeansFit fit = qp::kmeans_fit(x.data(), n, 16);
   CHECK(fit.converged);
 }
+
+TEST_CASE("kmeans: the branch-free coder gives kmeans_code's code, and that is the nearest centroid") {
+  uint32_t seed = 4;
+  auto next = [&] {
+    seed = seed * 1664525u + 1013904223u;
+    return static_cast<float>(seed >> 8) / 16777216.0f * 4.0f - 2.0f;
+  };
+  for (size_t k : {1, 2, 3, 8, 16, 100, 256}) {
+    std::vector<float> c(k);
+    for (auto& v : c) v = next();
+    if (k > 3) c[2] = c[1], c[3] = c[1];  // equal centroids
+    std::sort(c.begin(), c.end());
+    const qp::KmeansCoder coder(c);
+    std::vector<float> probes;
+    for (int i = 0; i < 2000; ++i) probes.push_back(next() * 1.2f);
+    for (size_t j = 0; j + 1 < k; ++j) {
+      const double mid = (static_cast<double>(c[j]) + c[j + 1]) / 2.0;
+      if (static_cast<float>(mid) == mid) probes.push_back(static_cast<float>(mid));
+      probes.push_back(std::nextafter(static_cast<float>(mid), 9.0f));
+      probes.push_back(c[j]);
+    }
+    CAPTURE(k);
+    for (float v : probes) {
+      CAPTURE(v);
+      const uint16_t code = qp::kmeans_code(v, c);
+      CHECK(coder.code(v) == code);
+      for (size_t j = 0; j < k; ++j) CHECK(std::fabs(v - c[code]) <= std::fabs(v - c[j]));
+      if (code > 0) CHECK(c[code - 1] != c[code]);
+    }
+  }
+}
