@@ -190,6 +190,14 @@ TEST_CASE("the non-uniform entries refuse bits and options they do not take") {
   qp::SchemeSpec clip = spec_of("log2", 3);
   clip.clip = std::make_pair(-1.0f, 1.0f);
   fails(clip, "format 'log2' chooses its own scale: a clip range does not apply");
+  // A scalar (rank 0): one unit, per tensor.
+  for (const char* format : {"nf4", "log2", "kmeans", "tcq"}) {
+    CAPTURE(format);
+    const qp::SchemeResult r = qp::run_scheme(x.data(), 1, {}, spec_of(format, 3));
+    CHECK(r.dequantized.size() == 1);
+    CHECK(r.units == 1);
+    CHECK_FALSE(r.unit_axis.has_value());
+  }
   // An empty tensor.
   CHECK_THROWS_AS(qp::run_scheme(x.data(), 0, {0}, spec_of("nf4", 8)), qp::Error);
 }
