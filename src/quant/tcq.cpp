@@ -15,16 +15,35 @@ constexpr int kNext[4][2] = {{0, 1}, {2, 3}, {0, 1}, {2, 3}};
 
 double squared(double d) { return d * d; }
 
+// The two branches into each state, in the order (state, branch) ascending: from, branch, subset.
+// constexpr, so the Viterbi loop's indices fold to constants and the path costs stay in registers.
+struct Predecessors {
+  int from[4][2], branch[4][2], subset[4][2];
+};
+constexpr Predecessors make_predecessors() {
+  Predecessors q{};
+  int seen[4] = {0, 0, 0, 0};
+  for (int s = 0; s < 4; ++s) {
+    for (int u = 0; u < 2; ++u) {
+      const int ns = kNext[s][u], k = seen[ns]++;
+      q.from[ns][k] = s;
+      q.branch[ns][k] = u;
+      q.subset[ns][k] = kSubset[s][u];
+    }
+  }
+  return q;
+}
+constexpr Predecessors kPred = make_predecessors();
+
 // The index i of the level of subset d nearest to `position` (x in level units, level j at j):
 // i = ceil((position - d) / 4 - 1/2) clamped to the subset, so a tie goes to the lower index.
 // Written without std::ceil, which is a library call on baseline x86-64.
 int nearest_index(int bits, int d, double position) {
-  const int last = (1 << (bits - 1)) - 1;
-  const double y = (position - d) / 4.0 - 0.5;
-  if (!(y > 0.0)) return 0;
-  if (y >= last) return last;
-  const int i = static_cast<int>(y);  // y in (0, last): truncation is floor
-  return i < y ? i + 1 : i;
+  const double last = (1 << (bits - 1)) - 1;
+  // Clamped first, so the rest is branch-free (Gaussian data makes these branches unpredictable).
+  const double y = std::min(last, std::max(0.0, (position - d) / 4.0 - 0.5));
+  const int i = static_cast<int>(y);  // y in [0, last]: truncation is floor
+  return i + (i < y ? 1 : 0);
 }
 
 }  // namespace
@@ -80,39 +99,35 @@ TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, f
   r.delta = delta;
   const double inv = delta > 0.0f ? 1.0 / static_cast<double>(delta) : 0.0;
   const double centre = ((1 << (bits + 1)) - 1) / 2.0;
+  auto position = [&](float v) { return delta > 0.0f ? static_cast<double>(v) * inv + centre : 0.0; };
+  constexpr const Predecessors& pred = kPred;
   const double inf = std::numeric_limits<double>::infinity();
-  std::array<double, 4> cost = {0.0, inf, inf, inf}, next_cost{};
-  // back[t][s]: the state and branch that reached s after sample t, and the level index used.
-  struct Back { uint8_t from, branch, index; };
-  std::vector<std::array<Back, 4>> back(n);
+  double cost[4] = {0.0, inf, inf, inf};
+  // choice[t][s]: which of the two branches into s (pred.from[s][0] or [1]) survived at sample t.
+  std::vector<std::array<uint8_t, 4>> choice(n);
   for (size_t t = 0; t < n; ++t) {
-    int index[4];
+    const double p = position(x[t]);
     double err[4];
-    const double position = delta > 0.0f ? static_cast<double>(x[t]) * inv + centre : 0.0;
-    for (int d = 0; d < 4; ++d) {
-      index[d] = nearest_index(bits, d, position);
-      err[d] = squared(static_cast<double>(x[t]) - tcq_level(bits, d + 4 * index[d], delta));
+    for (int d = 0; d < 4; ++d)
+      err[d] = squared(static_cast<double>(x[t]) - tcq_level(bits, d + 4 * nearest_index(bits, d, p), delta));
+    double next_cost[4];
+    for (int ns = 0; ns < 4; ++ns) {
+      const double a = cost[pred.from[ns][0]] + err[pred.subset[ns][0]];
+      const double b = cost[pred.from[ns][1]] + err[pred.subset[ns][1]];
+      const bool second = b < a;  // strict: of equal costs the lower (state, branch) is kept
+      next_cost[ns] = second ? b : a;
+      choice[t][ns] = second ? 1 : 0;
     }
-    next_cost.fill(inf);
-    for (int s = 0; s < kTcqStates; ++s) {
-      for (int u = 0; u < 2; ++u) {
-        const int d = kSubset[s][u], ns = kNext[s][u];
-        const double c = cost[s] + err[d];
-        if (c < next_cost[ns]) {  // strict: of equal costs the lower (state, branch) is kept
-          next_cost[ns] = c;
-          back[t][ns] = {static_cast<uint8_t>(s), static_cast<uint8_t>(u), static_cast<uint8_t>(index[d])};
-        }
-      }
-    }
-    cost = next_cost;
+    for (int ns = 0; ns < 4; ++ns) cost[ns] = next_cost[ns];
   }
-  int s = static_cast<int>(std::min_element(cost.begin(), cost.end()) - cost.begin());
+  int s = static_cast<int>(std::min_element(cost, cost + 4) - cost);
   r.cost = n ? cost[s] : 0.0;
   r.codes.resize(n);
   for (size_t t = n; t-- > 0;) {
-    const Back& b = back[t][s];
-    r.codes[t] = static_cast<uint8_t>(b.branch << (bits - 1) | b.index);
-    s = b.from;
+    const int k = choice[t][s], d = pred.subset[s][k];
+    const int index = nearest_index(bits, d, position(x[t]));  // as in the forward pass
+    r.codes[t] = static_cast<uint8_t>(pred.branch[s][k] << (bits - 1) | index);
+    s = pred.from[s][k];
   }
   tcq_decode_block(r.codes.data(), n, bits, delta, out);
   return r;
