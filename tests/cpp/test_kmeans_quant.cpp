@@ -83,6 +83,8 @@ TEST_CASE("kmeans: k at least the distinct values reproduces them exactly; neare
   CHECK(qp::kmeans_code(9.0f, c) == 3);
   // A constant unit: every centroid the constant, every code 0.
   const std::vector<float> k(9, 0.25f);
+  codes.resize(k.size());
+  y.resize(k.size());
   const qp::KmeansFit flat = qp::kmeans_quantize(k.data(), k.size(), 8, codes.data(), y.data());
   for (float v : flat.centroids) CHECK(v == 0.25f);
   for (size_t i = 0; i < k.size(); ++i) CHECK(codes[i] == 0);
