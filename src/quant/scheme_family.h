@@ -39,5 +39,9 @@ SchemeResult run_binary_scheme(const float* x, size_t n, const Shape& shape, con
 SchemeResult run_ternary_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_float_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 SchemeResult run_ggml_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_nf4_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_log2_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_kmeans_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
+SchemeResult run_tcq_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec);
 
 }  // namespace qp

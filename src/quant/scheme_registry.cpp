@@ -66,6 +66,18 @@ const std::vector<SchemeInfo>& scheme_registry() {
       {"q6_k", "ggml", "llama.cpp / ggml reference quantizer quantize_row_q6_K_ref (byte-exact)",
        "ggml Q6_K: 6-bit codes, int8 scales per 16, fp16 super-scale per 256 (6.5625 bits)", 0, 0, false, false,
        run_ggml_scheme},
+      {"nf4", "non-uniform", "bitsandbytes NF4 (QLoRA NormalFloat4), block 64 absmax; double_quant = compress_statistics",
+       "16 normal-quantile levels times a float32 absmax per block of 64 along the last axis", 0, 0, false, false,
+       run_nf4_scheme},
+      {"log2", "non-uniform", "LogQuant (Miyashita et al. 2016): Round(log2 |x|), scale = max |x| per unit",
+       "sign + exponent: levels 0 and +-2^-k times max |x|, 2-8 bits, per tensor / channel / group", 2, 8, true,
+       false, run_log2_scheme},
+      {"kmeans", "non-uniform", "1-D k-means (Lloyd), quantile initialisation, float32 code book per unit",
+       "2^b levels fitted to each unit's values, 1-8 bits, per tensor / channel / group", 1, 8, true, false,
+       run_kmeans_scheme},
+      {"tcq", "non-uniform", "trellis-coded quantization (Marcellin & Fischer 1990), 4-state Ungerboeck trellis",
+       "Viterbi search per block of 256 along the last axis, 2-4 bits, float32 step per block", 2, 4, false, false,
+       run_tcq_scheme},
   };
   return registry;
 }

@@ -1,0 +1,145 @@
+#include "quant/kmeans_quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace qp {
+
+namespace {
+
+// Ascending float order as unsigned integer order: flip every bit of a negative value, only the
+// sign bit of a positive one.
+uint32_t sort_key(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b & 0x80000000u ? ~b : b | 0x80000000u;
+}
+float from_key(uint32_t k) {
+  const uint32_t b = k & 0x80000000u ? k & 0x7FFFFFFFu : ~k;
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+
+// The values in ascending order: an LSD radix sort (3 passes of 11 bits) for large units, which is
+// several times faster than std::sort from a few thousand values up; std::sort below 2048.
+std::vector<float> sorted_copy(const float* x, size_t n) {
+  if (n < 2048) {
+    std::vector<float> s(x, x + n);
+    std::sort(s.begin(), s.end());
+    return s;
+  }
+  std::vector<uint32_t> a(n), b(n);
+  for (size_t i = 0; i < n; ++i) a[i] = sort_key(x[i]);
+  for (int shift = 0; shift < 32; shift += 11) {
+    size_t count[2049] = {0};
+    for (size_t i = 0; i < n; ++i) ++count[((a[i] >> shift) & 2047u) + 1];
+    for (size_t d = 1; d < 2049; ++d) count[d] += count[d - 1];
+    for (size_t i = 0; i < n; ++i) b[count[(a[i] >> shift) & 2047u]++] = a[i];
+    a.swap(b);
+  }
+  std::vector<float> s(n);
+  for (size_t i = 0; i < n; ++i) s[i] = from_key(a[i]);
+  return s;
+}
+
+std::vector<double> quantile_init(const std::vector<float>& sorted, size_t k) {
+  const size_t n = sorted.size();
+  std::vector<double> c(k);
+  for (size_t j = 0; j < k; ++j) c[j] = sorted[(2 * j + 1) * n / (2 * k)];
+  return c;
+}
+
+}  // namespace
+
+std::vector<double> kmeans_quantile_init(const float* x, size_t n, size_t k) {
+  return quantile_init(sorted_copy(x, n), k);
+}
+
+KmeansFit kmeans_fit(const float* x, size_t n, size_t k) {
+  const std::vector<float> v = sorted_copy(x, n);
+  std::vector<double> prefix(n + 1, 0.0);  // prefix[i] = v[0] + ... + v[i-1]
+  for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + v[i];
+  std::vector<double> c = quantile_init(v, k);
+  // Cluster j holds the sorted values v[bound[j]] .. v[bound[j+1] - 1]: those above the midpoint
+  // with centroid j - 1 and at most the midpoint with centroid j + 1 (a tie goes low).
+  std::vector<size_t> bound(k + 1, 0), next(k + 1, 0);
+  bound[k] = next[k] = n;
+  KmeansFit fit;
+  for (int it = 0; it < kKmeansMaxIterations; ++it) {
+    for (size_t j = 0; j + 1 < k; ++j) {
+      const double mid = (c[j] + c[j + 1]) / 2.0;
+      next[j + 1] = static_cast<size_t>(
+          std::upper_bound(v.begin(), v.end(), mid, [](double m, float a) { return m < a; }) - v.begin());
+    }
+    const bool changed = it == 0 || next != bound;
+    bound.swap(next);
+    for (size_t j = 0; j < k; ++j) {
+      const size_t lo = bound[j], hi = bound[j + 1];
+      if (hi > lo) c[j] = (prefix[hi] - prefix[lo]) / static_cast<double>(hi - lo);
+    }
+    fit.iterations = it + 1;
+    if (!changed) {
+      fit.converged = true;
+      break;
+    }
+  }
+  fit.centroids.resize(k);
+  for (size_t j = 0; j < k; ++j) fit.centroids[j] = static_cast<float>(c[j]);
+  // Rounding to float32 keeps the order (rounding is monotone).
+  return fit;
+}
+
+uint16_t kmeans_code(float v, const std::vector<float>& c) {
+  size_t j = 0;
+  while (j + 1 < c.size() && static_cast<double>(v) > (static_cast<double>(c[j]) + c[j + 1]) / 2.0) ++j;
+  while (j > 0 && c[j - 1] == c[j]) --j;
+  return static_cast<uint16_t>(j);
+}
+
+KmeansCoder::KmeansCoder(const std::vector<float>& c) {
+  size_t size = 1;
+  while (size < c.size()) size *= 2;
+  mids_.assign(size, std::numeric_limits<double>::infinity());
+  for (size_t j = 0; j + 1 < c.size(); ++j) mids_[j] = (static_cast<double>(c[j]) + c[j + 1]) / 2.0;
+  first_equal_.resize(size);
+  for (size_t j = 0; j < size; ++j) {
+    const size_t i = std::min(j, c.size() - 1);
+    first_equal_[j] = static_cast<uint16_t>(i > 0 && c[i - 1] == c[i] ? first_equal_[i - 1] : i);
+  }
+}
+
+KmeansFit kmeans_quantize(const float* x, size_t n, size_t k, uint16_t* codes, float* out) {
+  KmeansFit fit = kmeans_fit(x, n, k);
+  const KmeansCoder coder(fit.centroids);
+  for (size_t i = 0; i < n; ++i) {
+    const uint16_t code = coder.code(x[i]);
+    out[i] = fit.centroids[code];
+    if (codes) codes[i] = code;
+  }
+  return fit;
+}
+
+bool kmeans_lloyd_step_reference(const float* x, size_t n, std::vector<double>& centroids,
+                                 std::vector<size_t>& assignment) {
+  const size_t k = centroids.size();
+  bool changed = false;
+  std::vector<double> sum(k, 0.0);
+  std::vector<size_t> count(k, 0);
+  for (size_t i = 0; i < n; ++i) {
+    size_t best = 0;
+    for (size_t j = 1; j < k; ++j)
+      if (std::fabs(x[i] - centroids[j]) < std::fabs(x[i] - centroids[best])) best = j;
+    if (assignment[i] != best) changed = true;
+    assignment[i] = best;
+    sum[best] += x[i];
+    ++count[best];
+  }
+  for (size_t j = 0; j < k; ++j)
+    if (count[j]) centroids[j] = sum[j] / static_cast<double>(count[j]);
+  return changed;
+}
+
+}  // namespace qp

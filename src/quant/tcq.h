@@ -1,0 +1,50 @@
+// Trellis-coded quantization (Marcellin & Fischer, "Trellis Coded Quantization of Memoryless and
+// Gauss-Markov Sources", IEEE Trans. Commun. 1990): a uniform union code book of 2^(R+1) levels split
+// into four subsets D0..D3 (level j belongs to D_(j mod 4)), Ungerboeck's 4-state trellis whose two
+// branches out of each state carry one subset each, and a Viterbi search per block for the code
+// sequence of least squared error. R bits a weight: 1 bit picks the branch, R - 1 bits the level
+// inside the branch's subset. Numerics: docs/numerics/nonuniform.md §tcq.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace qp {
+
+constexpr size_t kTcqBlock = 256;
+constexpr int kTcqStates = 4;
+
+// The trellis: from state s, branch u (0 or 1) uses subset tcq_subset(s, u) and leads to
+// tcq_next_state(s, u). States 0 and 2 draw from D0 ∪ D2, states 1 and 3 from D1 ∪ D3.
+int tcq_subset(int state, int branch);
+int tcq_next_state(int state, int branch);
+
+// Level j of the union code book for R bits and step delta: (j - (2^(R+1) - 1) / 2) · delta.
+float tcq_level(int bits, int j, float delta);
+// The step of a block: absmax / (2^R - 1/2), so the outermost levels are ±absmax.
+float tcq_step(int bits, float absmax);
+// The union step that suits a Gaussian of this rms (Gaussian-optimal step per sigma, measured).
+float tcq_gaussian_step(int bits, float rms);
+// The nearest level of x in subset d: its index i inside the subset (level j = d + 4i); an exact
+// midpoint goes to the lower index.
+int tcq_nearest_in_subset(int bits, int d, float x, float delta);
+
+struct TcqBlock {
+  float delta = 0;
+  std::vector<uint8_t> codes;  // one a weight: branch << (R - 1) | index in subset
+  double cost = 0;             // squared error of the chosen path, summed in double
+};
+
+// Viterbi search over x[0..n) starting in state 0 (the decoder's known start, so no bits for it);
+// the best path ends in any state. Fills out[0..n) with the reconstruction. The step is the better
+// (lower squared error, the absmax step on a tie) of two candidates: tcq_step(absmax), which never
+// clips, and tcq_gaussian_step(rms) when it is smaller.
+TcqBlock tcq_encode_block(const float* x, size_t n, int bits, float* out);
+// The same search with a given step.
+TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, float* out);
+// Walks the trellis from state 0 along the codes.
+void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out);
+// Squared error of one code sequence (for the exhaustive check of the Viterbi search).
+double tcq_path_cost(const float* x, size_t n, int bits, float delta, const uint8_t* codes);
+
+}  // namespace qp
