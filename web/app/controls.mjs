@@ -192,10 +192,12 @@ export class Controls {
     $('channel-out').value = `${view.channel} of ${units}`;
     this.channel.setAttribute('aria-valuetext', `${view.unitName}, ${view.channel + 1} of ${units}`);
 
-    // The clipping range the grid used: the user's, or the calibrator's (shown, editable).
+    // The inputs hold the range the user asked for (the chart shows the grid's real range, which
+    // the zero point's rounding shifts a little), or the calibrator's range when none was asked.
     $('clip-tools').hidden = !view.clipEditable;
-    if (view.clipEditable && view.clip) {
-      for (const [id, v] of [['clip-lo', view.clip[0]], ['clip-hi', view.clip[1]]]) {
+    const asked = view.userClip ? options.clip : view.clip;
+    if (view.clipEditable && asked) {
+      for (const [id, v] of [['clip-lo', asked[0]], ['clip-hi', asked[1]]]) {
         const input = $(id);
         if (document.activeElement !== input) input.value = String(v);
       }

@@ -38,7 +38,9 @@ export class HistogramView {
   /** view: {histogram: {lo, hi, counts}, grid?: Float32Array, clip?: [lo, hi] | null, markers?, clipEditable?}. */
   show(view, { logY = this._logY } = {}) {
     const rebuild = !this._plot || logY !== this._logY;
-    this._view = { ...view, clip: view.clip ? [...view.clip] : null };
+    // handles: where the user's range is (what the pointer drags); clip: the grid's real range.
+    const handles = view.handles ?? view.clip;
+    this._view = { ...view, clip: view.clip ? [...view.clip] : null, handles: handles ? [...handles] : null };
     this._logY = logY;
     const { lo, hi, counts } = view.histogram;
     const width = (hi - lo) / counts.length;
@@ -56,10 +58,10 @@ export class HistogramView {
     this._el.dataset.clip = this._view.clip ? JSON.stringify(this._view.clip) : '';
   }
 
-  /** Pixel x (CSS px within the plot area) of the clip handles, for tests and keyboard-free checks. */
+  /** Pixel x (CSS px within the plot area) of the clip handles. */
   clipHandles() {
-    if (!this._plot || !this._view?.clip) return null;
-    return this._view.clip.map((v) => this._plot.valToPos(v, 'x'));
+    if (!this._plot || !this._view?.handles) return null;
+    return this._view.handles.map((v) => this._plot.valToPos(v, 'x'));
   }
 
   _listen(over) {
@@ -84,7 +86,7 @@ export class HistogramView {
         return;
       }
       const v = this._plot.posToVal(xOf(e), 'x');
-      const clip = this._view.clip;
+      const clip = this._view.handles;
       // The two handles never cross: lo stays at or below hi.
       if (this._drag.which === 0) clip[0] = Math.min(v, clip[1]);
       else clip[1] = Math.max(v, clip[0]);
@@ -101,7 +103,7 @@ export class HistogramView {
       cancelAnimationFrame(this._drag.frame);
       this._drag = null;
       if (over.hasPointerCapture(e.pointerId)) over.releasePointerCapture(e.pointerId);
-      this._onClipChange([...this._view.clip], true);
+      this._onClipChange([...this._view.handles], true);
     };
     over.addEventListener('pointerup', end);
     over.addEventListener('pointercancel', end);
@@ -224,16 +226,17 @@ export class HistogramView {
       }
       ctx.stroke();
       ctx.setLineDash([]);
-      if (view.clipEditable && this._onClipChange) {
-        // Grips: the parts of the lines the pointer drags.
+      if (view.clipEditable && this._onClipChange && view.handles) {
+        // Grips at the user's range (the dashed lines are the grid's real range, which the zero
+        // point's rounding may shift a little from it).
         ctx.fillStyle = color('--chart-clip');
         const w = 8 * dpr, h = 22 * dpr, y = (top + bottom) / 2 - h / 2;
-        for (const px of clip) ctx.fillRect(px - w / 2, y, w, h);
+        for (const px of view.handles.map(x)) ctx.fillRect(px - w / 2, y, w, h);
       }
     }
     ctx.restore();
     // Where the handles are (CSS px within the plot area): tests drag them from there.
-    this._el.dataset.handles = clip && view.clipEditable ? JSON.stringify(view.clip.map((v) => u.valToPos(v, 'x'))) : '';
+    this._el.dataset.handles = view.handles && view.clipEditable ? JSON.stringify(view.handles.map((v) => u.valToPos(v, 'x'))) : '';
   }
 }
 

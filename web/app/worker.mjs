@@ -245,6 +245,7 @@ function update(core, msg) {
       axis, group, channel: unit, channels: units, unitName: unitName(shape, axis, group, unit),
       count: values.length, min: vs.min, max: vs.max, scale, zeroPoint, clip, grid, histogram, markers,
       clipEditable: r.format === 'int' && units === 1, userClip: options.clip !== null,
+      handles: options.clip ?? clip,
     },
     errors: { histogram: errorHistogram, min: emin, max: emax, count: err.length },
     unitErrors: { ...unitErrors, units, shape, axis, group },
