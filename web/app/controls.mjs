@@ -110,7 +110,8 @@ export class Controls {
   /** The integer-grid options of the form (the whole-model analysis quantizes with these). */
   gridOptions() {
     const { bits, scheme, signed, axis, groupSize, mode } = this.options();
-    return { bits: Math.min(8, Math.max(2, bits)), scheme, signed, axis, groupSize, mode };
+    const grid = { bits: Math.min(8, Math.max(2, bits)), scheme, signed, axis, mode };
+    return groupSize ? { ...grid, groupSize } : grid;  // the report names a group size only when there is one
   }
 
   /** Set the form to `options` (a comparison row's), e.g. to show that scheme in the Tensor tab. */
