@@ -209,11 +209,12 @@ export class HistogramView {
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.font = font;
+      // Labels inside the range (the range always lies within the plot, the outside may not).
       const y = top + (12 + 13 * i) * dpr;
       ctx.textAlign = 'left';
-      ctx.fillText(m.name, x(m.hi) + 3 * dpr, y);
+      ctx.fillText(m.name, x(m.lo) + 3 * dpr, y);
       ctx.textAlign = 'right';
-      ctx.fillText(m.name, x(m.lo) - 3 * dpr, y);
+      ctx.fillText(m.name, x(m.hi) - 3 * dpr, y);
     });
     if (clip) {
       ctx.strokeStyle = color('--chart-clip');

@@ -22,7 +22,7 @@ const SUMMARY_COLUMNS = [
   num('failed', 'Refused', (s) => s.failed, fmt.integer),
   num('bpw', 'Bits/weight', (s) => s.bitsPerWeight, (v) => fmt.fixed(v, 3)),
   num('bits', 'Total bits', (s) => s.totalBits, (v) => fmt.integer(Math.round(v))),
-  num('mb', 'Total MB', (s) => s.totalMB, (v) => fmt.fixed(v, 3)),
+  num('mb', 'Total MB', (s) => s.totalMB, (v) => fmt.sig(v, 4)),
   num('wsqnr', 'SQNR dB (size-weighted mean)', (s) => s.weightedSqnrDb, (v) => fmt.fixed(v, 2)),
   num('msqnr', 'SQNR dB (whole model)', (s) => s.modelSqnrDb, (v) => fmt.fixed(v, 2)),
   num('worst', 'Worst SQNR dB', (s) => s.worstSqnrDb, (v) => fmt.fixed(v, 2)),

@@ -143,15 +143,20 @@ export class Scatter {
         ctx.stroke();
       }
     }
-    // Name the points of the front (the others are in the table and the tooltip).
+    // Name the points of the front where a name fits without covering another (the rest are in
+    // the table and the tooltip).
     ctx.fillStyle = color('--chart-text');
     ctx.textAlign = 'left';
     ctx.font = '11px system-ui, sans-serif';
-    for (const { r } of front) {
+    const placed = [];
+    for (const { r } of [...front].reverse()) {
       const px = X(r.bitsPerWeight), py = Y(this._value(r));
       const text = r.label;
       const w = ctx.measureText(text).width;
-      ctx.fillText(text, px + 8 + w > width - 4 ? px - 8 - w : px + 8, py - 6);
+      const box = { x: px + 8 + w > width - 4 ? px - 8 - w : px + 8, y: py - 17, w, h: 13 };
+      if (placed.some((b) => box.x < b.x + b.w && b.x < box.x + box.w && box.y < b.y + b.h && b.y < box.y + box.h)) continue;
+      placed.push(box);
+      ctx.fillText(text, box.x, py - 6);
     }
     this._publish();
   }

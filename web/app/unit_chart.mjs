@@ -69,7 +69,9 @@ export class UnitChart {
       ...this._size(),
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: !few } },
-      scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(max, 1e-30) * 1.08] } },
+      // x: unit indices, half a unit of margin each side (one unit is one centred bar).
+      scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] },
+        y: { range: (u, min, max) => [0, Math.max(max, 1e-30) * 1.08] } },
       axes: [
         { ...axis, values: (u, ticks) => ticks.map((v) => (Number.isInteger(v) ? integer(v) : '')) },
         { ...axis, size: 64, values: (u, ticks) => ticks.map((v) => sig(v, 2)) },
