@@ -135,8 +135,18 @@ test('per group: the unit slider, the per-unit error chart and its tooltip name 
   const box = await page.locator('#unit-chart .u-over').boundingBox();
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
   await page.waitForFunction(() => Boolean(document.getElementById('unit-chart').dataset.tip));
-  assert.match(await page.getAttribute('#unit-chart', 'data-tip'), /group \d+ of row \d+ .*MSE/);
-  assert.ok(worst >= 0);
+  const tip = await page.getAttribute('#unit-chart', 'data-tip');
+  assert.match(tip, /^units [\d,]+–[\d,]+, largest MSE at unit [\d,]+: group \d+ of row \d+ .*MSE/);
+  // Clicking shows that unit (the worst of the run) in the histogram; its MSE is the core's.
+  const unit = Number(tip.match(/largest MSE at unit ([\d,]+)/)[1].replace(/,/g, ''));
+  await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.waitForFunction((u) => document.getElementById('results').dataset.channel === String(u) &&
+    document.getElementById('results').dataset.state === 'idle', unit);
+  const tipMse = Number(tip.match(/MSE ([-\d.e]+)$/)[1]);
+  assert.ok(Math.abs(tipMse - r.unitMse[unit]) <= 1e-3 * r.unitMse[unit], `tooltip MSE ${tipMse} vs ${r.unitMse[unit]}`);
+  assert.equal(await page.getAttribute('[data-testid="param-scale"]', 'data-value'), String(r.integer.scales[unit]));
+  // The chart's description names the worst unit of the whole tensor.
+  assert.match(await page.getAttribute('#unit-chart', 'aria-label'), new RegExp(`largest MSE at unit ${worst.toLocaleString('en-US')}:`));
   await page.screenshot({ path: path.join(outDir, 'tensor-groups.png'), fullPage: true });
 });
 

@@ -52,4 +52,5 @@ test('bucketMax keeps the largest value of each bucket', () => {
   assert.deepEqual(Array.from(b.first), [0, 3, 6]);
   assert.deepEqual(Array.from(b.count), [3, 3, 4]);
   assert.deepEqual(Array.from(b.value), [2, 5, 100]);
+  assert.deepEqual(Array.from(b.at), [2, 5, 7]);
 });

@@ -23,7 +23,12 @@ const errorChart = new HistogramView($('error-chart'), {
   height: { wide: 200, narrow: 180 },
   describe: (v) => `Histogram of the error x − x̂ of ${fmt.integer(v.count)} values, from ${fmt.sig(v.min)} to ${fmt.sig(v.max)}.`,
 });
-const unitChart = new UnitChart($('unit-chart'));
+const unitChart = new UnitChart($('unit-chart'), {
+  onSelect(unit) {
+    controls.channel.value = String(unit);
+    requestUpdate();
+  },
+});
 
 let runtime = null;       // {build, kernelTier} from the worker
 let shownSource = null;   // source key of the tensor on screen
@@ -249,6 +254,7 @@ $('clip-reset').addEventListener('click', () => {
 controls.form.addEventListener('submit', (e) => e.preventDefault());
 controls.form.addEventListener('input', (e) => {
   if (['format', 'bits', 'scheme', 'signed', 'granularity', 'axis', 'groupSize', 'mode', 'calibration'].includes(e.target.name)) {
+    if (e.target.name === 'calibration') controls.clip = null;  // choosing a calibrator hands the range back to it
     requestUpdate();
   }
 });

@@ -1,14 +1,17 @@
 // The per-unit error chart: each unit's MSE (result.unitMse) against its index, as bars when there
 // are few units and a line when there are many (the worker sends at most 1024 points, each the
 // largest MSE of a run of neighbouring units). A tooltip names the unit under the pointer
-// ("channel 5 (axis 0)", "group 3 of row 7 ...").
+// ("channel 5 (axis 0)", "group 3 of row 7 ..."); clicking a point shows that unit (the worst of
+// its run) in the histogram above. The unit shown is marked by a vertical line.
 import uPlot from 'uplot';
 import { sig, integer } from './format.mjs';
 import { unitName } from './units.mjs';
 
 export class UnitChart {
-  constructor(container) {
+  /** @param {{onSelect?(unit: number): void}} handlers */
+  constructor(container, { onSelect } = {}) {
     this._el = container;
+    this._onSelect = onSelect;
     this._plot = null;
     this._data = null;
     this._tip = document.createElement('div');
@@ -30,6 +33,10 @@ export class UnitChart {
     this._plot?.destroy();
     this._plot = new uPlot(this._options(data), [xs, ys], this._el);
     this._plot.over.append(this._tip);
+    this._plot.over.addEventListener('click', () => {
+      const i = this._plot.cursor.idx;
+      if (i != null && data.units > 1) this._onSelect?.(data.at[i]);
+    });
     const worst = ys.reduce((b, v, i) => (v > ys[b] ? i : b), 0);
     this._el.setAttribute('aria-label', data.units === 1
       ? `One unit (the whole tensor), MSE ${sig(ys[0])}.`
@@ -42,7 +49,8 @@ export class UnitChart {
     const d = this._data;
     const first = d.first[i], count = d.count[i];
     const name = (u) => unitName(d.shape, d.axis, d.group, u);
-    return count === 1 ? name(first) : `units ${integer(first)}–${integer(first + count - 1)} (largest MSE shown), from ${name(first)}`;
+    return count === 1 ? name(first)
+      : `units ${integer(first)}–${integer(first + count - 1)}, largest MSE at unit ${integer(d.at[i])}: ${name(d.at[i])}`;
   }
 
   _size() {
@@ -84,8 +92,27 @@ export class UnitChart {
           paths: few ? uPlot.paths.bars({ size: [0.8, 64] }) : undefined,
         },
       ],
-      hooks: { setCursor: [(u) => this._tooltip(u)] },
+      hooks: { setCursor: [(u) => this._tooltip(u)], draw: [(u) => this._drawSelected(u, color)] },
     };
+  }
+
+  /** A vertical line at the unit the histogram shows. */
+  _drawSelected(u, color) {
+    const d = this._data;
+    if (!d || d.units <= 1) return;
+    const { ctx, bbox } = u;
+    // The point whose run holds the selected unit.
+    let i = 0;
+    while (i + 1 < d.first.length && d.first[i + 1] <= d.selected) i++;
+    const px = u.valToPos(d.first[i] + (d.count[i] - 1) / 2, 'x', true);
+    ctx.save();
+    ctx.strokeStyle = color('--chart-clip');
+    ctx.lineWidth = 1.5 * devicePixelRatio;
+    ctx.beginPath();
+    ctx.moveTo(px, bbox.top);
+    ctx.lineTo(px, bbox.top + bbox.height);
+    ctx.stroke();
+    ctx.restore();
   }
 
   _tooltip(u) {

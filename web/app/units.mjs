@@ -80,20 +80,27 @@ export function unitName(shape, axis, group, unit) {
 /**
  * At most `max` points of a per-unit series for a chart: every unit when there are few, else one
  * point per bucket of consecutive units holding the bucket's largest value (so a bad unit never
- * disappears), with the first unit of the bucket and how many it covers.
- * -> {first: Int32Array|number[], count: number[], value: Float64Array}
+ * disappears), with the first unit of the bucket, how many it covers and which unit is the largest.
+ * -> {first, count, value, at: Float64Array}
  */
 export function bucketMax(values, max = 1024) {
   const n = values.length;
   const buckets = Math.min(n, max);
   const first = new Float64Array(buckets), count = new Float64Array(buckets), value = new Float64Array(buckets);
+  const at = new Float64Array(buckets);
   for (let b = 0; b < buckets; b++) {
     const lo = Math.floor((b * n) / buckets), hi = Math.floor(((b + 1) * n) / buckets);
-    let best = -Infinity;
-    for (let u = lo; u < hi; u++) if (values[u] > best) best = values[u];
+    let best = -Infinity, where = lo;
+    for (let u = lo; u < hi; u++) {
+      if (values[u] > best) {
+        best = values[u];
+        where = u;
+      }
+    }
     first[b] = lo;
     count[b] = hi - lo;
     value[b] = best;
+    at[b] = where;
   }
-  return { first, count, value };
+  return { first, count, value, at };
 }

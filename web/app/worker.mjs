@@ -248,7 +248,7 @@ function update(core, msg) {
       handles: options.clip ?? clip,
     },
     errors: { histogram: errorHistogram, min: emin, max: emax, count: err.length },
-    unitErrors: { ...unitErrors, units, shape, axis, group },
+    unitErrors: { ...unitErrors, units, shape, axis, group, selected: unit },
   };
   if (msg.load) {
     serial = tensor.serial;
@@ -257,7 +257,7 @@ function update(core, msg) {
   }
   current = tensor;  // parsed, quantized and drawn: only now does it replace the previous tensor
   const transfer = [grid.buffer, histogram.counts.buffer, errorHistogram.counts.buffer, unitErrors.first.buffer,
-    unitErrors.count.buffer, unitErrors.value.buffer];
+    unitErrors.count.buffer, unitErrors.value.buffer, unitErrors.at.buffer];
   if (integer) transfer.push(integer.scales.buffer, integer.zeroPoints.buffer);
   return { reply, transfer };
 }
