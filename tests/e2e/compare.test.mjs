@@ -442,6 +442,7 @@ test('4096×4096: compare the default set (QP_E2E_LARGE=1)', { skip: !process.en
   await page.waitForFunction(() => document.getElementById('results').dataset.source === 'synthetic:normal4096' &&
     document.getElementById('results').dataset.state === 'idle', null, { timeout: 300000 });
   const loadMs = Date.now() - t0;
+  const runMs = Number(await value('run-ms'));
   await page.click('[data-testid="tab-compare"]');
   await page.click('[data-testid="compare-defaults"]');
   const n = await page.$$eval('#compare-list input:checked', (xs) => xs.length);
@@ -450,7 +451,7 @@ test('4096×4096: compare the default set (QP_E2E_LARGE=1)', { skip: !process.en
   const compareMs = Date.now() - t1;
   assert.equal(await page.getAttribute('#panel-compare', 'data-state'), 'done');
   const rows = await tableRows('#compare-table');
-  t.diagnostic(`4096x4096: generate + first quantize ${loadMs} ms; compare ${n} default schemes ${compareMs} ms; ` +
+  t.diagnostic(`4096x4096: generate + show ${loadMs} ms (runScheme ${runMs.toFixed(0)} ms); compare ${n} default schemes ${compareMs} ms; ` +
     `per scheme: ${rows.map((r) => `${r.label} ${Number(r.ms).toFixed(0)} ms`).join('; ')}`);
 });
 

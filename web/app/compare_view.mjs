@@ -48,7 +48,7 @@ export class CompareView {
       },
     });
     $('compare-run').addEventListener('click', () => this.run());
-    $('compare-defaults').addEventListener('click', () => this._check((e) => e.kind === 'default' || e.kind === 'added'));
+    $('compare-defaults').addEventListener('click', () => this._check((e) => e.kind === 'default'));
     $('compare-every').addEventListener('click', () => this._check(() => true));
     $('compare-none').addEventListener('click', () => this._check(() => false));
     $('compare-add').addEventListener('click', () => this.addCurrent());
