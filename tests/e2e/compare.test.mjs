@@ -348,6 +348,31 @@ test('a scheme that refuses the tensor is a row error, not a frozen page', async
   await page.check('input[name="granularity"][value="tensor"]');
 });
 
+test('a NaN file with a float format chosen: the format\'s message, the previous tensor stays', async () => {
+  await page.click('[data-testid="tab-tensor"]');
+  await page.selectOption('#format', 'fp16');
+  await waitForOptions({ format: 'fp16' });
+  const shapeBefore = await value('stat-shape');
+  const bytes = qp.encodeNpy(new Float32Array([1, Number.NaN, 2]), [3]);
+  const expected = (() => {
+    try {
+      qp.runScheme(new Float32Array([1, Number.NaN, 2]), [3], { format: 'fp16' });
+    } catch (e) {
+      return e.message;
+    }
+    return assert.fail('fp16 should refuse NaN');
+  })();
+  await page.setInputFiles('[data-testid="file-input"]', { name: 'nan.npy', mimeType: 'application/octet-stream',
+    buffer: Buffer.from(bytes) });
+  await page.waitForFunction(() => !document.getElementById('error').hidden &&
+    document.getElementById('results').dataset.state === 'idle', null, { timeout: 10000 });
+  assert.ok((await errorText()).includes(expected), `"${await errorText()}" names fp16's refusal "${expected}"`);
+  assert.equal(await value('stat-shape'), shapeBefore, 'the previous tensor is still shown');
+  await page.click('#error-close');
+  await page.selectOption('#format', 'int');
+  await waitForOptions({ format: 'int' });
+});
+
 test('whole-model comparison: per tensor equal to the API, per scheme equal to compare_report.mjs; Cancel', async () => {
   const file = path.join(root, 'tests/fixtures/safetensors/all_dtypes.safetensors');
   // Back to a matrix so the checklist is the default set for a [256, 512] weight.

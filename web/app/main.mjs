@@ -75,7 +75,8 @@ const client = new WorkerClient(worker, {
       } else {
         modelView.markCurrent(null);
       }
-      clearError();
+      if (reply.notice) showError(reply.notice);
+      else clearError();
     }
     controls.selectSource(shownSource);
     // A load delivered while a newer update waits: keep the source, but do not roll the controls

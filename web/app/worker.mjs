@@ -186,10 +186,26 @@ function update(core, msg) {
   }
   if (!tensor) throw userError('no tensor is loaded yet: open a file or choose a synthetic tensor');
   const { shape } = tensor;
-  const options = normalize(core.byName, msg.options, shape.length);
+  let options = normalize(core.byName, msg.options, shape.length);
 
-  const t0 = performance.now();
-  const r = qp.runScheme(tensor.data, shape, options);  // throws on NaN/Inf, empty, a refused option, ...
+  let t0 = performance.now();
+  let r, notice = null;
+  try {
+    r = qp.runScheme(tensor.data, shape, options);  // throws on NaN/Inf, empty, a refused option, ...
+  } catch (e) {
+    // A new tensor the chosen format refuses (a block size that does not divide it, say) still
+    // opens, with the int grid, and the page says why; bad data (NaN, empty) refuses both.
+    if (!msg.load || e?.name !== 'QplayError' || options.format === 'int') throw e;
+    const fallback = normalize(core.byName, { ...msg.options, format: 'int', clip: null }, shape.length);
+    t0 = performance.now();
+    try {
+      r = qp.runScheme(tensor.data, shape, fallback);
+    } catch {
+      throw e;  // the tensor itself is refused: the chosen format's message says why
+    }
+    notice = `${options.format} cannot quantize this tensor (${e.message}); showing the int format instead.`;
+    options = fallback;
+  }
   const ms = performance.now() - t0;
 
   const units = r.units;
@@ -231,6 +247,7 @@ function update(core, msg) {
   const integer = r.integer ? { qmin: r.integer.qmin, qmax: r.integer.qmax, scales: r.integer.scales,
     zeroPoints: r.integer.zeroPoints } : null;
   const reply = {
+    notice,
     tensor: { name, dtype, storedType, shape, stats, serial: tensor.serial },
     options: r.options,
     channel: unit,
