@@ -79,9 +79,9 @@ const client = new WorkerClient(worker, {
       else clearError();
     }
     controls.selectSource(shownSource);
+    compareView.tensorChanged(reply);  // the worker's tensor: comparisons of another one are stale
     // A load delivered while a newer update waits: keep the source, but do not roll the controls
     // back to the load's options (the user has moved on) nor draw what is about to be replaced.
-    compareView.tensorChanged(reply);
     if (request.load && client.hasWaiting) return;
     controls.follow(reply);
     renderResults(reply, runtime);
