@@ -106,6 +106,8 @@ test('the Format menu is the registry; each format runs through runScheme with i
     assert.equal(await page.isDisabled('#bits'), !(s.minBits > 0), `bits slider for ${s.name}`);
     assert.equal(await page.isDisabled('input[name="granularity"][value="channel"]'), !s.takesGranularity, `granularity for ${s.name}`);
     assert.equal(await page.isDisabled('input[name="scheme"][value="symmetric"]'), s.name !== 'int', `grid options for ${s.name}`);
+    assert.equal(await page.isDisabled('#calibration'), !(s.takesCalibration && probeCalibrations().length > 1),
+      `calibration for ${s.name}`);
     // The grid drawn is the scheme's: its levels are in the chart's description.
     if (r.levels.length) assert.match(await page.getAttribute('#chart', 'aria-label'), new RegExp(`with ${r.levels.length} quantization levels`));
     assert.match(await page.getAttribute('#error-chart', 'aria-label'), /^Histogram of the error/);
@@ -264,6 +266,18 @@ test('Compare: default set streams into a table and scatter equal to the API; so
   }
   const points = JSON.parse(await page.getAttribute('#compare-chart', 'data-points'));
   assert.equal(points.length, api.filter((a) => !a.error).length);
+  const front = api.filter((a) => a.pareto).map((a) => a.label).join(', ');
+  assert.ok((await page.getAttribute('#compare-chart', 'aria-label')).endsWith(`Pareto front: ${front}.`));
+  // MSE on the vertical axis: same points, other heights (lower MSE = lower on the chart).
+  await page.selectOption('#compare-metric', 'mse');
+  assert.match(await page.getAttribute('#compare-chart', 'aria-label'), /MSE against bits per weight/);
+  const byMse = JSON.parse(await page.getAttribute('#compare-chart', 'data-points'));
+  const height = new Map(byMse.map(([i, , py]) => [i, py]));
+  const ok = api.map((a, i) => [a, i]).filter(([a]) => !a.error && a.metrics.mse > 0);
+  for (const [a, i] of ok) for (const [b, j] of ok) {
+    if (a.metrics.mse < b.metrics.mse) assert.ok(height.get(i) >= height.get(j), `${a.label} is drawn below ${b.label}`);
+  }
+  await page.selectOption('#compare-metric', 'sqnr');
 
   // Sort by SQNR (ascending, then descending).
   await page.click('#compare-table th button[data-sort-key="sqnr"]');
