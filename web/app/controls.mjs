@@ -29,7 +29,11 @@ export class Controls {
     for (const [key, gen] of Object.entries(SYNTHETIC)) this.source.append(new Option(gen.label, `synthetic:${key}`));
     this.bits.addEventListener('input', () => { $('bits-out').value = this.bits.value; });
     this.channel.addEventListener('input', () => { $('channel-out').value = this.channel.value; });
-    this.form.addEventListener('change', (e) => {
+    // 'input' fires before the page's own listener (registered later) reads the options.
+    this.form.addEventListener('input', (e) => {
+      // Groups usually run along the reduction axis, the last one of a [out, in] weight.
+      if (e.target.name === 'granularity' && e.target.value === 'group' && this.axis.options.length)
+        this.axis.value = String(this.axis.options.length - 1);
       if (['format', 'granularity'].includes(e.target.name)) this.sync();
     });
     this._syncSeed();
