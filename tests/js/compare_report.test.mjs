@@ -80,3 +80,39 @@ test('no tensor quantized: NaN totals, nothing invented', () => {
   assert.ok(Number.isNaN(s.weightedSqnrDb) && Number.isNaN(s.modelSqnrDb) && Number.isNaN(s.bitsPerWeight));
   assert.equal(s.totalBits, 0);
 });
+
+test('on a real file: total bits equal the core\'s stored bits of every tensor, recipes follow each rank', async () => {
+  const { loadQplay } = await import('../../web/lib/qplay.mjs');
+  const { sourceFromPath } = await import('../../web/lib/node_sources.mjs');
+  const { allFloatTensorSelection } = await import('../../web/lib/export.mjs');
+  const { repoRoot } = await import('./helpers.mjs');
+  const qp = await loadQplay();
+  const model = qp.openModel([sourceFromPath(`${repoRoot}/tests/fixtures/safetensors/all_dtypes.safetensors`)]);
+  const recipes = qp.defaultComparison([8, 64]).map((o) => toRecipe(o, 2));
+  const tensors = allFloatTensorSelection(model.tensors).map((name) => {
+    const info = model.tensors.find((t) => t.name === name);
+    try {
+      return { name, shape: info.shape, parameters: info.parameters,
+        rows: model.compareTensor(name, recipes.map((r) => optionsForShape(r, info.shape))) };
+    } catch (e) {
+      return { name, shape: info.shape, parameters: info.parameters, error: e.message };
+    }
+  });
+  const summary = summarizeModelComparison(tensors, recipes);
+  recipes.forEach((recipe, k) => {
+    let bits = 0, ok = 0;
+    for (const t of tensors) {
+      if (t.error || t.rows[k].error) continue;
+      const x = model.readTensor(t.name);
+      const r = qp.runScheme(x.data, x.shape, optionsForShape(recipe, t.shape));
+      bits += r.storedBits;
+      ok++;
+      // The recipe's axis on this tensor: first axis of a matrix, last for groups, none on a vector.
+      if (recipe.axisRole === 'first' && !recipe.groupSize) assert.equal(r.options.axis, t.shape.length >= 2 ? 0 : null);
+      if (recipe.axisRole === 'last') assert.equal(r.options.axis, t.shape.length >= 1 ? t.shape.length - 1 : null);
+    }
+    assert.equal(summary[k].tensors, ok);
+    assert.ok(Math.abs(summary[k].totalBits - bits) <= 1e-9 * bits, `${summary[k].label}: ${summary[k].totalBits} vs ${bits}`);
+  });
+  model.close();
+});
