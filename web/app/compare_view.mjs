@@ -118,7 +118,9 @@ export class CompareView {
       const bits = s.minBits > 0 ? Math.min(s.maxBits, Math.max(s.minBits, 4)) : 8;
       const options = { format: s.name, bits, scheme: 'affine', signed: true, axis: null, groupSize: null, mode: 'pytorch',
         calibration: 'minmax' };
-      entries.push(this._entry(options, 'registry', false, `${s.name}${s.minBits > 0 ? ` ${bits}-bit` : ''} per tensor`));
+      // A format with its own block layout (ggml, NF4) is named alone; the others run per tensor.
+      const label = `${s.name}${s.minBits > 0 ? ` ${bits}-bit` : ''}${s.takesGranularity ? ' per tensor' : ''}`;
+      entries.push(this._entry(options, 'registry', false, label));
     }
     for (const calibration of this.calibrations.filter((c) => c !== 'minmax')) {
       entries.push(this._entry({ format: 'int', bits: 8, scheme: 'affine', signed: true, axis: null, groupSize: null,
@@ -129,8 +131,15 @@ export class CompareView {
     this._renderList();
   }
 
-  _entry(options, kind, checked, label = describeOptions(options)) {
+  _entry(options, kind, checked, label = this._describe(options)) {
     return { key: JSON.stringify(options), options, label, kind, checked };
+  }
+
+  /** describeOptions, without "per tensor" for a format that has its own fixed layout (fp16, ggml). */
+  _describe(options) {
+    const s = this.schemes.find((x) => x.name === options.format);
+    const text = describeOptions(options);
+    return s && !s.takesGranularity ? text.replace(' per tensor', '') : text;
   }
 
   /** "Add the current setting": the Tensor tab's options as a checked entry. */
