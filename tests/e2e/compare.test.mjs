@@ -395,8 +395,13 @@ test('whole-model comparison: per tensor equal to the API, per scheme equal to c
     document.getElementById('results').dataset.state === 'idle', null, { timeout: 15000 });
   await page.click('[data-testid="tab-compare"]');
   await page.click('[data-testid="compare-defaults"]');
-  const checked = await page.$$eval('#compare-list input:checked', (xs) => xs.map((x) => JSON.parse(x.dataset.key)));
-  const recipes = checked.map((o) => toRecipe(o, 2));
+  const checked = await page.$$eval('#compare-list input:checked', (xs) => xs.map((x) =>
+    ({ options: JSON.parse(x.dataset.key), label: x.closest('label').dataset.label })));
+  // Schemes without an axis keep the checklist's name in the summary.
+  const recipes = checked.map(({ options, label }) => {
+    const recipe = toRecipe(options, 2);
+    return recipe.axisRole === null ? { ...recipe, name: label } : recipe;
+  });
 
   const api = qp.openModel([sourceFromPath(file)]);
   await page.setInputFiles('[data-testid="file-input"]', file);

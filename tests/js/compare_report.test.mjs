@@ -36,6 +36,10 @@ test('names follow the core\'s wording', () => {
     calibration: 'percentile:99.9' }), 'int8u affine per tensor percentile:99.9 (onnx)');
   assert.equal(describeOptions({ format: 'fp8-e4m3', axis: 0, groupSize: null }), 'fp8-e4m3 per channel (axis 0)');
   assert.equal(describeRecipe(toRecipe({ format: 'fp4', axis: 1, groupSize: 32 }, 2)), 'fp4 g32 (last axis)');
+  // A recipe may carry the checklist's name; it never reaches the core's options.
+  const named = { ...toRecipe({ format: 'q8_0', axis: null }, 2), name: 'q8_0' };
+  assert.equal(describeRecipe(named), 'q8_0');
+  assert.deepEqual(optionsForShape(named, [4, 32]), { format: 'q8_0', axis: null, groupSize: null });
 });
 
 test('summary: size-weighted SQNR, total bits and MB, failures counted, worst tensor named', () => {

@@ -179,7 +179,11 @@ export class CompareView {
   /** The checked schemes as recipes for tensors of any rank (compare_report.mjs). */
   recipes() {
     const rank = this.shape?.length ?? 2;
-    return this.checked().map((e) => toRecipe(e.options, rank));
+    // A scheme without an axis keeps the checklist's name (it is the same on every tensor).
+    return this.checked().map((e) => {
+      const recipe = toRecipe(e.options, rank);
+      return recipe.axisRole === null ? { ...recipe, name: e.label } : recipe;
+    });
   }
 
   _syncButtons() {

@@ -44,7 +44,7 @@ export function toRecipe(options, rank) {
  * have is kept, so the core refuses it with its own message in that tensor's row.
  */
 export function optionsForShape(recipe, shape) {
-  const { axisRole, ...options } = recipe;
+  const { axisRole, name, ...options } = recipe;
   const rank = shape.length;
   let axis = null, groupSize = options.groupSize ?? null;
   if (axisRole === 'last') axis = rank >= 1 ? rank - 1 : null;
@@ -54,8 +54,9 @@ export function optionsForShape(recipe, shape) {
   return { ...options, axis, groupSize };
 }
 
-/** Short name of a recipe: its options described with the axis role in words. */
+/** Short name of a recipe: its `name` if it has one, else its options with the axis role in words. */
 export function describeRecipe(recipe) {
+  if (recipe.name) return recipe.name;
   const { axisRole } = recipe;
   const base = describeOptions({ ...recipe, axis: axisRole === null ? null : 0 });
   if (axisRole === null) return base;
