@@ -3,7 +3,10 @@
 // All computation happens in worker.mjs.
 import { WorkerClient } from './client.mjs';
 import { Controls } from './controls.mjs';
-import { HistogramView } from './histogram.mjs';
+import { HistogramView, MARKER_COLORS } from './histogram.mjs';
+import { UnitChart } from './unit_chart.mjs';
+import { CompareView } from './compare_view.mjs';
+import { ModelCompareView } from './model_compare_view.mjs';
 import { renderResults } from './results.mjs';
 import { EXAMPLE } from './tensors.mjs';
 import { ModelView } from './model_view.mjs';
@@ -15,11 +18,21 @@ import * as fmt from './format.mjs';
 const $ = (id) => document.getElementById(id);
 const results = $('results');
 const controls = new Controls({ exampleLabel: EXAMPLE.label });
-const chart = new HistogramView($('chart'));
+const chart = new HistogramView($('chart'), { onClipChange: (clip) => setClip(clip) });
+const errorChart = new HistogramView($('error-chart'), {
+  height: { wide: 200, narrow: 180 },
+  describe: (v) => `Histogram of the error x − x̂ of ${fmt.integer(v.count)} values, from ${fmt.sig(v.min)} to ${fmt.sig(v.max)}.`,
+});
+const unitChart = new UnitChart($('unit-chart'), {
+  onSelect(unit) {
+    controls.channel.value = String(unit);
+    requestUpdate();
+  },
+});
 
 let runtime = null;       // {build, kernelTier} from the worker
 let shownSource = null;   // source key of the tensor on screen
-let lastView = null;
+let lastReply = null;
 let model = null;         // the open model's listing (worker_model.mjs), null before any
 let fileTensor = null;    // the last model tensor shown: its load, chosen again from the menu
 let openingTensor = null; // the model tensor whose load is in flight; becomes fileTensor once shown
@@ -62,23 +75,25 @@ const client = new WorkerClient(worker, {
       } else {
         modelView.markCurrent(null);
       }
-      clearError();
+      if (reply.notice) showError(reply.notice);
+      else clearError();
     }
     controls.selectSource(shownSource);
+    compareView.tensorChanged(reply);  // the worker's tensor: comparisons of another one are stale
     // A load delivered while a newer update waits: keep the source, but do not roll the controls
     // back to the load's options (the user has moved on) nor draw what is about to be replaced.
     if (request.load && client.hasWaiting) return;
     controls.follow(reply);
     renderResults(reply, runtime);
-    lastView = reply.view;
-    chart.show(reply.view, { logY: $('log-y').checked });
+    lastReply = reply;
+    drawCharts();
+    renderMarkers(reply.view.markers);
     results.dataset.options = JSON.stringify(reply.options);
     results.dataset.channel = String(reply.channel);
     results.dataset.source = shownSource;
-    $('status').textContent = `${reply.tensor.name}: ${fmt.shape(reply.tensor.shape)}, ` +
-      `${reply.options.bits}-bit ${reply.options.scheme} ${reply.options.signed ? 'signed' : 'unsigned'}, ` +
-      `${reply.options.axis === null ? 'per tensor' : `per channel (axis ${reply.options.axis})`}, ` +
-      `${reply.options.mode === 'onnx' ? 'ONNX' : 'PyTorch'} numerics.`;
+    results.dataset.serial = String(reply.tensor.serial);
+    $('status').textContent = `${reply.tensor.name}: ${fmt.shape(reply.tensor.shape)}, ${reply.quant.label}, ` +
+      `${fmt.fixed(reply.quant.bitsPerWeight, 3)} bits per weight.`;
   },
   onError(error, request) {
     const what = request.load?.kind === 'npy' ? `Could not open ${request.load.name}: `
@@ -92,8 +107,10 @@ let loadRequested = false;  // control changes before the first load have nothin
 
 /** load (optional): {key: source key, kind, ...} as the worker expects it (see worker.mjs). */
 function requestUpdate(load) {
-  if (load) loadRequested = true;
-  else if (!loadRequested) return;
+  if (load) {
+    loadRequested = true;
+    controls.clip = null;  // a dragged clipping range belongs to the tensor it was chosen on
+  } else if (!loadRequested) return;
   client.update({ load, options: controls.options(), channel: controls.channelIndex() });
 }
 
@@ -140,6 +157,7 @@ async function openFiles(files) {
   model = reply.model;
   modelView.show(model);
   analysisView.modelChanged();
+  modelCompareView.modelChanged();
   const readable = model.tensors.filter((t) => !t.problem);
   if (model.tensors.length === 1 && readable.length === 1) {
     selectModelTensor(0);
@@ -158,13 +176,88 @@ function selectModelTensor(index) {
 const tabs = new Tabs($('view-tabs'));
 const modelView = new ModelView({ onSelect: (index) => selectModelTensor(index) });
 const jobs = new JobRunner(client);
-const analysisView = new AnalysisView({ jobs, options: () => controls.options(), model: () => model, showError });
+const analysisView = new AnalysisView({ jobs, options: () => controls.gridOptions(), model: () => model, showError });
+const compareView = new CompareView({
+  jobs: new JobRunner(client, { box: 'compare-progress', bar: 'compare-bar', text: 'compare-text', cancel: 'compare-cancel',
+    showAfterMs: 0 }),
+  currentOptions: () => controls.options(),
+  onSelect(options) {
+    controls.apply(options);
+    tabs.select('tab-tensor');
+    requestUpdate();
+  },
+  showError,
+});
+const modelCompareView = new ModelCompareView({
+  jobs: new JobRunner(client, { box: 'model-compare-progress', bar: 'model-compare-bar', text: 'model-compare-text',
+    cancel: 'model-compare-cancel' }),
+  recipes: () => compareView.recipes(),
+  model: () => model,
+  showError,
+});
+
+// ---- charts and the clipping range ---------------------------------------------------------
+
+function drawCharts() {
+  if (!lastReply) return;
+  chart.show(lastReply.view, { logY: $('log-y').checked });
+  const e = lastReply.errors;
+  errorChart.show({ histogram: e.histogram, grid: [], clip: null, min: e.min, max: e.max, count: e.count },
+    { logY: $('log-y').checked });
+  unitChart.show(lastReply.unitErrors);
+}
+
+/** Each calibrator's clipping range, in the chart's colours, with what it costs. */
+function renderMarkers(markers) {
+  $('markers').replaceChildren(...markers.map((m, i) => {
+    const li = document.createElement('li');
+    li.dataset.name = m.name;
+    const swatch = Object.assign(document.createElement('span'), { className: 'swatch marker' });
+    swatch.style.borderColor = MARKER_COLORS[i % MARKER_COLORS.length];
+    li.append(swatch);
+    if (m.error) {
+      li.append(` ${m.name}: ${m.error}`);
+      li.classList.add('has-problem');
+    } else {
+      li.dataset.lo = String(m.lo);
+      li.dataset.hi = String(m.hi);
+      li.append(` ${m.name}: [${fmt.sig(m.lo)}, ${fmt.sig(m.hi)}], MSE ${fmt.sig(m.mse)}, SQNR ${fmt.fixed(m.sqnrDb, 2)} dB`);
+    }
+    return li;
+  }));
+}
+
+/** A clipping range chosen by the user (handles or inputs): quantize with it (updates coalesce). */
+function setClip(clip) {
+  const [lo, hi] = clip;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) return;
+  controls.clip = [lo, hi];
+  if (document.activeElement !== $('clip-lo')) $('clip-lo').value = String(lo);
+  if (document.activeElement !== $('clip-hi')) $('clip-hi').value = String(hi);
+  requestUpdate();
+}
+
+for (const id of ['clip-lo', 'clip-hi']) {
+  $(id).addEventListener('input', () => {
+    const lo = $('clip-lo').valueAsNumber, hi = $('clip-hi').valueAsNumber;
+    const ok = Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi;
+    $(id).setAttribute('aria-invalid', String(!ok));
+    if (ok) setClip([lo, hi]);
+  });
+}
+$('clip-reset').addEventListener('click', () => {
+  controls.clip = null;
+  requestUpdate();
+});
 
 // ---- controls ------------------------------------------------------------------------------
 
 controls.form.addEventListener('submit', (e) => e.preventDefault());
 controls.form.addEventListener('input', (e) => {
-  if (['bits', 'scheme', 'signed', 'granularity', 'axis', 'mode'].includes(e.target.name)) requestUpdate();
+  if (['format', 'bits', 'scheme', 'signed', 'granularity', 'axis', 'groupSize', 'mode', 'calibration'].includes(e.target.name)) {
+    if (e.target.name === 'calibration') controls.clip = null;  // choosing a calibrator hands the range back to it
+    requestUpdate();
+  }
 });
 controls.source.addEventListener('change', () => {
   controls.selectSource(controls.sourceKey());
@@ -179,9 +272,7 @@ $('file').addEventListener('change', (e) => {
   e.target.value = '';  // choosing the same files again still fires 'change'
   openFiles(files);
 });
-$('log-y').addEventListener('change', () => {
-  if (lastView) chart.show(lastView, { logY: $('log-y').checked });
-});
+$('log-y').addEventListener('change', () => drawCharts());
 
 // Drag and drop anywhere on the page.
 let dragDepth = 0;
@@ -212,6 +303,9 @@ document.addEventListener('drop', (e) => {
 
 client.call('hello').then((info) => {
   runtime = info;
+  controls.setSchemes(info.schemes);
+  controls.setCalibrations(info.calibrations);
+  compareView.setCore(info);
   controls.selectSource('example');
   return loadSource('example');
 }, (e) => {

@@ -1,6 +1,7 @@
 // Writes a worker reply into the result cards. Every number goes into an element found by its
 // data-testid: the text is rounded, data-value holds String(value) at full precision.
 import * as fmt from './format.mjs';
+import { bytesText } from './model_view.mjs';
 
 function set(testid, value, text) {
   const el = document.querySelector(`[data-testid="${testid}"]`);
@@ -20,28 +21,44 @@ function minMax(typed) {
 export function renderResults(reply, { build, kernelTier }) {
   const { tensor, options, quant, view } = reply;
   const m = quant.metrics;
+  set('result-label', quant.label, quant.label);
+  set('result-bpw', quant.bitsPerWeight, fmt.fixed(quant.bitsPerWeight, 3));
+  set('result-size', quant.storedBits, bytesText(Math.ceil(quant.storedBits / 8)));
+  set('result-units', quant.units, fmt.integer(quant.units));
   set('metric-sqnr', m.sqnrDb, `${fmt.fixed(m.sqnrDb, 2)} dB`);
   set('metric-mse', m.mse, fmt.sig(m.mse));
   set('metric-max-abs-error', m.maxAbsError, fmt.sig(m.maxAbsError));
   set('metric-cosine', m.cosine, fmt.cosine(m.cosine));
 
-  const perChannel = options.axis !== null;
-  document.getElementById('scale-label').textContent = perChannel ? `Scale (channel ${view.channel})` : 'Scale';
-  document.getElementById('zp-label').textContent = perChannel ? `Zero point (channel ${view.channel})` : 'Zero point';
-  document.getElementById('clip-label').textContent = perChannel ? `Clipping range (channel ${view.channel})` : 'Clipping range';
-  set('param-scale', view.scale, fmt.sig(view.scale, 5));
-  set('param-zero-point', view.zeroPoint, fmt.integer(view.zeroPoint));
-  for (const el of document.querySelectorAll('.per-channel')) el.hidden = !perChannel;
-  const [sMin, sMax] = minMax(quant.scales);
-  const [zMin, zMax] = minMax(quant.zeroPoints);
-  set('param-scale-min', sMin, fmt.sig(sMin));
-  set('param-scale-max', sMax, fmt.sig(sMax));
-  set('param-zero-point-min', zMin, fmt.integer(zMin));
-  set('param-zero-point-max', zMax, fmt.integer(zMax));
-  set('param-qmin', quant.qmin, fmt.integer(quant.qmin));
-  set('param-qmax', quant.qmax, fmt.integer(quant.qmax));
-  set('param-clip-lo', view.clip[0], fmt.sig(view.clip[0]));
-  set('param-clip-hi', view.clip[1], fmt.sig(view.clip[1]));
+  const many = view.channels > 1;
+  const unit = view.group ? `group ${view.channel}` : `channel ${view.channel}`;
+  document.getElementById('scale-label').textContent = many ? `Scale (${unit})` : 'Scale';
+  document.getElementById('zp-label').textContent = many ? `Zero point (${unit})` : 'Zero point';
+  document.getElementById('clip-label').textContent = many ? `Clipping range (${unit})` : 'Clipping range';
+  for (const el of document.querySelectorAll('.per-channel')) el.hidden = !many || !quant.integer;
+  const dash = (testid) => set(testid, '', '—');
+  if (quant.integer) {
+    set('param-scale', view.scale, fmt.sig(view.scale, 5));
+    set('param-zero-point', view.zeroPoint, fmt.integer(view.zeroPoint));
+    const [sMin, sMax] = minMax(quant.scales);
+    const [zMin, zMax] = minMax(quant.zeroPoints);
+    set('param-scale-min', sMin, fmt.sig(sMin));
+    set('param-scale-max', sMax, fmt.sig(sMax));
+    set('param-zero-point-min', zMin, fmt.integer(zMin));
+    set('param-zero-point-max', zMax, fmt.integer(zMax));
+    set('param-qmin', quant.qmin, fmt.integer(quant.qmin));
+    set('param-qmax', quant.qmax, fmt.integer(quant.qmax));
+  } else {
+    for (const t of ['param-scale', 'param-zero-point', 'param-scale-min', 'param-scale-max', 'param-zero-point-min',
+      'param-zero-point-max', 'param-qmin', 'param-qmax']) dash(t);
+  }
+  if (view.clip) {
+    set('param-clip-lo', view.clip[0], fmt.sig(view.clip[0]));
+    set('param-clip-hi', view.clip[1], fmt.sig(view.clip[1]));
+  } else {
+    dash('param-clip-lo');
+    dash('param-clip-hi');
+  }
 
   const s = tensor.stats;
   set('stat-name', tensor.name, tensor.name);
@@ -62,7 +79,14 @@ export function renderResults(reply, { build, kernelTier }) {
   const rate = quant.ms > 0 ? quant.count / (quant.ms / 1000) : null;
   set('run-rate', rate, rate === null ? '—' : `${fmt.sig(rate / 1e6, 3)} M values/s`);
 
-  document.getElementById('chart-title').textContent = perChannel
-    ? `Values of channel ${view.channel} along axis ${options.axis} (${fmt.integer(view.count)} values)`
-    : `All ${fmt.integer(view.count)} values`;
+  const gridNote = view.grid.length ? '' : quant.integer ? '' : view.channel === 0 ? ' (levels not listed: too many)'
+    : ' (levels drawn for unit 0 only)';
+  document.getElementById('chart-title').textContent = many
+    ? `Values of ${view.unitName} (${fmt.integer(view.count)} values)${gridNote}`
+    : `All ${fmt.integer(view.count)} values${gridNote}`;
+  const e = reply.errors;
+  document.getElementById('error-title').textContent = `Error x − x̂ of ${many ? view.unitName : 'all values'}: ` +
+    `${fmt.sig(e.min)} … ${fmt.sig(e.max)}`;
+  document.getElementById('unit-title').textContent = quant.units > 1
+    ? `Error per unit: ${fmt.integer(quant.units)} units` : 'Error per unit: one unit (the whole tensor)';
 }

@@ -85,6 +85,16 @@ export const SYNTHETIC = Object.freeze({
       return { shape: [1024, 1024], data };
     },
   },
+  // Large enough to try "compare all" at the size of a real layer (16.8M values, 64 MiB float32).
+  normal4096: {
+    label: 'Synthetic: normal, 4096×4096 (16.8M values)',
+    make(seed) {
+      const gauss = normals(rng(seed));
+      const data = new Float32Array(4096 * 4096);
+      for (let i = 0; i < data.length; i++) data[i] = 0.02 * gauss();
+      return { shape: [4096, 4096], data };
+    },
+  },
   laplace: {
     label: 'Synthetic: Laplace + outliers, 512×768',
     make(seed) {

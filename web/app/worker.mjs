@@ -1,19 +1,24 @@
 // The page's module Worker: owns the WebAssembly core and the current tensor; the main thread only
-// renders. Protocol (one request in flight at a time, see client.mjs):
+// renders. Protocol (one update in flight at a time, see client.mjs):
 //
 //   → {id, type: 'hello'}
-//   ← {id, type: 'result', build, kernelTier}
+//   ← {id, type: 'result', build, kernelTier, schemes, calibrations}
+//        schemes: qp.schemes() (the registry); calibrations: the calibrators the core accepts
+//        today, probed from CALIBRATIONS with a tiny runScheme each
 //   → {id, type: 'update', load?, options, channel}
 //        load: {kind: 'npy', name, bytes: ArrayBuffer (transferred)} | {kind: 'synthetic', generator, seed}
-//              (plus `key`, the page's name for the source, unused here)
-//        options: quantize() options; channel: which channel's values/grid to show (per channel)
-//        load may also be {kind: 'modelTensor', token, index}: a tensor of the open model
-//   ← {id, type: 'result', tensor, options, channel, quant, view}      (see update() below)
+//              | {kind: 'modelTensor', token, index}   (plus `key`, the page's name for the source)
+//        options: runScheme() options (format, bits, ..., calibration, clip); channel: which unit's
+//        values and grid to show (a channel, or a group in unitShape's C order)
+//   ← {id, type: 'result', tensor, options, channel, quant, view, errors, unitErrors, markers}   (see update())
 //   ← {id, type: 'error', name, message}       a QplayError's message is meant for the user
+//   → {id, type: 'compare', options: [options]}  every scheme on the current tensor, one at a time
+//        ← progress {done, total, index, row, pareto} per scheme, then {id, type: 'result', rows, serial}
 //
 // The model view (worker_model.mjs):
 //   → {id, type: 'open', files: File[]}          ← {id, type: 'result', model: listing}
 //   → {id, type: 'analyse', token, options, all} ← progress…, then {id, type: 'result', report}
+//   → {id, type: 'compareModel', token, recipes, all} ← progress…, then {id, type: 'result', report}
 //   → {id, type: 'export', token, kind, names, options}
 //                                                ← progress…, then {id, type: 'result', bytes, fileName, mimeType}
 //   → {id, type: 'cancel', job}                  ← {id, type: 'result', cancelled: bool}
@@ -23,25 +28,43 @@
 // tensor stays current and the error goes back to the page.
 import { loadQplay } from '../lib/qplay.mjs';
 import { SYNTHETIC } from './tensors.mjs';
-import { analyse, cancelJob, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
+import { analyse, compareModel, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
+import { cancelJob, runCancellable } from './worker_jobs.mjs';
+import { bucketMax, unitName, unitValues } from './units.mjs';
 
-const ready = loadQplay();
-/** {name, dtype, shape, data: Float32Array, stats} */
+/** The calibrators the page offers when the core accepts them (probed at start). */
+const CALIBRATIONS = ['minmax', 'moving-average', 'percentile:99.9', 'percentile:99.99', 'mse', 'entropy', 'histogram'];
+
+const ready = loadQplay().then((qp) => {
+  const schemes = qp.schemes();
+  return { qp, schemes, byName: new Map(schemes.map((s) => [s.name, s])), calibrations: probeCalibrations(qp) };
+});
+/** {name, dtype, shape, data: Float32Array, stats, serial} */
 let current = null;
+let serial = 0;           // numbers the committed tensors: a comparison names the tensor it ran on
+let markerCache = null;   // {key, markers}: calibrators' ranges for the current tensor and grid
 
 self.onmessage = async (event) => {
   const msg = event.data;
   try {
-    const qp = await ready;
+    const core = await ready;
+    const { qp } = core;
     if (msg.type === 'hello') {
-      self.postMessage({ id: msg.id, type: 'result', build: qp.build, kernelTier: qp.kernelTier });
+      self.postMessage({ id: msg.id, type: 'result', build: qp.build, kernelTier: qp.kernelTier,
+        schemes: core.schemes, calibrations: core.calibrations });
     } else if (msg.type === 'update') {
-      const { reply, transfer } = update(qp, msg);
+      const { reply, transfer } = update(core, msg);
       self.postMessage({ id: msg.id, type: 'result', ...reply }, transfer);
+    } else if (msg.type === 'compare') {
+      const out = await compareCurrent(qp, msg, (m) => self.postMessage(m));
+      self.postMessage({ id: msg.id, type: 'result', ...out });
     } else if (msg.type === 'open') {
       self.postMessage({ id: msg.id, type: 'result', model: openFiles(qp, msg.files) });
     } else if (msg.type === 'analyse') {
       const report = await analyse(qp, msg, (m) => self.postMessage(m));
+      self.postMessage({ id: msg.id, type: 'result', report });
+    } else if (msg.type === 'compareModel') {
+      const report = await compareModel(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', report });
     } else if (msg.type === 'export') {
       const out = await exportFile(qp, msg, (m) => self.postMessage(m));
@@ -55,6 +78,25 @@ self.onmessage = async (event) => {
     self.postMessage({ id: msg.id, type: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(e) });
   }
 };
+
+function userError(message) {
+  const e = new Error(message);
+  e.name = 'QplayError';
+  return e;
+}
+
+/** The calibrators of CALIBRATIONS that the core runs (on 16 spread values) without refusing. */
+function probeCalibrations(qp) {
+  const x = Float32Array.from({ length: 16 }, (_, i) => (i - 7.5) / 4);
+  return CALIBRATIONS.filter((calibration) => {
+    try {
+      qp.runScheme(x, [16], { format: 'int', bits: 4, calibration });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 function loadTensor(qp, load) {
   if (load.kind === 'npy') {
@@ -71,75 +113,190 @@ function loadTensor(qp, load) {
   throw new Error(`unknown load kind '${load.kind}'`);
 }
 
-/** Clamp the page's options to what the tensor allows (the axis must exist). */
-function normalize(options, rank) {
-  const bits = Math.min(8, Math.max(2, Math.round(Number(options.bits) || 8)));
-  let axis = options.axis;
+/**
+ * Fit the page's options to the scheme and the tensor: bits within the scheme's range, the axis
+ * within the rank, granularity / calibration / clip only where the scheme takes them. What the
+ * scheme cannot take is dropped rather than refused, so switching format never shows an error.
+ */
+function normalize(byName, options, rank) {
+  const info = byName.get(options.format) ?? byName.get('int');
+  const fixed = !(info.minBits > 0);
+  const bits = fixed ? 8 : Math.min(info.maxBits, Math.max(info.minBits, Math.round(Number(options.bits) || info.maxBits)));
+  let axis = info.takesGranularity ? options.axis ?? null : null;
   if (axis !== null) axis = rank === 0 ? null : Math.min(rank - 1, Math.max(0, Math.trunc(axis) || 0));
-  return { bits, scheme: options.scheme, signed: Boolean(options.signed), axis, mode: options.mode };
-}
-
-/** The values of one channel along `axis` of a C-order tensor (outer × C × inner runs). */
-function channelValues(data, shape, axis, c) {
-  const C = shape[axis];
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = data.length / (C * inner);
-  const out = new Float32Array(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    const start = (o * C + c) * inner;
-    out.set(data.subarray(start, start + inner), o * inner);
-  }
-  return out;
+  const group = Math.trunc(Number(options.groupSize)) || 0;
+  const groupSize = axis !== null && group > 0 ? group : null;
+  const calibration = info.takesCalibration ? options.calibration || 'minmax' : 'minmax';
+  // A fixed clip range: the int grid per tensor (the calibration view's dragged range).
+  const clip = info.name === 'int' && axis === null && Array.isArray(options.clip) ? options.clip.map(Number) : null;
+  return { format: info.name, bits, scheme: options.scheme, signed: Boolean(options.signed), axis, mode: options.mode,
+    groupSize, calibration, clip };
 }
 
 function binCount(n) {
   return Math.max(48, Math.min(240, Math.round(Math.sqrt(n))));
 }
 
-function update(qp, msg) {
+/** [min, max] of finite values (a Float32Array may be large: one pass, no sort). */
+function range(values) {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/** The integer grid's real range for one unit: [(qmin − zp)·s, (qmax − zp)·s] in float32. */
+function intClip(integer, unit) {
+  const s = integer.scales[unit], zp = integer.zeroPoints[unit];
+  return [Math.fround((integer.qmin - zp) * s), Math.fround((integer.qmax - zp) * s)];
+}
+
+/**
+ * Where each available calibrator puts the clip range of this per-tensor int grid (cached per
+ * tensor and grid: dragging the range does not rerun them). -> [{name, lo, hi, mse, sqnrDb} | {name, error}]
+ */
+function calibrationMarkers(qp, calibrations, tensor, options, result) {
+  const key = JSON.stringify([tensor.serial, options.bits, options.scheme, options.signed, options.mode]);
+  if (markerCache?.key === key) return markerCache.markers;
+  const markers = calibrations.map((name) => {
+    try {
+      const r = options.calibration === name && !options.clip ? result
+        : qp.runScheme(tensor.data, tensor.shape, { ...options, calibration: name, clip: null });
+      const [lo, hi] = intClip(r.integer, 0);
+      return { name, lo, hi, mse: r.metrics.mse, sqnrDb: r.metrics.sqnrDb };
+    } catch (e) {
+      if (e?.name !== 'QplayError') throw e;
+      return { name, error: e.message };
+    }
+  });
+  markerCache = { key, markers };
+  return markers;
+}
+
+function update(core, msg) {
+  const { qp } = core;
   let tensor = current;
   if (msg.load) {
     tensor = loadTensor(qp, msg.load);
     tensor.stats = qp.stats(tensor.data);
+    tensor.serial = serial + 1;
   }
-  if (!tensor) {
-    const e = new Error('no tensor is loaded yet: open a file or choose a synthetic tensor');
-    e.name = 'QplayError';
-    throw e;
-  }
-  const options = normalize(msg.options, tensor.shape.length);
+  if (!tensor) throw userError('no tensor is loaded yet: open a file or choose a synthetic tensor');
+  const { shape } = tensor;
+  let options = normalize(core.byName, msg.options, shape.length);
 
-  const t0 = performance.now();
-  const q = qp.quantize(tensor.data, tensor.shape, options);  // throws on NaN/Inf, empty, ...
+  let t0 = performance.now();
+  let r, notice = null;
+  try {
+    r = qp.runScheme(tensor.data, shape, options);  // throws on NaN/Inf, empty, a refused option, ...
+  } catch (e) {
+    // A new tensor the chosen format refuses (a block size that does not divide it, say) still
+    // opens, with the int grid, and the page says why; bad data (NaN, empty) refuses both.
+    if (!msg.load || e?.name !== 'QplayError' || options.format === 'int') throw e;
+    const fallback = normalize(core.byName, { ...msg.options, format: 'int', clip: null }, shape.length);
+    t0 = performance.now();
+    try {
+      r = qp.runScheme(tensor.data, shape, fallback);
+    } catch {
+      throw e;  // the tensor itself is refused: the chosen format's message says why
+    }
+    notice = `${options.format} cannot quantize this tensor (${e.message}); showing the int format instead.`;
+    options = fallback;
+  }
   const ms = performance.now() - t0;
 
-  const channels = q.scales.length;
-  const channel = options.axis === null ? 0 : Math.min(channels - 1, Math.max(0, msg.channel | 0));
-  const values = options.axis === null ? tensor.data : channelValues(tensor.data, tensor.shape, options.axis, channel);
-  const scale = q.scales[channel], zeroPoint = q.zeroPoints[channel];
-  const clip = [Math.fround((q.qmin - zeroPoint) * scale), Math.fround((q.qmax - zeroPoint) * scale)];
-  const vs = options.axis === null ? tensor.stats : qp.stats(values);
-  let lo = Math.min(vs.min, clip[0]), hi = Math.max(vs.max, clip[1]);
+  const units = r.units;
+  const axis = r.unitAxis, group = r.unitGroup ?? 0;
+  const unit = units === 1 ? 0 : Math.min(units - 1, Math.max(0, msg.channel | 0));
+  const values = unitValues(tensor.data, shape, axis, group, unit);
+  const recon = unitValues(r.dequantized, shape, axis, group, unit);
+  const vs = units === 1 ? tensor.stats : qp.stats(values);
+
+  // The grid of the unit shown: the int grid from its scale and zero point; other formats report
+  // the levels of unit 0 only (each unit scales its own), so other units show no grid.
+  let grid, clip = null, scale = null, zeroPoint = null;
+  if (r.integer) {
+    scale = r.integer.scales[unit];
+    zeroPoint = r.integer.zeroPoints[unit];
+    clip = intClip(r.integer, unit);
+    grid = qp.gridLevels(scale, zeroPoint, r.integer.qmin, r.integer.qmax);
+  } else {
+    grid = unit === 0 ? r.levels : new Float32Array(0);
+    if (grid.length > 1) clip = [grid[0], grid[grid.length - 1]];
+  }
+  let lo = Math.min(vs.min, clip ? clip[0] : Infinity), hi = Math.max(vs.max, clip ? clip[1] : -Infinity);
+  const markers = r.integer && units === 1 ? calibrationMarkers(qp, core.calibrations, tensor, options, r) : [];
+  for (const m of markers) if (!m.error) { lo = Math.min(lo, m.lo); hi = Math.max(hi, m.hi); }
   const pad = (hi - lo) * 0.03 || Math.abs(hi) * 0.1 || 1;
   lo -= pad;
   hi += pad;
   const histogram = qp.histogram(values, binCount(values.length), lo, hi);
-  const grid = qp.gridLevels(scale, zeroPoint, q.qmin, q.qmax);
 
-  const { name, dtype, storedType, shape, stats } = tensor;
+  // The error x − x̂ of the unit shown, on a symmetric range.
+  const err = new Float32Array(values.length);
+  for (let i = 0; i < err.length; i++) err[i] = values[i] - recon[i];
+  const [emin, emax] = range(err);
+  const eabs = Math.max(Math.abs(emin), Math.abs(emax)) * 1.05 || 1e-12;
+  const errorHistogram = qp.histogram(err, binCount(err.length), -eabs, eabs);
+  const unitErrors = bucketMax(r.unitMse, 1024);
+
+  const { name, dtype, storedType, stats } = tensor;
+  const integer = r.integer ? { qmin: r.integer.qmin, qmax: r.integer.qmax, scales: r.integer.scales,
+    zeroPoints: r.integer.zeroPoints } : null;
   const reply = {
-    tensor: { name, dtype, storedType, shape, stats },
-    options,
-    channel,
+    notice,
+    tensor: { name, dtype, storedType, shape, stats, serial: tensor.serial },
+    options: r.options,
+    channel: unit,
     quant: {
-      qmin: q.qmin, qmax: q.qmax, scales: q.scales, zeroPoints: q.zeroPoints,
-      metrics: q.metrics, ms, count: tensor.data.length,
+      format: r.format, label: r.label, bitsPerWeight: r.bitsPerWeight, storedBits: r.storedBits, units,
+      unitShape: r.unitShape, integer, metrics: r.metrics, ms, count: tensor.data.length,
+      // int-only fields the result cards show (null for other formats)
+      qmin: integer?.qmin ?? null, qmax: integer?.qmax ?? null, scales: integer?.scales ?? null,
+      zeroPoints: integer?.zeroPoints ?? null,
     },
     view: {
-      axis: options.axis, channel, channels, count: values.length, min: vs.min, max: vs.max,
-      scale, zeroPoint, clip, grid, histogram,
+      axis, group, channel: unit, channels: units, unitName: unitName(shape, axis, group, unit),
+      count: values.length, min: vs.min, max: vs.max, scale, zeroPoint, clip, grid, histogram, markers,
+      clipEditable: r.format === 'int' && units === 1, userClip: options.clip !== null,
+      handles: options.clip ?? clip,
     },
+    errors: { histogram: errorHistogram, min: emin, max: emax, count: err.length },
+    unitErrors: { ...unitErrors, units, shape, axis, group, selected: unit },
   };
+  if (msg.load) {
+    serial = tensor.serial;
+    // The Compare tab's default checklist for this shape (the core's own choice).
+    reply.defaults = qp.defaultComparison(shape);
+  }
   current = tensor;  // parsed, quantized and drawn: only now does it replace the previous tensor
-  return { reply, transfer: [q.scales.buffer, q.zeroPoints.buffer, grid.buffer, histogram.counts.buffer] };
+  const transfer = [grid.buffer, histogram.counts.buffer, errorHistogram.counts.buffer, unitErrors.first.buffer,
+    unitErrors.count.buffer, unitErrors.value.buffer, unitErrors.at.buffer];
+  if (integer) transfer.push(integer.scales.buffer, integer.zeroPoints.buffer);
+  return { reply, transfer };
+}
+
+/**
+ * "Compare": every scheme of msg.options on the current tensor, one at a time, each row posted as
+ * soon as it is measured (with the Pareto flags of the rows so far); Cancel stops before the next.
+ * The tensor is held in the core for the whole run, so a new tensor loaded meanwhile does not
+ * change what is compared (the page marks the rows stale by `serial`).
+ */
+function compareCurrent(qp, { id, options }, post) {
+  if (!current) throw userError('no tensor is loaded yet');
+  const tensor = current;
+  const held = qp.holdTensor(tensor.data, tensor.shape);
+  return runCancellable(id, post, async (tick) => {
+    const rows = [];
+    await tick(0, options.length, { name: '' });
+    for (let i = 0; i < options.length; i++) {
+      rows.push(held.compare(options[i]));
+      qp.markParetoFront(rows);
+      await tick(i + 1, options.length, { name: rows[i].label, index: i, row: rows[i], pareto: rows.map((r) => r.pareto) });
+    }
+    return { rows, serial: tensor.serial, name: tensor.name, shape: tensor.shape };
+  }, { always: true, yieldEvery: true }).finally(() => held.release());
 }

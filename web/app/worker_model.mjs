@@ -1,21 +1,17 @@
 // The Worker's side of the model view: the open model (files the user chose, read piecewise with
 // FileReaderSync: opening reads headers only), one tensor read for the quantization view, and the
-// long jobs (whole-model analysis, exports) that go tensor by tensor.
-//
-// Cancel: a job yields to the event loop between tensors (at most every ~40 ms of work), so a
-// 'cancel' message is handled while it runs and the job stops before its next tensor. We chose
-// this over terminating the Worker: a restart would reload and recompile the WebAssembly core,
-// lose the quantization view's tensor and need the page to keep every File to reopen them, while
-// yielding costs nothing measurable. The price: one huge tensor is not interruptible halfway.
+// long jobs (whole-model analysis, scheme comparison, exports) that go tensor by tensor and can be
+// cancelled between tensors (worker_jobs.mjs).
 import { sourceFromFile } from '../lib/sources.mjs';
 import { allFloatTensorSelection, defaultTensorSelection, dequantizedSafetensors, quantizedNpz,
   quantizedSafetensors, quantizedSize } from '../lib/export.mjs';
+import { optionsForShape } from '../lib/compare_report.mjs';
 import { sortWorstFirst } from './report.mjs';
+import { runCancellable } from './worker_jobs.mjs';
 
 let open = null;          // {model, token, jobs: number}
 let nextToken = 1;
 const retired = new Set();  // replaced models still used by a running job: closed when it ends
-const jobs = new Map();     // request id -> {cancelled}
 
 function userError(message) {
   const e = new Error(message);
@@ -58,44 +54,19 @@ export function readModelTensor(token, index) {
   return { name, dtype: info.dtype, storedType: info.storedType, shape: t.shape, data: t.data };
 }
 
-export function cancelJob(id) {
-  const job = jobs.get(id);
-  if (job) job.cancelled = true;
-  return Boolean(job);
-}
-
 /**
- * Run `body(model, tick)` as a cancellable job over the open model. tick(done, total, name) reports
- * progress and yields now and then; it throws {name: 'Cancelled'} once the page asked to cancel
- * (or a new model replaced this one).
+ * Run `body(model, tick)` as a cancellable job over the open model (worker_jobs.mjs). tick(done,
+ * total, name) reports progress and yields now and then; it throws {name: 'Cancelled'} once the
+ * page asked to cancel (or a new model replaced this one).
  */
 async function runJob(id, token, post, body) {
   const entry = currentModel(token);
-  const job = { cancelled: false };
-  jobs.set(id, job);
   entry.jobs++;
-  let lastYield = performance.now(), lastPost = -Infinity;
-  const tick = async (done, total, name) => {
-    // At most ~20 reports a second: 50,000 tiny tensors must not flood the page with messages.
-    if (done === 0 || done === total || performance.now() - lastPost > 50) {
-      post({ id, type: 'progress', done, total, name });
-      lastPost = performance.now();
-    }
-    if (performance.now() - lastYield > 40) {
-      // setTimeout, not a microtask: the 'cancel' message is a task and must get its turn.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      lastYield = performance.now();
-    }
-    if (job.cancelled || open !== entry) {
-      const e = new Error(open !== entry ? 'a new model was opened' : 'cancelled');
-      e.name = 'Cancelled';
-      throw e;
-    }
-  };
   try {
-    return await body(entry.model, tick);
+    return await runCancellable(id, post,
+      (tick) => body(entry.model, (done, total, name, fields = {}) => tick(done, total, { name, ...fields })),
+      { stale: () => (open !== entry ? 'a new model was opened' : null) });
   } finally {
-    jobs.delete(id);
     if (--entry.jobs === 0 && retired.has(entry)) {
       retired.delete(entry);
       entry.model.close();
@@ -198,5 +169,36 @@ export function exportFile(qp, { id, token, kind, names, options }, post) {
     const bytes = spec.build(qp, quantized, kept);
     const stem = model.files[0].name.replace(/(-\d+-of-\d+)?\.[^.]+$/, '');
     return { bytes, fileName: `${stem}${spec.suffix}`, mimeType: spec.type };
+  });
+}
+
+/**
+ * Whole-model scheme comparison: every float tensor (or the default selection) through every
+ * recipe of `recipes` (compare_report.mjs: options whose axis follows each tensor's rank), inside
+ * the core one tensor at a time (WeightFile.compareTensor). A tensor the reader cannot decode, or
+ * a scheme that refuses a tensor, becomes an error in its rows; the job goes on.
+ * -> {files, format, recipes, selection, tensors: [{name, shape, parameters, storedType, rows?, error?}], ms}
+ */
+export function compareModel(qp, { id, token, recipes, all }, post) {
+  return runJob(id, token, post, async (model, tick) => {
+    const indices = selection(model, all);
+    const tensors = [];
+    const t0 = performance.now();
+    for (let k = 0; k < indices.length; k++) {
+      const info = model.tensors[indices[k]];
+      await tick(k, indices.length, info.name);
+      const entry = { name: info.name, shape: info.shape, parameters: info.parameters, storedType: info.storedType };
+      try {
+        if (info.problem) throw userError(info.problem);
+        entry.rows = model.compareTensor(indices[k], recipes.map((r) => optionsForShape(r, info.shape)));
+      } catch (e) {
+        if (e?.name !== 'QplayError') throw e;
+        entry.error = e.message;
+      }
+      tensors.push(entry);
+    }
+    await tick(indices.length, indices.length, '');
+    return { files: model.files.map((f) => f.name), format: model.format, recipes, selection: all ? 'all' : 'default',
+      tensors, ms: performance.now() - t0 };
   });
 }
