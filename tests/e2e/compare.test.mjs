@@ -43,13 +43,18 @@ const shownOptions = async () => JSON.parse(await page.getAttribute('#results', 
 
 /** Wait until the Tensor tab is idle with options matching `want` (a subset); fail on an error. */
 async function waitForOptions(want, { timeout = 15000 } = {}) {
-  await page.waitForFunction((want) => {
-    if (!document.getElementById('error').hidden) return true;
-    const el = document.getElementById('results');
-    if (el.dataset.state !== 'idle' || !el.dataset.options) return false;
-    const got = JSON.parse(el.dataset.options);
-    return Object.entries(want).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
-  }, want, { timeout });
+  try {
+    await page.waitForFunction((want) => {
+      if (!document.getElementById('error').hidden) return true;
+      const el = document.getElementById('results');
+      if (el.dataset.state !== 'idle' || !el.dataset.options) return false;
+      const got = JSON.parse(el.dataset.options);
+      return Object.entries(want).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
+    }, want, { timeout });
+  } catch (e) {
+    const el = await page.evaluate(() => ({ ...document.getElementById('results').dataset }));
+    assert.fail(`waiting for options ${JSON.stringify(want)}: the Tensor tab shows ${JSON.stringify(el)} (${e.message})`);
+  }
   if (await page.isVisible('[data-testid="error"]')) assert.fail(`the page shows an error: ${await errorText()}`);
 }
 
@@ -301,6 +306,8 @@ test('Compare: default set streams into a table and scatter equal to the API; so
   await page.click('[data-testid="tab-compare"]');
   const target = api.findIndex((a) => a.options.format === 'int' && a.options.bits === 4 && a.options.groupSize === 32);
   const [, x, y] = JSON.parse(await page.getAttribute('#compare-chart', 'data-points')).find(([i]) => i === target);
+  // The checklist grows with the registry: bring the chart into the viewport before aiming at it.
+  await page.locator('#compare-chart canvas').scrollIntoViewIfNeeded();
   const canvas = await page.locator('#compare-chart canvas').boundingBox();
   await page.mouse.click(canvas.x + x, canvas.y + y);
   await waitForOptions({ format: 'int', bits: 4, groupSize: 32 });
