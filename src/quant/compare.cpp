@@ -17,6 +17,14 @@ SchemeSpec int_spec(int bits, Scheme scheme, std::optional<int> axis, int group)
   return s;
 }
 
+SchemeSpec format_spec(const char* format, int bits, std::optional<int> axis) {
+  SchemeSpec s;
+  s.format = format;
+  s.integer.bits = bits;
+  s.integer.channel_axis = axis;
+  return s;
+}
+
 }  // namespace
 
 std::vector<SchemeSpec> default_comparison(const Shape& shape) {
@@ -59,6 +67,27 @@ std::vector<SchemeSpec> default_comparison(const Shape& shape) {
     s.format = sign;
     s.integer.channel_axis = channel;
     specs.push_back(s);
+  }
+  if (shape.empty()) return specs;
+  // A 3-bit grid whose clip range minimises the MSE: what calibration buys at low bit widths.
+  SchemeSpec mse3 = int_spec(3, Scheme::Affine, last, 32);
+  mse3.calibration = "mse";
+  specs.push_back(mse3);
+  // Non-uniform grids at the bit widths they are known for.
+  specs.push_back(format_spec("nf4", 4, std::nullopt));
+  specs.push_back(format_spec("kmeans", 4, channel));
+  specs.push_back(format_spec("log2", 4, channel));
+  specs.push_back(format_spec("tcq", 2, std::nullopt));
+  // ggml's blocks run along the last axis and need it in whole blocks: offered where they fit
+  // (a row that cannot hold them would only say so in every row of the table).
+  const size_t row = shape.back();
+  if (row % 32 == 0) {
+    specs.push_back(format_spec("q8_0", 8, std::nullopt));
+    specs.push_back(format_spec("q4_0", 4, std::nullopt));
+  }
+  if (row % 256 == 0) {
+    specs.push_back(format_spec("q4_k", 4, std::nullopt));
+    specs.push_back(format_spec("q6_k", 6, std::nullopt));
   }
   return specs;
 }

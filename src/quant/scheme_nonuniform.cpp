@@ -20,11 +20,6 @@ namespace {
 
 constexpr size_t kNf4Block = 64;
 
-void refuse_double_quant(const SchemeSpec& spec) {
-  if (spec.double_quant)
-    throw Error("format '" + spec.format + "': double quantization applies to nf4 only");
-}
-
 // Rows of the last axis: each is contiguous, and its blocks are the scheme's units.
 struct BlockRows {
   size_t rows, length, blocks_per_row;
@@ -83,7 +78,6 @@ SchemeResult run_nf4_scheme(const float* x, size_t n, const Shape& shape, const 
 }
 
 SchemeResult run_log2_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec) {
-  refuse_double_quant(spec);
   const QuantSpec& q = spec.integer;
   validate_bits(q.bits);
   SchemeResult r;
@@ -106,7 +100,6 @@ SchemeResult run_log2_scheme(const float* x, size_t n, const Shape& shape, const
 }
 
 SchemeResult run_kmeans_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec) {
-  refuse_double_quant(spec);
   const QuantSpec& q = spec.integer;
   if (q.bits < 1 || q.bits > 8) throw Error("kmeans takes 1 to 8 bits, got " + std::to_string(q.bits));
   const size_t k = size_t{1} << q.bits;
@@ -128,7 +121,6 @@ SchemeResult run_kmeans_scheme(const float* x, size_t n, const Shape& shape, con
 }
 
 SchemeResult run_tcq_scheme(const float* x, size_t n, const Shape& shape, const SchemeSpec& spec) {
-  refuse_double_quant(spec);
   const int bits = spec.integer.bits;
   if (bits < 2 || bits > 4) throw Error("tcq takes 2 to 4 bits, got " + std::to_string(bits));
   const BlockRows rows(shape, n, kTcqBlock);

@@ -107,6 +107,10 @@ SchemeResult run_scheme(const float* x, size_t n, const Shape& shape, const Sche
     throw Error(std::string("format '") + info.name + "' chooses its own scale: a clip range does not apply");
   if (!info.takes_calibration && spec.calibration != "minmax")
     throw Error(std::string("format '") + info.name + "' chooses its own scale: calibration does not apply");
+  if (spec.double_quant && std::string(info.name) != "nf4")
+    throw Error(std::string("format '") + info.name + "': double quantization applies to nf4 only");
+  if (!spec.saturate && std::string(info.family) != "float")
+    throw Error(std::string("format '") + info.name + "' always saturates: non-saturating overflow applies to the float formats only");
   SchemeResult r = info.run(x, n, shape, spec);
   r.unit_mse = unit_mse(x, r.dequantized.data(), UnitLayout(shape, r.unit_axis, r.unit_group), r.metrics.mse);
   return r;

@@ -1,7 +1,9 @@
 // The comparison: default sets per shape, refusals kept as rows, and the Pareto front.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "quant/compare.h"
@@ -67,4 +69,30 @@ TEST_CASE("default comparison runs on every rank, and a refusal becomes a row wi
   bad.integer.channel_axis = 7;
   const qp::ComparisonRow r = qp::compare_one(x.data(), x.size(), {3, 64}, bad);
   CHECK(r.error.find("axis 7") != std::string::npos);
+}
+
+TEST_CASE("default comparison offers ggml blocks only where the last axis holds whole blocks") {
+  auto formats = [](const qp::Shape& shape) {
+    std::vector<std::string> f;
+    for (const auto& s : qp::default_comparison(shape)) f.push_back(s.format);
+    return f;
+  };
+  auto has = [](const std::vector<std::string>& f, const char* name) {
+    return std::find(f.begin(), f.end(), name) != f.end();
+  };
+  const auto narrow = formats({4, 48});   // 48: not whole blocks of 32
+  const auto q32 = formats({4, 64});      // blocks of 32 fit, super-blocks of 256 do not
+  const auto q256 = formats({2, 512});
+  CHECK_FALSE(has(narrow, "q8_0"));
+  CHECK(has(q32, "q8_0"));
+  CHECK(has(q32, "q4_0"));
+  CHECK_FALSE(has(q32, "q4_k"));
+  CHECK(has(q256, "q4_k"));
+  CHECK(has(q256, "q6_k"));
+  for (const char* f : {"nf4", "kmeans", "log2", "tcq", "fp4", "ternary"}) {
+    CAPTURE(f);
+    CHECK(has(narrow, f));
+    CHECK(has(q256, f));
+  }
+  CHECK(q256.size() >= 20);
 }

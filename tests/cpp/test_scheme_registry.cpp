@@ -160,6 +160,21 @@ TEST_CASE("every registered scheme runs, measures itself and refuses bad input")
     CHECK_THROWS_AS(qp::run_scheme(bad.data(), bad.size(), {4, 256}, spec), qp::Error);
     CHECK_THROWS_AS(qp::run_scheme(x.data(), x.size(), {4, 255}, spec), qp::Error);
     CHECK_THROWS_AS(qp::run_scheme(x.data(), 0, {0}, spec), qp::Error);
+    // Options that belong to another family are refused, not silently ignored.
+    qp::SchemeSpec dq = spec;
+    dq.double_quant = true;
+    if (std::string(info.name) == "nf4")
+      CHECK_NOTHROW(qp::run_scheme(x.data(), x.size(), {4, 256}, dq));
+    else
+      CHECK_THROWS_WITH_AS(qp::run_scheme(x.data(), x.size(), {4, 256}, dq),
+                           (std::string("format '") + info.name + "': double quantization applies to nf4 only").c_str(),
+                           qp::Error);
+    qp::SchemeSpec wrap = spec;
+    wrap.saturate = false;
+    if (std::string(info.family) == "float")
+      CHECK_NOTHROW(qp::run_scheme(x.data(), x.size(), {4, 256}, wrap));
+    else
+      CHECK_THROWS_AS(qp::run_scheme(x.data(), x.size(), {4, 256}, wrap), qp::Error);
   }
   qp::SchemeSpec unknown;
   unknown.format = "int3000";

@@ -13,7 +13,7 @@ const USAGE = `usage:
   qplay schemes [--json]
   qplay quantize FILE... [--format F] [--bits N] [--calibration C] [--scheme affine|symmetric] [--unsigned]
                  [--per-channel AXIS [--group-size G]] [--narrow-range] [--reduce-range]
-                 [--mode pytorch|onnx] [--tensor NAME]...
+                 [--double-quant] [--no-saturate] [--mode pytorch|onnx] [--tensor NAME]...
                  [--out OUT.npz|OUT.safetensors] [--dequantized-out FQ.safetensors] [--json]
 
 FILE: .safetensors (several shards and their .index.json together), .npy, .npz, .onnx (with its
@@ -30,7 +30,10 @@ default the largest float tensor) and prints error against bits per weight, '*' 
 front. schemes lists the formats the core offers. C = 1 per tensor, else the size of AXIS. With --group-size, runs of G consecutive
 indices along AXIS share a scale (per group), and scales/zero points have the tensor's shape with
 AXIS cut into groups. --narrow-range drops the lowest code (-127..127); --reduce-range uses one bit
-fewer (PyTorch's reduce_range). --out (integer codes) needs --format int; every format can write
+fewer (PyTorch's reduce_range). --bits defaults to 8 clamped to the format's range (tcq: 4).
+--calibration: minmax, moving-average[:C], percentile[:P], mse, entropy, histogram (int only).
+--double-quant quantizes NF4's block absmax values; --no-saturate lets a float format
+overflow to inf/NaN instead of clamping to the largest finite value. --out (integer codes) needs --format int; every format can write
 --dequantized-out.`;
 
 class UsageError extends Error {}
@@ -45,6 +48,7 @@ function parse(argv) {
         bits: { type: 'string' }, scheme: { type: 'string' }, unsigned: { type: 'boolean' },
         'per-channel': { type: 'string' }, mode: { type: 'string' }, out: { type: 'string' },
         'group-size': { type: 'string' }, format: { type: 'string' }, calibration: { type: 'string' }, 'narrow-range': { type: 'boolean' }, 'reduce-range': { type: 'boolean' },
+        'double-quant': { type: 'boolean' }, 'no-saturate': { type: 'boolean' },
         'dequantized-out': { type: 'string' }, tensor: { type: 'string', multiple: true },
         stats: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -160,7 +164,9 @@ async function quantize(qp, files, values) {
   const options = {
     format,
     calibration: values.calibration ?? 'minmax',
-    bits: values.bits === undefined ? 8 : integerOption(values.bits, 'bits'),
+    bits: values.bits === undefined ? qp.defaultBits(format) : integerOption(values.bits, 'bits'),
+    doubleQuant: !!values['double-quant'],
+    saturate: !values['no-saturate'],
     scheme: values.scheme ?? 'affine',
     signed: !values.unsigned,
     mode: values.mode ?? 'pytorch',

@@ -133,6 +133,13 @@ class Qplay {
     return this._m.listSchemes();
   }
 
+  /** The bit width a format runs at when none is given: 8, clamped to the format's range (tcq: 4). */
+  defaultBits(format) {
+    const s = this.schemes().find((x) => x.name === format);
+    if (!s || !s.minBits) return SCHEME_DEFAULTS.bits;
+    return Math.min(Math.max(SCHEME_DEFAULTS.bits, s.minBits), s.maxBits);
+  }
+
   /**
    * Run one scheme of the registry on a tensor. options: quantize()'s plus format ('int' default,
    * 'binary', 'ternary', ... see schemes()), calibration, saturate, doubleQuant, seed, and clip:
@@ -141,7 +148,9 @@ class Qplay {
    *   bitsPerWeight, units, unitShape, levels: Float32Array, integer: object|null}}
    */
   runScheme(data, shape, options = {}) {
-    const r = this._call('runScheme', data, shape, { ...SCHEME_DEFAULTS, ...options });
+    const full = { ...SCHEME_DEFAULTS, ...options };
+    if (options.bits === undefined || options.bits === null) full.bits = this.defaultBits(full.format);
+    const r = this._call('runScheme', data, shape, full);
     if (r.integer) r.integer.dequantized = r.dequantized;  // the core hands the reconstruction over once
     return r;
   }
