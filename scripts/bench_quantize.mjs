@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: the SIMD and scalar WebAssembly builds side by side in one process, on the same
 // tensors, interleaved so machine noise hits both. Prints a table of medians and the ratio.
-// Not a test: numbers depend on the machine. Run: node scripts/bench_quantize.mjs [--reps 15]
+// Not a test: numbers depend on the machine. Run: node scripts/bench_quantize.mjs [--reps 15] [--no-compare]
 import { loadQplay } from '../web/lib/qplay.mjs';
 import { rng } from '../web/app/tensors.mjs';
 
@@ -45,7 +45,7 @@ for (const c of cases) {
 }
 
 // "Compare all" on one 4096×4096 tensor, as the page runs it (held tensor, one scheme per call).
-{
+if (!process.argv.includes('--no-compare')) {
   const shape = [4096, 4096];
   const x = tensor(shape[0], shape[1], 2);
   console.log(`\ncompare all (default set) on ${shape.join('×')}, one run per build`);
