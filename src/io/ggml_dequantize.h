@@ -1,6 +1,6 @@
 // Dequantization of ggml's block formats (as stored in GGUF files) to float32, for analysis.
 // A thin DType front end over quant/ggml_quantize.h, which holds the layouts and follows ggml's
-// reference dequantize_row_* bit for bit (docs/numerics/ggml.md).
+// reference dequantize_row_* bit for bit (docs/numerics.md §10).
 #pragma once
 #include <cstdint>
 

@@ -1,6 +1,6 @@
 // histogram: a port of torch 1.13's HistogramObserver (see calib_histogram.h). Float32 where
 // torch computes on float32 tensors, float64 where it computes on Python floats, so that the
-// search lands on torch's bins. Departures, all documented in docs/numerics/calibration.md:
+// search lands on torch's bins. Departures, all documented in docs/numerics.md §7.7:
 //  - torch builds each histogram with histc(min=int(min), max=int(max)), truncating the range to
 //    integers (and so dropping data, or using the wrong range); we pass the float range it means;
 //  - _combine_histograms materialises 2048·downsample_rate floats; we compute the same integral

@@ -3,7 +3,7 @@
 // A Calibrator is a stateful observer, as PyTorch's observers are: observe() takes any number of
 // batches (a weight tensor's unit once, a network's activations batch after batch) and range()
 // answers from everything seen so far. Every calibrator keeps bounded state, whatever the number
-// of values observed. The formulas, references and costs are in docs/numerics/calibration.md.
+// of values observed. The formulas, references and costs are in docs/numerics.md §7.
 #pragma once
 #include <cstddef>
 #include <memory>

@@ -1,7 +1,7 @@
 // Float-format "quantization": every element is rounded to a narrower floating-point format
 // (fp16, bf16, FP8 E4M3FN / E5M2, FP4 E2M1) after division by a scale the caller chose, then
 // widened back and multiplied by the scale. Bit-level conversions: core/half.h, core/minifloat.h.
-// Formulas, thresholds and references: docs/numerics/float_formats.md.
+// Formulas, thresholds and references: docs/numerics.md §8.
 #pragma once
 #include <cstddef>
 #include <cstdint>

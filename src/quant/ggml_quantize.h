@@ -2,7 +2,7 @@
 // quantizers quantize_row_<type>_ref, and dequantization bit-exact with dequantize_row_<type>
 // (ggml src/ggml-quants.c). A row of n float32 values becomes n / block_elements blocks stored
 // back to back, each block the raw little-endian ggml struct. Formulas, layouts and rounding:
-// docs/numerics/ggml.md. The GGUF reader decodes through ggml_dequantize_row as well.
+// docs/numerics.md §10. The GGUF reader decodes through ggml_dequantize_row as well.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // A per-unit code book of 2^b levels fitted by 1-D k-means (Lloyd's algorithm) on the unit's
 // values: quantile initialisation, then Lloyd iterations on the sorted values with prefix sums,
 // until the assignment stops changing or kKmeansMaxIterations. Numerics:
-// docs/numerics/nonuniform.md §kmeans.
+// docs/numerics.md §9.3.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Power-of-two (logarithmic) quantization after Miyashita, Lee & Murmann 2016, "Convolutional Neural
 // Networks using Logarithmic Data Representation" (LogQuant): a sign and an exponent code, levels
 // ±2^-k · scale and 0, rounding in the log domain (Round(log2 |x|)). Numerics:
-// docs/numerics/nonuniform.md §log2.
+// docs/numerics.md §9.2.
 #pragma once
 #include <cstddef>
 #include <cstdint>

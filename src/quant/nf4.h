@@ -1,6 +1,6 @@
 // NF4 (QLoRA NormalFloat4) with bitsandbytes' block-wise absmax, and bitsandbytes' optional double
 // quantization of the block absmax values ("compress_statistics"). Numerics and references:
-// docs/numerics/nonuniform.md §NF4; the shared fixtures README §7 states the single-quant rules.
+// docs/numerics.md §9.1; the shared fixtures README §7 states the single-quant rules.
 #pragma once
 #include <array>
 #include <cstddef>

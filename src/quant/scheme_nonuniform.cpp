@@ -1,7 +1,7 @@
 // Non-uniform schemes for the registry: NF4 (bitsandbytes), power-of-two (LogQuant), per-unit
 // k-means code books, and trellis-coded quantization. NF4 and TCQ work on fixed blocks along the
 // last axis (each row of the last axis split into blocks, the last one shorter); log2 and k-means
-// take the shared per tensor / channel / group units. Bits: docs/numerics/nonuniform.md.
+// take the shared per tensor / channel / group units. Bits: docs/numerics.md §9.
 #include <algorithm>
 #include <optional>
 #include <string>

@@ -3,7 +3,7 @@
 // into four subsets D0..D3 (level j belongs to D_(j mod 4)), Ungerboeck's 4-state trellis whose two
 // branches out of each state carry one subset each, and a Viterbi search per block for the code
 // sequence of least squared error. R bits a weight: 1 bit picks the branch, R - 1 bits the level
-// inside the branch's subset. Numerics: docs/numerics/nonuniform.md §tcq.
+// inside the branch's subset. Numerics: docs/numerics.md §9.4.
 #pragma once
 #include <cstddef>
 #include <cstdint>

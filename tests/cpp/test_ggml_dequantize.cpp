@@ -144,7 +144,7 @@ TEST_CASE("ggml_dequantize: layouts, partial blocks and non-block types are refu
 
 namespace {
 
-// K-quant super-blocks, element by element from the layout tables (docs/numerics/ggml.md), a
+// K-quant super-blocks, element by element from the layout tables (docs/numerics.md §10.3-§10.5), a
 // different route than the block loops of src/quant/ggml_kquants.cpp.
 struct KType {
   DType dtype;
