@@ -104,6 +104,14 @@ def main():
                       if os.path.isfile(os.path.join(root, d, "manifest.json")))
     bad = 0
     for d in dirs:
+        m = json.load(open(os.path.join(d, "manifest.json")))
+        if "cases" not in m and "files" in m:
+            # A sample of files written by a library (npy_numpy), read back by the reader tests:
+            # no cases to check, only that every listed file is there.
+            missing = [f for f in m["files"] if not os.path.isfile(os.path.join(d, f if isinstance(f, str) else f.get("file", "")))]
+            print("%-60s %4d files  %s" % (d, len(m["files"]), "ok" if not missing else "missing %s" % missing[:5]))
+            bad += len(missing)
+            continue
         n, errors = check_family(d)
         print("%-60s %4d cases  %s" % (d, n, "ok" if not errors else "%d problems" % len(errors)))
         for e in errors[:20]:

@@ -119,6 +119,27 @@ test('the Format menu is the registry; each format runs through runScheme with i
   }
 });
 
+test('nf4 double quantization and the float formats\' saturation are options of their own formats only', async () => {
+  await page.selectOption('#format', 'nf4');
+  await waitForOptions({ format: 'nf4', doubleQuant: false });
+  assert.equal(await page.isDisabled('#saturate'), true);
+  const plain = await assertMatchesRunScheme(example);
+  await page.check('#double-quant');
+  await waitForOptions({ format: 'nf4', doubleQuant: true });
+  const dq = await assertMatchesRunScheme(example);
+  assert.ok(dq.bitsPerWeight < plain.bitsPerWeight, `double quant stores fewer bits: ${dq.bitsPerWeight} < ${plain.bitsPerWeight}`);
+  await page.selectOption('#format', 'fp8-e4m3');
+  await waitForOptions({ format: 'fp8-e4m3', doubleQuant: false, saturate: true });
+  assert.equal(await page.isDisabled('#double-quant'), true);
+  await page.uncheck('#saturate');
+  await waitForOptions({ format: 'fp8-e4m3', saturate: false });
+  await assertMatchesRunScheme(example);
+  await page.check('#saturate');
+  await waitForOptions({ format: 'fp8-e4m3', saturate: true });
+  await page.selectOption('#format', 'int');
+  await waitForOptions({ format: 'int', doubleQuant: false, saturate: true });
+});
+
 test('per group: the unit slider, the per-unit error chart and its tooltip name the group', async () => {
   await page.selectOption('#format', 'int');
   await page.check('input[name="granularity"][value="group"]');

@@ -19,6 +19,8 @@ export class Controls {
     this.axis = $('axis');
     this.groupSize = $('group-size');
     this.calibration = $('calibration');
+    this.doubleQuant = $('double-quant');
+    this.saturate = $('saturate');
     this.channel = $('channel');
     this.schemes = new Map();  // name -> registry entry
     /** A clipping range chosen by the user ([lo, hi]), or null: the calibrator chooses. */
@@ -89,6 +91,9 @@ export class Controls {
     this.axis.disabled = g === 'tensor' || !this.axis.options.length;
     this.groupSize.disabled = g !== 'group';
     this.calibration.disabled = !(s?.takesCalibration ?? true) || this.calibration.options.length <= 1;
+    // The core refuses these options outside their family, so they are only sent where they apply.
+    this.doubleQuant.disabled = s?.name !== 'nf4';
+    this.saturate.disabled = s?.family !== 'float';
     const summary = s ? `${s.summary}. Reference: ${s.reference}.` : '';
     $('format-summary').textContent = summary;
   }
@@ -107,6 +112,8 @@ export class Controls {
       groupSize: g === 'group' && axis !== null ? Math.max(1, Math.trunc(Number(this.groupSize.value)) || 1) : null,
       mode: f.mode.value,
       calibration: this.calibration.value || 'minmax',
+      doubleQuant: !this.doubleQuant.disabled && this.doubleQuant.checked,
+      saturate: this.saturate.disabled || this.saturate.checked,
       clip: this.clip,
     };
   }
@@ -131,6 +138,8 @@ export class Controls {
     if (options.groupSize) this.groupSize.value = String(options.groupSize);
     if (options.calibration && [...this.calibration.options].some((o) => o.value === options.calibration))
       this.calibration.value = options.calibration;
+    this.doubleQuant.checked = !!options.doubleQuant;
+    this.saturate.checked = options.saturate ?? true;
     this.clip = options.clip ?? null;
     this.sync();
   }
