@@ -254,7 +254,7 @@ $('clip-reset').addEventListener('click', () => {
 
 controls.form.addEventListener('submit', (e) => e.preventDefault());
 controls.form.addEventListener('input', (e) => {
-  if (['format', 'bits', 'scheme', 'signed', 'granularity', 'axis', 'groupSize', 'mode', 'calibration'].includes(e.target.name)) {
+  if (['format', 'bits', 'scheme', 'signed', 'granularity', 'axis', 'groupSize', 'mode', 'calibration', 'doubleQuant', 'saturate'].includes(e.target.name)) {
     if (e.target.name === 'calibration') controls.clip = null;  // choosing a calibrator hands the range back to it
     requestUpdate();
   }

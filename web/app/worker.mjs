@@ -8,7 +8,7 @@
 //   → {id, type: 'update', load?, options, channel}
 //        load: {kind: 'npy', name, bytes: ArrayBuffer (transferred)} | {kind: 'synthetic', generator, seed}
 //              | {kind: 'modelTensor', token, index}   (plus `key`, the page's name for the source)
-//        options: runScheme() options (format, bits, ..., calibration, clip); channel: which unit's
+//        options: runScheme() options (format, bits, ..., calibration, clip, doubleQuant, saturate); channel: which unit's
 //        values and grid to show (a channel, or a group in unitShape's C order)
 //   ← {id, type: 'result', tensor, options, channel, quant, view, errors, unitErrors, markers}   (see update())
 //   ← {id, type: 'error', name, message}       a QplayError's message is meant for the user
@@ -129,8 +129,10 @@ function normalize(byName, options, rank) {
   const calibration = info.takesCalibration ? options.calibration || 'minmax' : 'minmax';
   // A fixed clip range: the int grid per tensor (the calibration view's dragged range).
   const clip = info.name === 'int' && axis === null && Array.isArray(options.clip) ? options.clip.map(Number) : null;
+  const doubleQuant = info.name === 'nf4' && Boolean(options.doubleQuant);
+  const saturate = info.family !== 'float' || options.saturate !== false;
   return { format: info.name, bits, scheme: options.scheme, signed: Boolean(options.signed), axis, mode: options.mode,
-    groupSize, calibration, clip };
+    groupSize, calibration, clip, doubleQuant, saturate };
 }
 
 function binCount(n) {
