@@ -43,13 +43,12 @@ void float_round_trip(const FloatRoundTrip& p, const float* x, size_t n, float s
 inline uint32_t float_round_trip_bits(const FloatRoundTrip& p, uint32_t b, float abs_v) {
   const uint32_t a = b & 0x7fffffffu, sign = b & 0x80000000u;
   if (a > 0x7f800000u) return (b & p.nan_keep) | p.nan_or;
-  uint32_t r;
-  if (a >= p.min_normal_bits) {
-    r = (a + (1u << (p.shift - 1)) - 1u + ((a >> p.shift) & 1u)) & ~((1u << p.shift) - 1u);
-  } else {
-    const float t = (abs_v + p.subnormal_magic) - p.subnormal_magic;
-    __builtin_memcpy(&r, &t, sizeof r);
-  }
+  // Both roundings, then a select: the branch would be unpredictable around the subnormal range.
+  const uint32_t normal = (a + (1u << (p.shift - 1)) - 1u + ((a >> p.shift) & 1u)) & ~((1u << p.shift) - 1u);
+  const float t = (abs_v + p.subnormal_magic) - p.subnormal_magic;
+  uint32_t subnormal;
+  __builtin_memcpy(&subnormal, &t, sizeof subnormal);
+  const uint32_t r = a >= p.min_normal_bits ? normal : subnormal;
   return r > p.max_bits ? p.overflow_bits | sign : r | sign;
 }
 

@@ -188,8 +188,14 @@ void fake_quantize_float_ref(FloatFormat f, bool saturate, const float* x, size_
 void fake_quantize_float(FloatFormat f, bool saturate, const float* x, size_t n, float scale,
                          float* out) {
   check_scale(f, scale);
-  // Built per call: a handful of scalar conversions, negligible next to any unit of values.
-  kernels::float_round_trip(round_trip_params(f, saturate), x, n, scale, out);
+  // Built once (thread-safe static): per-group callers (FP4 g32) make millions of calls.
+  static const std::vector<kernels::FloatRoundTrip> params = [] {
+    std::vector<kernels::FloatRoundTrip> p;
+    for (FloatFormat g : all_float_formats())  // the enum in declaration order
+      for (bool sat : {false, true}) p.push_back(round_trip_params(g, sat));
+    return p;
+  }();
+  kernels::float_round_trip(params[2 * static_cast<size_t>(f) + (saturate ? 1 : 0)], x, n, scale, out);
 }
 
 }  // namespace qp
