@@ -161,7 +161,8 @@ TEST_CASE("run_per_unit: contiguous units (in place) give the gathered units' re
   // transpose [C, R] along axis 1 / grouped along axis 0 has the same units scattered in memory.
   std::mt19937 g(3);
   std::normal_distribution<float> normal(0.0f, 0.05f);
-  for (auto [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {3, 17}, {16, 15}, {5, 100}}) {
+  for (const auto& dims : {std::pair<size_t, size_t>{1, 1}, {3, 17}, {16, 15}, {5, 100}}) {
+    const size_t rows = dims.first, cols = dims.second;  // plain names: INFO captures them
     std::vector<float> x(rows * cols), xt(rows * cols);
     for (float& v : x) v = normal(g);
     for (size_t r = 0; r < rows; ++r)
