@@ -1,5 +1,6 @@
 // Compile-time choice of the kernel tier: the SIMD build (-msimd128 defines __wasm_simd128__)
 // uses *_wasmsimd, every other build the reference tier. One table, easy to grep.
+#include "kernels/float_round_trip.h"
 #include "kernels/quantize_f32.h"
 
 namespace qp::kernels {
@@ -32,6 +33,9 @@ void dequantize_q8_f32_rows(const uint8_t* q, size_t rows, size_t channels, bool
 }
 void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) {
   QP_TIER(minmax_f32_rows)(x, rows, channels, min_out, max_out);
+}
+void float_round_trip(const FloatRoundTrip& p, const float* x, size_t n, float scale, float* out) {
+  QP_TIER(float_round_trip)(p, x, n, scale, out);
 }
 const char* active_kernel_tier() { return kTier; }
 

@@ -1,10 +1,12 @@
 #include "quant/float_formats.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/half.h"
 #include "core/minifloat.h"
+#include "kernels/float_round_trip.h"
 
 namespace qp {
 
@@ -111,13 +113,56 @@ void fake_quantize_loop(const float* x, size_t n, float scale, float* out, Encod
   for (size_t i = 0; i < n; ++i) out[i] = dec(enc(x[i] / scale)) * scale;
 }
 
-}  // namespace
-
-void fake_quantize_float(FloatFormat f, bool saturate, const float* x, size_t n, float scale,
-                         float* out) {
+void check_scale(FloatFormat f, float scale) {
   if (!(std::isfinite(scale) && scale > 0.0f))
     throw Error(std::string(float_format_name(f)) + " needs a finite scale > 0, got " +
                 std::to_string(scale));
+}
+
+uint32_t bits_of(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+// The fused round trip's constants (kernels/float_round_trip.h) for format f. The thresholds follow
+// from the format's mantissa width and smallest normal exponent; the overflow and NaN results are
+// the reference's own (decode of the overflow code, of the NaN code).
+kernels::FloatRoundTrip round_trip_params(FloatFormat f, bool saturate) {
+  int mant = 0, emin = 0;
+  switch (f) {
+    case FloatFormat::F16: mant = 10, emin = -14; break;
+    case FloatFormat::BF16: mant = 7, emin = -126; break;
+    case FloatFormat::FP8_E4M3: mant = 3, emin = -6; break;
+    case FloatFormat::FP8_E5M2: mant = 2, emin = -14; break;
+    case FloatFormat::FP4_E2M1: mant = 1, emin = 0; break;
+  }
+  kernels::FloatRoundTrip p;
+  p.shift = static_cast<uint32_t>(23 - mant);
+  p.min_normal_bits = static_cast<uint32_t>(emin + 127) << 23;
+  p.subnormal_magic = std::ldexp(1.0f, emin - mant + 23);
+  p.max_bits = bits_of(float_format_max(f));
+  p.overflow_bits = bits_of(decode_float_format(f, encode_float_format(f, saturate, INFINITY)));
+  const uint32_t nan_code = encode_float_format(f, saturate, NAN);
+  p.nan_or = bits_of(decode_float_format(f, nan_code)) & 0x7fffffffu;
+  if (f == FloatFormat::F16 || f == FloatFormat::BF16) {
+    // Sign and the payload's top mantissa bits kept, quiet bit set (core/half.h).
+    p.nan_keep = ~((1u << p.shift) - 1u);
+    p.nan_or = 0x00400000u;
+  } else if (f == FloatFormat::FP4_E2M1) {
+    p.nan_keep = 0;  // NaN -> +6 whatever its sign (core/minifloat.h)
+    p.nan_or = bits_of(decode_float_format(f, nan_code));
+  } else {
+    p.nan_keep = 0x80000000u;  // the format's one quiet NaN with the input's sign
+  }
+  return p;
+}
+
+}  // namespace
+
+void fake_quantize_float_ref(FloatFormat f, bool saturate, const float* x, size_t n, float scale,
+                             float* out) {
+  check_scale(f, scale);
   // One loop per format, so the per-element work has no format switch in it.
   switch (f) {
     case FloatFormat::F16:
@@ -138,6 +183,19 @@ void fake_quantize_float(FloatFormat f, bool saturate, const float* x, size_t n,
       return fake_quantize_loop(x, n, scale, out, float_to_fp4_e2m1_bits, fp4_e2m1_bits_to_float);
   }
   throw Error("unknown float format");
+}
+
+void fake_quantize_float(FloatFormat f, bool saturate, const float* x, size_t n, float scale,
+                         float* out) {
+  check_scale(f, scale);
+  // Built once (thread-safe static): per-group callers (FP4 g32) make millions of calls.
+  static const std::vector<kernels::FloatRoundTrip> params = [] {
+    std::vector<kernels::FloatRoundTrip> p;
+    for (FloatFormat g : all_float_formats())  // the enum in declaration order
+      for (bool sat : {false, true}) p.push_back(round_trip_params(g, sat));
+    return p;
+  }();
+  kernels::float_round_trip(params[2 * static_cast<size_t>(f) + (saturate ? 1 : 0)], x, n, scale, out);
 }
 
 }  // namespace qp

@@ -47,7 +47,11 @@ std::vector<float> float_format_grid(FloatFormat f);
 // Non-finite x[i] follow the format's rules (NaN -> NaN except FP4 -> +6·scale; ±inf -> ±inf or
 // NaN, or ±max·scale when saturating): the scheme layer rejects non-finite tensors before.
 // n == 0 does nothing. Throws qp::Error unless scale is finite and > 0.
+// Runs the fused kernel kernels/float_round_trip.h, which equals fake_quantize_float_ref (the
+// plain encode -> decode loop over the functions of core/half.h and core/minifloat.h) bit for bit.
 void fake_quantize_float(FloatFormat f, bool saturate, const float* x, size_t n, float scale,
                          float* out);
+void fake_quantize_float_ref(FloatFormat f, bool saturate, const float* x, size_t n, float scale,
+                             float* out);
 
 }  // namespace qp

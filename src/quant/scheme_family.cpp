@@ -9,6 +9,14 @@ void run_per_unit(const float* x, const UnitLayout& layout, const UnitQuantizer&
   result.dequantized.resize(layout.size());
   result.units = layout.units();
   result.unit_shape = layout.unit_shape();
+  if (layout.contiguous_units()) {
+    // Each unit is already one array in x and in the result: no copies (same values, same order).
+    for (size_t u = 0; u < layout.units(); ++u) {
+      const size_t at = layout.unit_offset(u);
+      result.stored_bits += quantize_unit(x + at, layout.unit_size(u), result.dequantized.data() + at);
+    }
+    return;
+  }
   std::vector<float> values(layout.largest_unit()), recon(layout.largest_unit());
   for (size_t u = 0; u < layout.units(); ++u) {
     const size_t m = layout.unit_size(u);

@@ -16,7 +16,9 @@ namespace qp {
 using UnitQuantizer = std::function<uint64_t(const float* x, size_t m, float* out)>;
 
 // Gathers every unit of `layout`, runs `quantize_unit` on it and scatters the reconstruction
-// into result.dequantized; adds the parameter bits to result.stored_bits.
+// into result.dequantized; adds the parameter bits to result.stored_bits. When the units are
+// contiguous runs (UnitLayout::contiguous_units) it passes pointers into x and result.dequantized
+// instead of copies: quantize_unit must only read x[0..m) and write out[0..m).
 void run_per_unit(const float* x, const UnitLayout& layout, const UnitQuantizer& quantize_unit,
                   SchemeResult& result);
 

@@ -48,6 +48,13 @@ Shape UnitLayout::unit_shape() const {
   return s;
 }
 
+size_t UnitLayout::unit_offset(size_t unit) const {
+  if (axis_ < 0) return 0;
+  if (group_ == 0) return unit * view_.inner;  // outer == 1
+  const size_t g = unit % groups_, o = unit / groups_;  // inner == 1
+  return o * view_.channels + g * group_;
+}
+
 void UnitLayout::gather(size_t unit, const float* x, float* out) const {
   for_each_index(unit, [&](size_t k, size_t index) { out[k] = x[index]; });
 }

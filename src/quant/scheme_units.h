@@ -26,6 +26,14 @@ class UnitLayout {
   // shape with the axis cut into groups.
   Shape unit_shape() const;
 
+  // True when every unit's values are one consecutive run of the tensor in gather order (per
+  // tensor, per channel along the outermost axis, groups along the innermost axis): callers can
+  // then work in place at unit_offset(unit) instead of gathering and scattering.
+  bool contiguous_units() const {
+    return axis_ < 0 || (group_ > 0 && view_.inner == 1) || (group_ == 0 && view_.outer == 1);
+  }
+  size_t unit_offset(size_t unit) const;  // index of the unit's first value; needs contiguous_units()
+
   void gather(size_t unit, const float* x, float* out) const;   // out: unit_size(unit) values
   void scatter(size_t unit, const float* in, float* y) const;   // inverse of gather
   template <class T>
