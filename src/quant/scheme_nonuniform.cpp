@@ -129,11 +129,12 @@ SchemeResult run_tcq_scheme(const float* x, size_t n, const Shape& shape, const 
   rows.describe(shape, r);
   r.dequantized.resize(n);
   float first_delta = 0.0f;
+  TcqEncoder encoder;  // its buffers serve every block
   for (size_t row = 0; row < rows.rows; ++row) {
     for (size_t first = 0; first < rows.length; first += kTcqBlock) {
       const size_t m = std::min(kTcqBlock, rows.length - first);
       const size_t offset = row * rows.length + first;
-      const TcqBlock b = tcq_encode_block(x + offset, m, bits, r.dequantized.data() + offset);
+      const TcqBlock& b = encoder.encode_block(x + offset, m, bits, r.dequantized.data() + offset);
       if (offset == 0) first_delta = b.delta;
     }
   }

@@ -74,6 +74,101 @@ float tcq_gaussian_step(int bits, float rms) {
 }
 
 TcqBlock tcq_encode_block(const float* x, size_t n, int bits, float* out) {
+  TcqEncoder e;
+  return e.encode_block(x, n, bits, out);
+}
+
+TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
+  TcqEncoder e;
+  return e.encode_with_step(x, n, bits, delta, out);
+}
+
+namespace {
+
+double min_cost(const double cost[4]) { return *std::min_element(cost, cost + 4); }
+
+}  // namespace
+
+bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search& s, double give_up) {
+  s.delta = delta;
+  for (int d = 0; d < 4; ++d) s.err[d].resize(n);
+  s.choice.resize(n);
+  // Nearest level per subset and its error: nearest_index and tcq_level's expressions, written
+  // without integers or branches (y is in [0, 7], so its ceiling is exact in double and float) so
+  // the loop over samples vectorises. The trace recomputes the index of the winning path's levels.
+  const float half_span = static_cast<float>((1 << (bits + 1)) - 1) / 2.0f;  // as in tcq_level
+  const double last = (1 << (bits - 1)) - 1;
+  auto errors = [&](auto position) {
+    for (int d = 0; d < 4; ++d) {
+      double* err = s.err[d].data();
+      const double dd = d;
+      for (size_t t = 0; t < n; ++t) {
+        double y = (position(x[t]) - dd) / 4.0 - 0.5;
+        y = 0.0 < y ? y : 0.0;     // std::max(0.0, y)
+        y = y < last ? y : last;   // std::min(last, y)
+        const double floor = static_cast<double>(static_cast<int>(y));
+        const double i = floor + static_cast<double>(floor < y);  // ceil: a midpoint goes low
+        const float level = (static_cast<float>(dd + 4.0 * i) - half_span) * delta;
+        err[t] = squared(static_cast<double>(x[t]) - static_cast<double>(level));
+      }
+    }
+  };
+  if (delta > 0.0f) {
+    const double inv = 1.0 / static_cast<double>(delta), centre = ((1 << (bits + 1)) - 1) / 2.0;
+    errors([=](float v) { return static_cast<double>(v) * inv + centre; });
+  } else {
+    errors([](float) { return 0.0; });
+  }
+  // The Viterbi recursion, 4 states unrolled (kPred's indices are constants).
+  constexpr const Predecessors& pred = kPred;
+  const double inf = std::numeric_limits<double>::infinity();
+  double cost[4] = {0.0, inf, inf, inf};
+  const double* err[4] = {s.err[0].data(), s.err[1].data(), s.err[2].data(), s.err[3].data()};
+  for (size_t t = 0; t < n; ++t) {
+    double next_cost[4];
+    unsigned bits_chosen = 0;
+    for (int ns = 0; ns < 4; ++ns) {
+      const double a = cost[pred.from[ns][0]] + err[pred.subset[ns][0]][t];
+      const double b = cost[pred.from[ns][1]] + err[pred.subset[ns][1]][t];
+      const bool second = b < a;  // strict: of equal costs the lower (state, branch) is kept
+      next_cost[ns] = second ? b : a;
+      bits_chosen |= static_cast<unsigned>(second) << ns;
+    }
+    s.choice[t] = static_cast<uint8_t>(bits_chosen);
+    for (int ns = 0; ns < 4; ++ns) cost[ns] = next_cost[ns];
+    // Errors are >= 0 and rounding is monotone, so no path gets cheaper: once the cheapest
+    // reaches give_up, this candidate cannot win.
+    if ((t & 31) == 31 && min_cost(cost) >= give_up) return false;
+  }
+  for (int k = 0; k < 4; ++k) s.cost[k] = cost[k];
+  return true;
+}
+
+const TcqBlock& TcqEncoder::trace(const float* x, const Search& s, size_t n, int bits, float* out) {
+  constexpr const Predecessors& pred = kPred;
+  int state = static_cast<int>(std::min_element(s.cost, s.cost + 4) - s.cost);
+  block_.delta = s.delta;
+  block_.cost = n ? s.cost[state] : 0.0;
+  block_.codes.resize(n);
+  // The winning levels' indices, from the reference's positions (x · (1 / step) + centre).
+  const double inv = s.delta > 0.0f ? 1.0 / static_cast<double>(s.delta) : 0.0;
+  const double centre = ((1 << (bits + 1)) - 1) / 2.0;
+  for (size_t t = n; t-- > 0;) {
+    const int k = s.choice[t] >> state & 1, d = pred.subset[state][k];
+    const int i = nearest_index(bits, d, s.delta > 0.0f ? static_cast<double>(x[t]) * inv + centre : 0.0);
+    block_.codes[t] = static_cast<uint8_t>(pred.branch[state][k] << (bits - 1) | i);
+    out[t] = tcq_level(bits, d + 4 * i, s.delta);  // what tcq_decode_block gives for this code
+    state = pred.from[state][k];
+  }
+  return block_;
+}
+
+const TcqBlock& TcqEncoder::encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
+  search(x, n, bits, delta, candidate_[0], std::numeric_limits<double>::infinity());
+  return trace(x, candidate_[0], n, bits, out);
+}
+
+const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, float* out) {
   float absmax = 0.0f;
   double sum_sq = 0.0;
   for (size_t i = 0; i < n; ++i) {
@@ -82,10 +177,51 @@ TcqBlock tcq_encode_block(const float* x, size_t n, int bits, float* out) {
   }
   const float by_absmax = tcq_step(bits, absmax);
   const float by_rms = tcq_gaussian_step(bits, static_cast<float>(std::sqrt(sum_sq / static_cast<double>(n ? n : 1))));
-  TcqBlock best = tcq_encode_with_step(x, n, bits, by_absmax, out);
+  search(x, n, bits, by_absmax, candidate_[0], std::numeric_limits<double>::infinity());
+  const double first = n ? min_cost(candidate_[0].cost) : 0.0;
+  // A smaller step is the only other candidate worth a search; it must be strictly cheaper (a tie
+  // keeps the absmax step).
+  if (by_rms < by_absmax && search(x, n, bits, by_rms, candidate_[1], first) &&
+      (n ? min_cost(candidate_[1].cost) : 0.0) < first)
+    return trace(x, candidate_[1], n, bits, out);
+  return trace(x, candidate_[0], n, bits, out);
+}
+
+void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out) {
+  int s = 0;
+  const int index_mask = (1 << (bits - 1)) - 1;
+  for (size_t t = 0; t < n; ++t) {
+    const int u = codes[t] >> (bits - 1) & 1, i = codes[t] & index_mask;
+    out[t] = tcq_level(bits, kSubset[s][u] + 4 * i, delta);
+    s = kNext[s][u];
+  }
+}
+
+double tcq_path_cost(const float* x, size_t n, int bits, float delta, const uint8_t* codes) {
+  std::vector<float> y(n);
+  tcq_decode_block(codes, n, bits, delta, y.data());
+  double c = 0;
+  for (size_t t = 0; t < n; ++t) c += squared(static_cast<double>(x[t]) - y[t]);
+  return c;
+}
+
+// The plain implementations the encoder was first written as: one nearest-level search and one
+// double error per subset and sample inside the Viterbi loop, a search and a decode per candidate.
+// Kept for the tests, which require TcqEncoder to match them bit for bit.
+
+TcqBlock tcq_encode_block_reference(const float* x, size_t n, int bits, float* out) {
+  float absmax = 0.0f;
+  double sum_sq = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    absmax = std::max(absmax, std::fabs(x[i]));
+    sum_sq += static_cast<double>(x[i]) * x[i];
+  }
+  const float by_absmax = tcq_step(bits, absmax);
+  const float by_rms = tcq_gaussian_step(bits, static_cast<float>(std::sqrt(sum_sq / static_cast<double>(n ? n : 1))));
+  TcqBlock best = tcq_encode_with_step_reference(x, n, bits, by_absmax, out);
   if (by_rms < by_absmax) {  // a smaller step is the only other candidate worth a search
     std::vector<float> other(n);
-    TcqBlock b = tcq_encode_with_step(x, n, bits, by_rms, other.data());
+    TcqBlock b = tcq_encode_with_step_reference(x, n, bits, by_rms, other.data());
     if (b.cost < best.cost) {
       best = std::move(b);
       std::copy(other.begin(), other.end(), out);
@@ -94,7 +230,7 @@ TcqBlock tcq_encode_block(const float* x, size_t n, int bits, float* out) {
   return best;
 }
 
-TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
+TcqBlock tcq_encode_with_step_reference(const float* x, size_t n, int bits, float delta, float* out) {
   TcqBlock r;
   r.delta = delta;
   const double inv = delta > 0.0f ? 1.0 / static_cast<double>(delta) : 0.0;
@@ -131,24 +267,6 @@ TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, f
   }
   tcq_decode_block(r.codes.data(), n, bits, delta, out);
   return r;
-}
-
-void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out) {
-  int s = 0;
-  const int index_mask = (1 << (bits - 1)) - 1;
-  for (size_t t = 0; t < n; ++t) {
-    const int u = codes[t] >> (bits - 1) & 1, i = codes[t] & index_mask;
-    out[t] = tcq_level(bits, kSubset[s][u] + 4 * i, delta);
-    s = kNext[s][u];
-  }
-}
-
-double tcq_path_cost(const float* x, size_t n, int bits, float delta, const uint8_t* codes) {
-  std::vector<float> y(n);
-  tcq_decode_block(codes, n, bits, delta, y.data());
-  double c = 0;
-  for (size_t t = 0; t < n; ++t) c += squared(static_cast<double>(x[t]) - y[t]);
-  return c;
 }
 
 }  // namespace qp

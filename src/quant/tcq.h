@@ -35,6 +35,31 @@ struct TcqBlock {
   double cost = 0;             // squared error of the chosen path, summed in double
 };
 
+// The encoder with its buffers, reused from block to block so a run of blocks allocates nothing.
+// It first computes, for every subset and sample, the nearest level and its squared error (a loop
+// the compiler vectorises), then runs the 4-state Viterbi recursion over those errors, and traces
+// back only the winning candidate's path. Results equal tcq_encode_*_reference bit for bit.
+class TcqEncoder {
+ public:
+  // As tcq_encode_block / tcq_encode_with_step; the block returned lives until the next call.
+  const TcqBlock& encode_block(const float* x, size_t n, int bits, float* out);
+  const TcqBlock& encode_with_step(const float* x, size_t n, int bits, float delta, float* out);
+
+ private:
+  struct Search {
+    float delta = 0;
+    std::vector<double> err[4];        // err[d][t]: squared error of sample t's nearest level in D_d
+    std::vector<uint8_t> choice;       // bit s of choice[t]: the second branch into s survived
+    double cost[4] = {0, 0, 0, 0};     // path cost per end state
+  };
+  // Fills s for step delta; gives up (returns false) once every path costs at least give_up.
+  static bool search(const float* x, size_t n, int bits, float delta, Search& s, double give_up);
+  const TcqBlock& trace(const float* x, const Search& s, size_t n, int bits, float* out);
+
+  Search candidate_[2];
+  TcqBlock block_;
+};
+
 // Viterbi search over x[0..n) starting in state 0 (the decoder's known start, so no bits for it);
 // the best path ends in any state. Fills out[0..n) with the reconstruction. The step is the better
 // (lower squared error, the absmax step on a tie) of two candidates: tcq_step(absmax), which never
@@ -44,6 +69,10 @@ TcqBlock tcq_encode_block(const float* x, size_t n, int bits, float* out);
 TcqBlock tcq_encode_with_step(const float* x, size_t n, int bits, float delta, float* out);
 // Walks the trellis from state 0 along the codes.
 void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out);
+// The plain implementations (a nearest-level search per subset inside the Viterbi loop, one search
+// and decode per candidate), kept to test TcqEncoder against.
+TcqBlock tcq_encode_block_reference(const float* x, size_t n, int bits, float* out);
+TcqBlock tcq_encode_with_step_reference(const float* x, size_t n, int bits, float delta, float* out);
 // Squared error of one code sequence (for the exhaustive check of the Viterbi search).
 double tcq_path_cost(const float* x, size_t n, int bits, float delta, const uint8_t* codes);
 

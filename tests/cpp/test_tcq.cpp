@@ -1,9 +1,10 @@
 // Trellis-coded quantization (quant/tcq.h): the Viterbi search against an exhaustive search over
 // every code sequence on tiny blocks; decode(encode(x)) reproduces the encoder's reconstruction;
 // the trellis is well formed; at R bits TCQ has a lower MSE than the uniform symmetric R-bit
-// grid with the same blocks on Gaussian data.
+// grid with the same blocks on Gaussian data; the encoder equals its plain reference bit for bit.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -106,5 +107,67 @@ TEST_CASE("tcq: lower MSE than the uniform symmetric grid of the same bits and b
     CAPTURE(u.metrics.sqnr_db);
     CHECK(t.metrics.mse < u.metrics.mse);
     CHECK(t.bits_per_weight == doctest::Approx(bits + 32.0 / 256));
+  }
+}
+
+TEST_CASE("tcq: the encoder equals the plain reference bit for bit (codes, cost, step, output)") {
+  // One encoder for all cases, so reused buffers of a longer block cannot leak into a shorter one.
+  qp::TcqEncoder encoder;
+  for (int bits = 2; bits <= 4; ++bits) {
+    for (size_t n : {1, 2, 15, 16, 17, 255, 256, 17, 1}) {
+      for (uint32_t seed = 1; seed <= 4; ++seed) {
+        CAPTURE(bits);
+        CAPTURE(n);
+        CAPTURE(seed);
+        std::vector<float> x = gaussian(n, seed * 977 + static_cast<uint32_t>(n * 7 + bits));
+        if (seed == 4)  // a heavy outlier: the absmax step is large, the rms step usually wins
+          x[n / 2] *= 40.0f;
+        float absmax = 0.0f;
+        double sum_sq = 0.0;
+        for (float v : x) absmax = std::max(absmax, std::fabs(v)), sum_sq += static_cast<double>(v) * v;
+        const float steps[2] = {qp::tcq_step(bits, absmax),
+                                qp::tcq_gaussian_step(bits, static_cast<float>(std::sqrt(sum_sq / n)))};
+        for (float step : steps) {
+          std::vector<float> want(n), got(n, -1.0f);
+          const qp::TcqBlock a = qp::tcq_encode_with_step_reference(x.data(), n, bits, step, want.data());
+          const qp::TcqBlock& b = encoder.encode_with_step(x.data(), n, bits, step, got.data());
+          CHECK(a.delta == b.delta);
+          CHECK(a.cost == b.cost);
+          CHECK(a.codes == b.codes);
+          CHECK(want == got);
+        }
+        std::vector<float> want(n), got(n, -1.0f);
+        const qp::TcqBlock a = qp::tcq_encode_block_reference(x.data(), n, bits, want.data());
+        const qp::TcqBlock& b = encoder.encode_block(x.data(), n, bits, got.data());
+        CHECK(a.delta == b.delta);
+        CHECK(a.cost == b.cost);
+        CHECK(a.codes == b.codes);
+        CHECK(want == got);
+      }
+    }
+  }
+  // A zero block: step 0, every code from position 0, all outputs 0, as in the reference.
+  std::vector<float> zeros(40, 0.0f), want(40), got(40, 1.0f);
+  const qp::TcqBlock a = qp::tcq_encode_block_reference(zeros.data(), 40, 3, want.data());
+  const qp::TcqBlock& b = encoder.encode_block(zeros.data(), 40, 3, got.data());
+  CHECK(a.codes == b.codes);
+  CHECK(want == got);
+}
+
+TEST_CASE("tcq: run_scheme's blocks equal the reference encoder block by block") {
+  const std::vector<float> x = gaussian(3 * 600, 11);  // rows of 600: blocks of 256, 256, 88
+  for (int bits = 2; bits <= 4; ++bits) {
+    qp::SchemeSpec tcq;
+    tcq.format = "tcq";
+    tcq.integer.bits = bits;
+    const qp::SchemeResult r = qp::run_scheme(x.data(), x.size(), {3, 600}, tcq);
+    std::vector<float> want(x.size());
+    for (size_t row = 0; row < 3; ++row)
+      for (size_t first = 0; first < 600; first += qp::kTcqBlock) {
+        const size_t o = row * 600 + first;
+        qp::tcq_encode_block_reference(x.data() + o, std::min(qp::kTcqBlock, 600 - first), bits, want.data() + o);
+      }
+    CAPTURE(bits);
+    CHECK(r.dequantized == want);
   }
 }
