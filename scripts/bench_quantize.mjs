@@ -5,6 +5,18 @@
 import { loadQplay } from '../web/lib/qplay.mjs';
 import { rng } from '../web/app/tensors.mjs';
 
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+// The kernels alone first (reference tier beside the dispatched tier, GB/s), from the C++ benchmark
+// built next to the tests (scripts/bench_kernels.cpp).
+for (const exe of ['build/wasm/qp_bench.cjs', 'build/wasm/qp_bench_scalar.cjs']) {
+  const file = new URL(`../${exe}`, import.meta.url);
+  if (existsSync(file)) spawnSync(process.execPath, [file.pathname], { stdio: 'inherit' });
+  else console.log(`(${exe} not built: node scripts/build.mjs wasm)`);
+  console.log('');
+}
+
 const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 15;
 const builds = { simd: await loadQplay({ build: 'simd' }), scalar: await loadQplay({ build: 'scalar' }) };
 
