@@ -97,14 +97,21 @@ void quantize_block_q4_0(const float* x, uint8_t* b) {
   pack_nibbles(q, b + 2);
 }
 
-// Block = d16, m16, qs[16]. d = (max-min)/15; q = min(15, trunc((x-min)*id + 0.5)).
-void quantize_block_q4_1(const float* x, uint8_t* b) {
-  float min, max;
+// The header of Q4_1 / Q5_1: d = (max - min) / nmax and min, both as fp16 at b. Returns the
+// float32 id = 1/d the codes are computed with (0 for a constant block) and the block's min.
+static float affine_block_header(const float* x, float nmax, uint8_t* b, float& min) {
+  float max;
   block_min_max(x, min, max);
-  const float d = (max - min) / 15.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  const float d = (max - min) / nmax;
   store_half(b, d);
   store_half(b + 2, min);
+  return d != 0.0f ? 1.0f / d : 0.0f;
+}
+
+// Block = d16, m16, qs[16]. d = (max-min)/15; q = min(15, trunc((x-min)*id + 0.5)).
+void quantize_block_q4_1(const float* x, uint8_t* b) {
+  float min;
+  const float id = affine_block_header(x, 15.0f, b, min);
   uint8_t q[kBlock];
   for (int j = 0; j < kBlock; ++j) {
     const int8_t t = static_cast<int8_t>(low_byte_of_trunc((x[j] - min) * id + 0.5f));
@@ -126,12 +133,8 @@ void quantize_block_q5_0(const float* x, uint8_t* b) {
 // Block = d16, m16, qh[4], qs[16]. d = (max-min)/31; q = trunc((x-min)*id + 0.5), no cap (the
 // largest value gives 31 exactly or 31.5 truncated).
 void quantize_block_q5_1(const float* x, uint8_t* b) {
-  float min, max;
-  block_min_max(x, min, max);
-  const float d = (max - min) / 31.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_half(b, d);
-  store_half(b + 2, min);
+  float min;
+  const float id = affine_block_header(x, 31.0f, b, min);
   uint8_t q[kBlock];
   for (int j = 0; j < kBlock; ++j) q[j] = low_byte_of_trunc((x[j] - min) * id + 0.5f);
   store_u32(b + 4, pack_five_bit(q, b + 8));

@@ -163,20 +163,25 @@ const TcqBlock& TcqEncoder::trace(const float* x, const Search& s, size_t n, int
   return block_;
 }
 
-const TcqBlock& TcqEncoder::encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
-  search(x, n, bits, delta, candidate_[0], std::numeric_limits<double>::infinity());
-  return trace(x, candidate_[0], n, bits, out);
-}
-
-const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, float* out) {
+// The two step sizes a block tries: from its absmax, and the Gaussian-optimal one from its rms.
+static std::pair<float, float> candidate_steps(const float* x, size_t n, int bits) {
   float absmax = 0.0f;
   double sum_sq = 0.0;
   for (size_t i = 0; i < n; ++i) {
     absmax = std::max(absmax, std::fabs(x[i]));
     sum_sq += static_cast<double>(x[i]) * x[i];
   }
-  const float by_absmax = tcq_step(bits, absmax);
-  const float by_rms = tcq_gaussian_step(bits, static_cast<float>(std::sqrt(sum_sq / static_cast<double>(n ? n : 1))));
+  return {tcq_step(bits, absmax),
+          tcq_gaussian_step(bits, static_cast<float>(std::sqrt(sum_sq / static_cast<double>(n ? n : 1))))};
+}
+
+const TcqBlock& TcqEncoder::encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
+  search(x, n, bits, delta, candidate_[0], std::numeric_limits<double>::infinity());
+  return trace(x, candidate_[0], n, bits, out);
+}
+
+const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, float* out) {
+  const auto [by_absmax, by_rms] = candidate_steps(x, n, bits);
   search(x, n, bits, by_absmax, candidate_[0], std::numeric_limits<double>::infinity());
   const double first = n ? min_cost(candidate_[0].cost) : 0.0;
   // A smaller step is the only other candidate worth a search; it must be strictly cheaper (a tie
@@ -210,14 +215,7 @@ double tcq_path_cost(const float* x, size_t n, int bits, float delta, const uint
 // Kept for the tests, which require TcqEncoder to match them bit for bit.
 
 TcqBlock tcq_encode_block_reference(const float* x, size_t n, int bits, float* out) {
-  float absmax = 0.0f;
-  double sum_sq = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    absmax = std::max(absmax, std::fabs(x[i]));
-    sum_sq += static_cast<double>(x[i]) * x[i];
-  }
-  const float by_absmax = tcq_step(bits, absmax);
-  const float by_rms = tcq_gaussian_step(bits, static_cast<float>(std::sqrt(sum_sq / static_cast<double>(n ? n : 1))));
+  const auto [by_absmax, by_rms] = candidate_steps(x, n, bits);
   TcqBlock best = tcq_encode_with_step_reference(x, n, bits, by_absmax, out);
   if (by_rms < by_absmax) {  // a smaller step is the only other candidate worth a search
     std::vector<float> other(n);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ggml_layout_reference.h"
 #include "core/error.h"
 #include "core/half.h"
 #include "io/dtype.h"
@@ -31,7 +32,7 @@ const BlockType kBlockTypes[] = {
     {"q5_0", DType::Q5_0, 22}, {"q5_1", DType::Q5_1, 24},
 };
 
-float half_at(const uint8_t* p) { return qp::half_bits_to_float(static_cast<uint16_t>(p[0] | p[1] << 8)); }
+using qp::test::half_at;
 
 // Element j (0..31) of a block, straight from the layout table: 4-bit code j sits in byte j % 16,
 // low nibble for j < 16 and high nibble for j >= 16; the fifth bit is bit j of the 4 qh bytes.
@@ -151,17 +152,6 @@ struct KType {
   uint32_t bytes;
 };
 
-// 6-bit scale and min of sub-block j in the 12-byte Q4_K / Q5_K scale field.
-void k4_scale_min(const uint8_t* s, int j, int& sc, int& m) {
-  if (j < 4) {
-    sc = s[j] % 64;
-    m = s[j + 4] % 64;
-  } else {
-    sc = s[j + 4] % 16 + 16 * (s[j - 4] / 64);
-    m = s[j + 4] / 16 + 16 * (s[j] / 64);
-  }
-}
-
 float k_reference_element(DType t, const uint8_t* b, int e) {
   const int h = e / 128, k = (e % 128) / 32, l = e % 32;  // Q2_K/Q3_K: 2 bits at shift 2k of qs[32h + l]
   switch (t) {
@@ -183,7 +173,7 @@ float k_reference_element(DType t, const uint8_t* b, int e) {
     case DType::Q4_K: case DType::Q5_K: {
       const int c = e / 64, upper = (e / 32) % 2, ll = e % 32;
       int sc, m;
-      k4_scale_min(b + 4, e / 32, sc, m);
+      qp::test::k4_scale_min(b + 4, e / 32, sc, m);
       const uint8_t* qs = b + (t == DType::Q4_K ? 16 : 48);
       int q = (qs[32 * c + ll] >> (4 * upper)) & 15;
       if (t == DType::Q5_K) q += 16 * ((b[16 + ll] >> (2 * c + upper)) & 1);

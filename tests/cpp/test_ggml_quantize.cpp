@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ggml_layout_reference.h"
 #include "core/error.h"
 #include "core/half.h"
 #include "oracle.h"
@@ -80,21 +81,7 @@ std::vector<float> random_row(std::mt19937& rng, size_t n, int style) {
   return x;
 }
 
-float half_at(const uint8_t* p) { return qp::half_bits_to_float(static_cast<uint16_t>(p[0] | p[1] << 8)); }
-
-// The 6-bit scale and min of Q4_K sub-block j, read bit by bit from the layout table: sub-blocks
-// 0-3 sit in bits 0-5 of bytes j (scale) and j+4 (min); sub-blocks 4-7 take their low 4 bits from
-// byte j+4 (scale low nibble, min high nibble) and their high 2 bits from bits 6-7 of bytes j-4
-// (scale) and j (min).
-void q4k_scale_min(const uint8_t* s, int j, int& sc, int& m) {
-  if (j < 4) {
-    sc = s[j] % 64;
-    m = s[j + 4] % 64;
-  } else {
-    sc = s[j + 4] % 16 + 16 * (s[j - 4] / 64);
-    m = s[j + 4] / 16 + 16 * (s[j] / 64);
-  }
-}
+using qp::test::half_at;
 
 // What element e of a block can be: its sub-block's representable values (every code), and the
 // part of the error that the stored fp16 header adds for the legacy types (they pick codes with
@@ -128,7 +115,7 @@ ElementGrid element_grid(GgmlBlockType t, const uint8_t* b, int e) {
     }
     case GgmlBlockType::Q4_K: {
       int sc, m;
-      q4k_scale_min(b + 4, e / 32, sc, m);
+      qp::test::k4_scale_min(b + 4, e / 32, sc, m);
       const float dj = d * static_cast<float>(sc), mj = half_at(b + 2) * static_cast<float>(m);
       for (int q = 0; q < 16; ++q) g.levels.push_back(dj * static_cast<float>(q) - mj);
       g.slack = 1e-6 * (std::fabs(dj) + std::fabs(mj));  // codes come from the stored scales

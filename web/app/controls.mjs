@@ -91,7 +91,7 @@ export class Controls {
     this.axis.disabled = g === 'tensor' || !this.axis.options.length;
     this.groupSize.disabled = g !== 'group';
     this.calibration.disabled = !(s?.takesCalibration ?? true) || this.calibration.options.length <= 1;
-    // The core refuses these options outside their family, so they are only sent where they apply.
+    // Only nf4 takes double quantization and only the float formats a choice of saturation.
     this.doubleQuant.disabled = s?.name !== 'nf4';
     this.saturate.disabled = s?.family !== 'float';
     const summary = s ? `${s.summary}. Reference: ${s.reference}.` : '';
@@ -112,8 +112,9 @@ export class Controls {
       groupSize: g === 'group' && axis !== null ? Math.max(1, Math.trunc(Number(this.groupSize.value)) || 1) : null,
       mode: f.mode.value,
       calibration: this.calibration.value || 'minmax',
-      doubleQuant: !this.doubleQuant.disabled && this.doubleQuant.checked,
-      saturate: this.saturate.disabled || this.saturate.checked,
+      // The worker drops these for formats that do not take them (normalize in worker.mjs).
+      doubleQuant: this.doubleQuant.checked,
+      saturate: this.saturate.checked,
       clip: this.clip,
     };
   }
