@@ -112,9 +112,10 @@ export class Controls {
       groupSize: g === 'group' && axis !== null ? Math.max(1, Math.trunc(Number(this.groupSize.value)) || 1) : null,
       mode: f.mode.value,
       calibration: this.calibration.value || 'minmax',
-      // The worker drops these for formats that do not take them (normalize in worker.mjs).
-      doubleQuant: this.doubleQuant.checked,
-      saturate: this.saturate.checked,
+      // Only where the format takes them: "Add the current setting" in the Compare tab sends these
+      // options as they are, and the core refuses them elsewhere.
+      doubleQuant: !this.doubleQuant.disabled && this.doubleQuant.checked,
+      saturate: this.saturate.disabled || this.saturate.checked,
       clip: this.clip,
     };
   }
