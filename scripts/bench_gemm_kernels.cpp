@@ -1,0 +1,100 @@
+// Benchmark (not a test): the GEMM kernels alone, in one process, on the shapes of issue #5
+// (M×K×N = 1×784×256, 64×784×256, 256×1024×1024, 1024³), plus a register-only loop of
+// i32x4.dot_i16x8_s + i32x4.add that bounds what any SIMD128 int8 kernel can reach on this CPU.
+// Prints GOPS (2·M·N·K operations per second), median of several timed batches. Built as
+// qp_bench_gemm (native, and wasm: run with node build/wasm/qp_bench_gemm.cjs).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "kernels/gemm_q8.h"
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Median GOPS of `fn`, timed in batches of about 50 ms.
+double gops(double ops, const std::function<void()>& fn) {
+  fn();
+  auto t0 = Clock::now();
+  size_t calls = 0;
+  while (std::chrono::duration<double>(Clock::now() - t0).count() < 0.05) { fn(); ++calls; }
+  std::vector<double> rates;
+  for (int rep = 0; rep < 7; ++rep) {
+    t0 = Clock::now();
+    for (size_t c = 0; c < calls; ++c) fn();
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    rates.push_back(ops * static_cast<double>(calls) / s / 1e9);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) { seed = seed * 1664525u + 1013904223u; b = static_cast<uint8_t>(seed >> 24); }
+  return v;
+}
+
+#if defined(__wasm_simd128__)
+// 12 independent accumulator chains of dot + add on registers; one volatile load per iteration
+// keeps the compiler from hoisting the (pure) dots out of the loop.
+double peak_loop_gops() {
+  volatile v128_t source = wasm_i16x8_make(1, -2, 3, -4, 5, -6, 7, -8);
+  const size_t iters = 1 << 20;
+  auto body = [&] {
+    v128_t acc[12];
+    v128_t x[12];
+    // Operands derived from a volatile load: the engine cannot rematerialise them as constants.
+    const v128_t seed = source;
+    for (int i = 0; i < 12; ++i) {
+      acc[i] = wasm_i32x4_splat(0);
+      x[i] = wasm_i16x8_add(seed, wasm_i16x8_splat(static_cast<int16_t>(i + 1)));
+    }
+    for (size_t it = 0; it < iters; ++it) {
+      const v128_t y = source;
+      for (int i = 0; i < 12; ++i) acc[i] = wasm_i32x4_add(acc[i], wasm_i32x4_dot_i16x8(x[i], y));
+    }
+    int32_t sink = 0;
+    for (int i = 0; i < 12; ++i) sink += wasm_i32x4_extract_lane(acc[i], 0);
+    source = wasm_i32x4_splat(sink & 1);
+  };
+  return gops(12.0 * 16.0 * iters, body);  // 8 multiply-adds = 16 ops per dot
+}
+#endif
+
+}  // namespace
+
+int main() {
+  using namespace qp::kernels;
+  struct Shape { size_t m, k, n; };
+  const Shape shapes[] = {{1, 784, 256}, {64, 784, 256}, {256, 1024, 1024}, {1024, 1024, 1024}};
+#if defined(__wasm_simd128__)
+  std::printf("register-only peak loop (dot_i16x8 + add): %.1f GOPS\n\n", peak_loop_gops());
+#endif
+  std::printf("%-16s %12s %12s %12s\n", "M×K×N", "u8×s8 GOPS", "s8×s8 GOPS", "ref GOPS");
+  for (const Shape& s : shapes) {
+    const auto a = random_bytes(s.m * s.k, 1), b = random_bytes(s.k * s.n, 2);
+    std::vector<int32_t> c(s.m * s.n), c_ref(s.m * s.n);
+    const PackedQ8Weights w = pack_q8_weights({b.data(), true}, s.k, s.n, s.n, 1, {3});
+    const double ops = 2.0 * s.m * s.n * s.k;
+    const double u8 = gops(ops, [&] { gemm_q8(s.m, {a.data(), false}, s.k, 131, w, c.data(), s.n); });
+    const double s8 = gops(ops, [&] { gemm_q8(s.m, {a.data(), true}, s.k, -5, w, c.data(), s.n); });
+    double ref = 0;
+    if (ops < 1e9) {
+      const std::vector<int32_t> zb(s.n, 3);
+      ref = gops(ops, [&] {
+        gemm_q8_ref(s.m, s.n, s.k, {a.data(), true}, s.k, -5, {b.data(), true}, s.n, zb.data(), c_ref.data(), s.n);
+      });
+      if (c != c_ref) std::printf("MISMATCH against the reference at %zu×%zu×%zu\n", s.m, s.k, s.n);
+    }
+    std::printf("%4zu×%4zu×%4zu   %12.1f %12.1f %12.1f\n", s.m, s.k, s.n, u8, s8, ref);
+  }
+  return 0;
+}

@@ -1,0 +1,77 @@
+// 8-bit integer matrix multiplication with int32 accumulation (ONNX MatMulInteger semantics).
+//
+//   A: M×K bytes, row-major with row stride lda, uint8 or int8, one zero point za.
+//   B: K×N bytes (the weights), uint8 or int8, one zero point per column zb[j].
+//   C: M×N int32, row-major with row stride ldc:
+//        C[i][j] = Σ_k (A[i][k] − za) · (B[k][j] − zb[j])        (mod 2^32)
+//
+// The sum wraps modulo 2^32 like every int32 accumulator (exact while K < 33 000 for 8-bit data;
+// all tiers wrap the same way, so they agree bit for bit even past that).
+//
+// How the fast path gets there (the gemmlowp "offsets out of the kernel" algebra):
+//   Σ (a − za)(b − zb) = Σ a·b − zb·Σ_k a − za·Σ_k b + K·za·zb
+// The micro-kernel computes only Σ a·b on raw codes; Σ_k b (column sums) is computed once when
+// the weights are packed, Σ_k a (row sums) when a block of A is packed, and the last two terms are
+// applied when the tile is stored. Zero points therefore never enter the inner loop.
+//
+// Layout of the packed weights (PackedQ8Weights): columns in panels of kPanelCols = 8; K padded to
+// an even count with zeros; inside a panel, for each pair of rows (k, k+1), 16 int16 values
+//   b(k,j0) b(k+1,j0) b(k,j1) b(k+1,j1) … b(k,j7) b(k+1,j7)
+// so one i32x4.dot_i16x8_s of that vector with the splatted pair (a(i,k), a(i,k+1)) adds the
+// 2-term products of one row into 4 column accumulators. Codes are widened to int16 once, at
+// packing, because WebAssembly SIMD128 has no 8-bit multiply-add (relaxed SIMD does; see
+// gemm_q8_relaxed). Padding columns and rows are zero and contribute nothing.
+//
+// Tiers: gemm_q8_ref is the triple loop written from the equation on the unpacked B; the packed
+// path (gemm_q8) runs the micro-kernel of the build (wasm SIMD128, or portable C++) and must equal
+// the reference bit for bit.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace qp::kernels {
+
+constexpr size_t kPanelCols = 8;
+
+struct Q8Matrix {
+  const uint8_t* data = nullptr;  // bytes; int8 codes are read as two's complement
+  bool is_signed = false;
+};
+
+// Weights packed once for gemm_q8. Built by pack_q8_weights; immutable afterwards.
+struct PackedQ8Weights {
+  size_t k = 0, n = 0;
+  size_t k_padded = 0;                 // k rounded up to even
+  std::vector<int16_t> panels;         // ceil(n/8) panels of k_padded*8 int16
+  std::vector<int32_t> column_sums;    // Σ_k B[k][j], raw codes, n values
+  std::vector<int32_t> zero_points;    // zb[j], n values
+  const int16_t* panel(size_t p) const { return panels.data() + p * k_padded * kPanelCols; }
+};
+
+// Packs B given as element (k, j) at b.data[k*stride_k + j*stride_n] (K×N row-major: stride_k=N,
+// stride_n=1; an N×K PyTorch Linear weight: stride_k=1, stride_n=K). zero_points has n values,
+// or one value used for every column. Throws qp::Error on bad sizes.
+PackedQ8Weights pack_q8_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
+                                const std::vector<int32_t>& zero_points);
+
+// C = (A − za)·(B − zb), packed path (the best micro-kernel compiled into this build).
+void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const PackedQ8Weights& b,
+             int32_t* c, size_t ldc);
+
+// Reference: the plain triple loop on the unpacked B (element (k, j) at b.data[k*ldb + j]).
+void gemm_q8_ref(size_t m, size_t n, size_t k, Q8Matrix a, size_t lda, int32_t a_zero_point,
+                 Q8Matrix b, size_t ldb, const int32_t* b_zero_points, int32_t* c, size_t ldc);
+
+// The micro-kernel contract (one per tier): rows x 8 int32 sums Σ_k a·b of raw codes for a
+// block of `rows` (1..kMicroRows) packed A rows (int16, a_stride apart, k_padded long) and one
+// weight panel. Results go to out[r*8 + j]; no zero points, no wrapping concerns beyond int32.
+constexpr size_t kMicroRows = 4;
+void gemm_q8_micro_generic(size_t rows, size_t k_padded, const int16_t* a, size_t a_stride,
+                           const int16_t* panel, int32_t* out);
+#if defined(__wasm_simd128__)
+void gemm_q8_micro__wasmsimd(size_t rows, size_t k_padded, const int16_t* a, size_t a_stride,
+                             const int16_t* panel, int32_t* out);
+#endif
+
+}  // namespace qp::kernels

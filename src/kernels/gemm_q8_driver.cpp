@@ -1,0 +1,86 @@
+// The packed path of gemm_q8.h: blocks A into int16 row blocks sized for the L2 cache, runs the
+// build's micro-kernel over every (row group, weight panel) pair and applies the zero-point terms
+// when storing. The weight panel (8 columns × K int16) stays in L1 while the row groups of one
+// block stream past it.
+#include <algorithm>
+#include <string>
+
+#include "core/error.h"
+#include "kernels/gemm_q8.h"
+
+namespace qp::kernels {
+
+namespace {
+
+#if defined(__wasm_simd128__)
+constexpr auto micro_kernel = gemm_q8_micro__wasmsimd;
+#else
+constexpr auto micro_kernel = gemm_q8_micro_generic;
+#endif
+
+// Rows of A per packed block: about 128 KiB of int16, a multiple of the micro-kernel's rows.
+size_t block_rows(size_t k_padded) {
+  const size_t rows = (size_t{64} * 1024) / k_padded;
+  return std::clamp<size_t>(rows / kMicroRows * kMicroRows, kMicroRows, 256);
+}
+
+}  // namespace
+
+void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const PackedQ8Weights& b,
+             int32_t* c, size_t ldc) {
+  const int32_t lo = a.is_signed ? -128 : 0, hi = a.is_signed ? 127 : 255;
+  if (a_zero_point < lo || a_zero_point > hi) {
+    throw Error("matmul: input zero point " + std::to_string(a_zero_point) +
+                " is outside the code range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  if (m == 0) return;
+  const size_t k = b.k, n = b.n, kp = b.k_padded;
+  const uint32_t za = static_cast<uint32_t>(a_zero_point);
+
+  // Per-column constant of the fold: za·Σ_k b − K·za·zb[j] (mod 2^32).
+  std::vector<uint32_t> column_term(n);
+  for (size_t j = 0; j < n; ++j) {
+    column_term[j] = za * static_cast<uint32_t>(b.column_sums[j]) -
+                     static_cast<uint32_t>(k) * za * static_cast<uint32_t>(b.zero_points[j]);
+  }
+
+  const size_t mc = block_rows(kp);
+  std::vector<int16_t> a_block(mc * kp);
+  std::vector<uint32_t> row_sums(mc);
+  int32_t tile[kMicroRows * kPanelCols];
+  const size_t panels = (n + kPanelCols - 1) / kPanelCols;
+
+  for (size_t i0 = 0; i0 < m; i0 += mc) {
+    const size_t rows = std::min(mc, m - i0);
+    for (size_t r = 0; r < rows; ++r) {
+      const uint8_t* src = a.data + (i0 + r) * lda;
+      int16_t* dst = a_block.data() + r * kp;
+      uint32_t sum = 0;
+      for (size_t p = 0; p < k; ++p) {
+        dst[p] = a.is_signed ? static_cast<int8_t>(src[p]) : src[p];
+        sum += static_cast<uint32_t>(static_cast<int32_t>(dst[p]));
+      }
+      if (kp != k) dst[k] = 0;
+      row_sums[r] = sum;
+    }
+    for (size_t panel = 0; panel < panels; ++panel) {
+      const size_t j0 = panel * kPanelCols;
+      const size_t cols = std::min(kPanelCols, n - j0);
+      for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
+        const size_t group = std::min(kMicroRows, rows - r0);
+        micro_kernel(group, kp, a_block.data() + r0 * kp, kp, b.panel(panel), tile);
+        for (size_t r = 0; r < group; ++r) {
+          int32_t* out = c + (i0 + r0 + r) * ldc + j0;
+          const uint32_t row_sum = row_sums[r0 + r];
+          for (size_t j = 0; j < cols; ++j) {
+            out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile[r * kPanelCols + j]) -
+                                          static_cast<uint32_t>(b.zero_points[j0 + j]) * row_sum -
+                                          column_term[j0 + j]);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace qp::kernels

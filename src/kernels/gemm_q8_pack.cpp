@@ -1,0 +1,50 @@
+// Packing of the weights for gemm_q8 (layout documented in gemm_q8.h): done once per weight
+// matrix, so it favours clarity over speed.
+#include <string>
+
+#include "core/error.h"
+#include "kernels/gemm_q8.h"
+
+namespace qp::kernels {
+
+PackedQ8Weights pack_q8_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
+                                const std::vector<int32_t>& zero_points) {
+  if (k == 0 || n == 0) throw Error("matmul: the weight matrix is empty (" + std::to_string(k) + "×" +
+                                    std::to_string(n) + ")");
+  if (zero_points.size() != 1 && zero_points.size() != n) {
+    throw Error("matmul: expected 1 or " + std::to_string(n) + " weight zero points, got " +
+                std::to_string(zero_points.size()));
+  }
+  const int32_t lo = b.is_signed ? -128 : 0, hi = b.is_signed ? 127 : 255;
+  for (int32_t z : zero_points) {
+    if (z < lo || z > hi) {
+      throw Error("matmul: weight zero point " + std::to_string(z) + " is outside the code range [" +
+                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+  }
+  PackedQ8Weights w;
+  w.k = k;
+  w.n = n;
+  w.k_padded = (k + 1) & ~size_t{1};
+  const size_t panels = (n + kPanelCols - 1) / kPanelCols;
+  w.panels.assign(panels * w.k_padded * kPanelCols, 0);
+  w.column_sums.assign(n, 0);
+  w.zero_points.assign(n, zero_points[0]);
+  if (zero_points.size() == n) w.zero_points = zero_points;
+  for (size_t j = 0; j < n; ++j) {
+    int16_t* panel = w.panels.data() + (j / kPanelCols) * w.k_padded * kPanelCols;
+    const size_t col = j % kPanelCols;
+    uint32_t sum = 0;  // wraps modulo 2^32 like the accumulators (gemm_q8.h)
+    for (size_t p = 0; p < k; ++p) {
+      const uint8_t byte = b.data[p * stride_k + j * stride_n];
+      const int16_t v = b.is_signed ? static_cast<int8_t>(byte) : byte;
+      // Pair (p & ~1, p | 1) of column `col` sits at 16*(p/2) + 2*col + (p & 1).
+      panel[(p / 2) * 2 * kPanelCols + 2 * col + (p & 1)] = v;
+      sum += static_cast<uint32_t>(static_cast<int32_t>(v));
+    }
+    w.column_sums[j] = static_cast<int32_t>(sum);
+  }
+  return w;
+}
+
+}  // namespace qp::kernels
