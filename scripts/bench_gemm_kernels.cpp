@@ -10,6 +10,7 @@
 #include <functional>
 #include <vector>
 
+#include "kernels/gemm_f32.h"
 #include "kernels/gemm_q8.h"
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -78,7 +79,8 @@ int main() {
 #if defined(__wasm_simd128__)
   std::printf("register-only peak loop (dot_i16x8 + add): %.1f GOPS\n\n", peak_loop_gops());
 #endif
-  std::printf("%-16s %12s %12s %12s\n", "M×K×N", "u8×s8 GOPS", "s8×s8 GOPS", "ref GOPS");
+  std::printf("%-16s %12s %12s %12s %12s %12s\n", "M×K×N", "u8×s8 GOPS", "s8×s8 GOPS", "f32 GFLOPS",
+              "int8/f32", "ref GOPS");
   for (const Shape& s : shapes) {
     const auto a = random_bytes(s.m * s.k, 1), b = random_bytes(s.k * s.n, 2);
     std::vector<int32_t> c(s.m * s.n), c_ref(s.m * s.n);
@@ -86,6 +88,11 @@ int main() {
     const double ops = 2.0 * s.m * s.n * s.k;
     const double u8 = gops(ops, [&] { gemm_q8(s.m, {a.data(), false}, s.k, 131, w, c.data(), s.n); });
     const double s8 = gops(ops, [&] { gemm_q8(s.m, {a.data(), true}, s.k, -5, w, c.data(), s.n); });
+    std::vector<float> af(s.m * s.k), bf(s.k * s.n), cf(s.m * s.n);
+    for (size_t i = 0; i < af.size(); ++i) af[i] = static_cast<float>(static_cast<int8_t>(a[i])) / 64.0f;
+    for (size_t i = 0; i < bf.size(); ++i) bf[i] = static_cast<float>(static_cast<int8_t>(b[i])) / 64.0f;
+    const PackedF32Weights wf = pack_f32_weights(bf.data(), s.k, s.n, s.n, 1);
+    const double f32 = gops(ops, [&] { gemm_f32(s.m, af.data(), s.k, wf, cf.data(), s.n); });
     double ref = 0;
     if (ops < 1e9) {
       const std::vector<int32_t> zb(s.n, 3);
@@ -94,7 +101,7 @@ int main() {
       });
       if (c != c_ref) std::printf("MISMATCH against the reference at %zu×%zu×%zu\n", s.m, s.k, s.n);
     }
-    std::printf("%4zu×%4zu×%4zu   %12.1f %12.1f %12.1f\n", s.m, s.k, s.n, u8, s8, ref);
+    std::printf("%4zu×%4zu×%4zu   %12.1f %12.1f %12.1f %12.2f %12.1f\n", s.m, s.k, s.n, u8, s8, f32, s8 / f32, ref);
   }
   return 0;
 }
