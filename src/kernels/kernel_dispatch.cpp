@@ -2,6 +2,7 @@
 // uses *_wasmsimd, every other build the reference tier. One table, easy to grep.
 #include "kernels/float_round_trip.h"
 #include "kernels/quantize_f32.h"
+#include "kernels/requantize.h"
 
 namespace qp::kernels {
 
@@ -36,6 +37,10 @@ void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_ou
 }
 void float_round_trip(const FloatRoundTrip& p, const float* x, size_t n, float scale, float* out) {
   QP_TIER(float_round_trip)(p, x, n, scale, out);
+}
+void requantize_float(const int32_t* acc, size_t m, size_t n, size_t ld_acc, const RequantizeFloat& p,
+                      uint8_t* out, size_t ld_out) {
+  QP_TIER(requantize_float)(acc, m, n, ld_acc, p, out, ld_out);
 }
 const char* active_kernel_tier() { return kTier; }
 
