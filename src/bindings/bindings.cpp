@@ -2,6 +2,7 @@
 #include <emscripten/bind.h>
 
 #include "bindings/convert.h"
+#include "bindings/gemm_bindings.h"
 #include "bindings/model_bindings.h"
 #include "bindings/scheme_bindings.h"
 
@@ -27,4 +28,9 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("compareHeld", &compare_held);
   emscripten::function("releaseTensor", &release_tensor);
   emscripten::function("paretoFront", &pareto_front);
+  emscripten::function("prepareMatmul", &prepare_matmul);
+  emscripten::function("runMatmul", &run_matmul);
+  emscripten::function("matmulOutput", &matmul_output);
+  emscripten::function("releaseMatmul", &release_matmul);
+  emscripten::function("peakLoop", &peak_loop);
 }

@@ -84,6 +84,10 @@ std::vector<float> to_float_vector(const val& typed_array, const char* what) {
   return to_vector<float>(typed_array, "Float32Array", what);
 }
 
+std::vector<uint8_t> to_byte_vector(const val& typed_array, const char* what) {
+  return to_vector<uint8_t>(typed_array, "Uint8Array", what);
+}
+
 QuantSpec spec_from_options(const val& options) {
   QuantSpec spec;
   spec.bits = get_int(options, "bits", 8);

@@ -30,6 +30,7 @@ std::string get_string(const val& obj, const char* key, const char* fallback);
 Shape to_shape(const val& shape);
 val from_shape(const Shape& shape);
 std::vector<float> to_float_vector(const val& typed_array, const char* what);
+std::vector<uint8_t> to_byte_vector(const val& typed_array, const char* what);  // a Uint8Array
 val metrics_to_js(const ErrorMetrics& m);
 
 // Shared with model_bindings.cpp: the options object of quantize() as a spec, and result objects.

@@ -44,6 +44,13 @@ function rethrow(e) {
   throw e;
 }
 
+// Integer matmul operands travel as bytes; the array type carries the signedness.
+function asBytes(arr, name) {
+  if (arr instanceof Uint8Array) return arr;
+  if (arr instanceof Int8Array) return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+  throw new QplayError(`matmul input '${name}' must be a Uint8Array or an Int8Array`);
+}
+
 class Qplay {
   constructor(module, build) {
     this._m = module;
@@ -188,6 +195,47 @@ class Qplay {
       compare: (options) => this._call('compareHeld', id, { ...SCHEME_DEFAULTS, ...options }),
       release: () => this._m.releaseTensor(id),
     };
+  }
+
+  /**
+   * Prepare a matrix multiplication to run many times (benchmarks, the Kernels panel).
+   * Integer kinds: C = Σ_k (A − aZeroPoint)(B − bZeroPoints[j]) as int32 (ONNX MatMulInteger),
+   * A a Uint8Array or Int8Array (M×K), B an Int8Array or Uint8Array (K×N), row-major; the array
+   * types give the signedness. 'int8' runs the packed SIMD kernel, 'int8-ref' the triple loop.
+   * Float kinds ('f32', 'f32-ref'): A and B Float32Array, C = A·B.
+   * @returns {{ run(times?: number): void, output(): Int32Array|Float32Array, release(): void }}
+   */
+  prepareMatmul({ kind = 'int8', a, b, m, k, n, aZeroPoint = 0, bZeroPoints = [0] }) {
+    const isFloat = kind === 'f32' || kind === 'f32-ref';
+    const options = { kind, m, k, n, aZeroPoint, bZeroPoints: Array.from(bZeroPoints) };
+    if (isFloat) Object.assign(options, { a, b });
+    else Object.assign(options, { a: asBytes(a, 'a'), b: asBytes(b, 'b'), aSigned: a instanceof Int8Array, bSigned: b instanceof Int8Array });
+    const id = this._call('prepareMatmul', options);
+    return {
+      run: (times = 1) => this._call('runMatmul', id, times),
+      output: () => this._call('matmulOutput', id),
+      release: () => this._m.releaseMatmul(id),
+    };
+  }
+
+  /**
+   * ONNX MatMulInteger: int32 C (M×N) from A (M×K) and B (K×N) codes with zero points
+   * (bZeroPoint: one number or one per column).
+   */
+  matmulInteger(a, [m, k], b, [k2, n], { aZeroPoint = 0, bZeroPoint = 0 } = {}) {
+    if (k !== k2) throw new QplayError(`matmulInteger: inner dimensions differ (${m}×${k} · ${k2}×${n})`);
+    const plan = this.prepareMatmul({ a, b, m, k, n, aZeroPoint, bZeroPoints: typeof bZeroPoint === 'number' ? [bZeroPoint] : bZeroPoint });
+    try {
+      plan.run();
+      return plan.output();
+    } finally {
+      plan.release();
+    }
+  }
+
+  /** Runs the register-only dot_i16x8 + add loop (iterations × 96 operations); returns a checksum. */
+  peakLoop(iterations) {
+    return this._m.peakLoop(iterations);
   }
 
   /** Sets row.pareto on rows { bitsPerWeight, metrics: { mse }, error } (the core decides). */

@@ -1,0 +1,59 @@
+#include "kernels/matmul_plan.h"
+
+#include <string>
+
+#include "core/error.h"
+
+namespace qp::kernels {
+
+namespace {
+std::string dims(size_t a, size_t b) { return std::to_string(a) + "×" + std::to_string(b); }
+}  // namespace
+
+MatmulPlan::MatmulPlan(MatmulInputs inputs) : in_(std::move(inputs)) {
+  const std::string& kind = in_.kind;
+  if (kind != "int8" && kind != "int8-ref" && kind != "f32" && kind != "f32-ref") {
+    throw Error("matmul: unknown kind '" + kind + "' (expected int8, int8-ref, f32 or f32-ref)");
+  }
+  is_float_ = kind == "f32" || kind == "f32-ref";
+  is_reference_ = kind == "int8-ref" || kind == "f32-ref";
+  const size_t m = in_.m, k = in_.k, n = in_.n;
+  if (m == 0 || k == 0 || n == 0) throw Error("matmul: M, K and N must be at least 1, got " + dims(m, k) + "·" + dims(k, n));
+  const size_t a_size = is_float_ ? in_.a_floats.size() : in_.a_bytes.size();
+  const size_t b_size = is_float_ ? in_.b_floats.size() : in_.b_bytes.size();
+  if (a_size != m * k) throw Error("matmul: A has " + std::to_string(a_size) + " values, expected " + dims(m, k));
+  if (b_size != k * n) throw Error("matmul: B has " + std::to_string(b_size) + " values, expected " + dims(k, n));
+  if (is_float_) {
+    packed_f32_ = pack_f32_weights(in_.b_floats.data(), k, n, n, 1);
+    c_float_.assign(m * n, 0.0f);
+    return;
+  }
+  // Packing validates the weight zero points; gemm_q8 validates the input zero point, checked here
+  // too so a bad one fails at preparation, not at the first run.
+  packed_q8_ = pack_q8_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points);
+  b_zero_points_full_ = packed_q8_.zero_points;
+  c_int_.assign(m * n, 0);
+  const int32_t lo = in_.a_signed ? -128 : 0, hi = in_.a_signed ? 127 : 255;
+  if (in_.a_zero_point < lo || in_.a_zero_point > hi) {
+    throw Error("matmul: input zero point " + std::to_string(in_.a_zero_point) + " is outside the code range [" +
+                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+}
+
+void MatmulPlan::run() {
+  const size_t m = in_.m, k = in_.k, n = in_.n;
+  if (is_float_) {
+    if (is_reference_) gemm_f32_ref(m, n, k, in_.a_floats.data(), k, in_.b_floats.data(), n, c_float_.data(), n);
+    else gemm_f32(m, in_.a_floats.data(), k, packed_f32_, c_float_.data(), n);
+    return;
+  }
+  const Q8Matrix a{in_.a_bytes.data(), in_.a_signed};
+  if (is_reference_) {
+    gemm_q8_ref(m, n, k, a, k, in_.a_zero_point, {in_.b_bytes.data(), in_.b_signed}, n, b_zero_points_full_.data(),
+                c_int_.data(), n);
+  } else {
+    gemm_q8(m, a, k, in_.a_zero_point, packed_q8_, c_int_.data(), n);
+  }
+}
+
+}  // namespace qp::kernels
