@@ -14,13 +14,18 @@
 // the weights are packed, Σ_k a (row sums) when a block of A is packed, and the last two terms are
 // applied when the tile is stored. Zero points therefore never enter the inner loop.
 //
-// Layout of the packed weights (PackedQ8Weights): columns in panels of kPanelCols = 8; K padded to
-// an even count with zeros; inside a panel, for each pair of rows (k, k+1), 16 int16 values
-//   b(k,j0) b(k+1,j0) b(k,j1) b(k+1,j1) … b(k,j7) b(k+1,j7)
-// so one i32x4.dot_i16x8_s of that vector with the splatted pair (a(i,k), a(i,k+1)) adds the
-// 2-term products of one row into 4 column accumulators. Codes are widened to int16 once, at
-// packing, because WebAssembly SIMD128 has no 8-bit multiply-add (relaxed SIMD does; see
-// gemm_q8_relaxed). Padding columns and rows are zero and contribute nothing.
+// Layout ("c8": 8 consecutive k per vector, the dot runs along K). Codes are widened to int16
+// once, at packing, because WebAssembly SIMD128 has no 8-bit multiply-add (relaxed SIMD does).
+// K is padded with zeros to a multiple of kDepthBlock = 8.
+//   Weights (PackedQ8Weights): panels of kPanelCols = 8 columns; inside a panel, column pairs
+//   (j, j+1) one after the other; inside a pair, for each block of 8 k: the 8 values of column j,
+//   then the 8 of column j+1 (32 bytes). One pair's stream is contiguous.
+//   Rows of A, packed per call in groups of kMicroRows = 4: for each block of 8 k, the 8 values of
+//   row 0, then rows 1, 2, 3 (64 bytes); a group of 1 row is just the row.
+// One i32x4.dot_i16x8_s of a row vector and a column vector gives 4 partial sums of that output;
+// the micro-kernel adds them up across K and once, at the end, across the 4 lanes. The only
+// vector work per 8 multiply-adds is one dot and one add (no broadcasts or shuffles in the loop).
+// Padding columns and k are zero and contribute nothing.
 //
 // Tiers: gemm_q8_ref is the triple loop written from the equation on the unpacked B; the packed
 // path (gemm_q8) runs the micro-kernel of the build (wasm SIMD128, or portable C++) and must equal
@@ -33,6 +38,7 @@
 namespace qp::kernels {
 
 constexpr size_t kPanelCols = 8;
+constexpr size_t kDepthBlock = 8;
 
 struct Q8Matrix {
   const uint8_t* data = nullptr;  // bytes; int8 codes are read as two's complement
@@ -42,10 +48,12 @@ struct Q8Matrix {
 // Weights packed once for gemm_q8. Built by pack_q8_weights; immutable afterwards.
 struct PackedQ8Weights {
   size_t k = 0, n = 0;
-  size_t k_padded = 0;                 // k rounded up to even
+  size_t k_padded = 0;                 // k rounded up to a multiple of kDepthBlock
   std::vector<int16_t> panels;         // ceil(n/8) panels of k_padded*8 int16
   std::vector<int32_t> column_sums;    // Σ_k B[k][j], raw codes, n values
   std::vector<int32_t> zero_points;    // zb[j], n values
+  // Σ_k B[k][j] − K·zb[j] (mod 2^32): the fold's per-column term is za times this.
+  std::vector<int32_t> column_fold;
   const int16_t* panel(size_t p) const { return panels.data() + p * k_padded * kPanelCols; }
 };
 
@@ -63,15 +71,16 @@ void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const Packe
 void gemm_q8_ref(size_t m, size_t n, size_t k, Q8Matrix a, size_t lda, int32_t a_zero_point,
                  Q8Matrix b, size_t ldb, const int32_t* b_zero_points, int32_t* c, size_t ldc);
 
-// The micro-kernel contract (one per tier): rows x 8 int32 sums Σ_k a·b of raw codes for a
-// block of `rows` (1..kMicroRows) packed A rows (int16, a_stride apart, k_padded long) and one
-// weight panel. Results go to out[r*8 + j]; no zero points, no wrapping concerns beyond int32.
+// Micro-kernels (one set per tier): the int32 sums Σ_k a·b of raw codes (no zero points) of a
+// group of rows against one whole panel (8 columns), written to out[r*8 + j].
+//   4x8: a group of 4 rows in the interleaved layout above (missing rows are zero rows);
+//   1x8: one row, contiguous: batch 1 (GEMV) and a last single row.
 constexpr size_t kMicroRows = 4;
-void gemm_q8_micro_generic(size_t rows, size_t k_padded, const int16_t* a, size_t a_stride,
-                           const int16_t* panel, int32_t* out);
+void gemm_q8_micro_4x8_generic(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
+void gemm_q8_micro_1x8_generic(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
 #if defined(__wasm_simd128__)
-void gemm_q8_micro__wasmsimd(size_t rows, size_t k_padded, const int16_t* a, size_t a_stride,
-                             const int16_t* panel, int32_t* out);
+void gemm_q8_micro_4x8__wasmsimd(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
+void gemm_q8_micro_1x8__wasmsimd(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
 #endif
 
 }  // namespace qp::kernels

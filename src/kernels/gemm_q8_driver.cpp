@@ -13,10 +13,42 @@ namespace qp::kernels {
 namespace {
 
 #if defined(__wasm_simd128__)
-constexpr auto micro_kernel = gemm_q8_micro__wasmsimd;
+constexpr auto micro_4x8 = gemm_q8_micro_4x8__wasmsimd;
+constexpr auto micro_1x8 = gemm_q8_micro_1x8__wasmsimd;
 #else
-constexpr auto micro_kernel = gemm_q8_micro_generic;
+constexpr auto micro_4x8 = gemm_q8_micro_4x8_generic;
+constexpr auto micro_1x8 = gemm_q8_micro_1x8_generic;
 #endif
+
+inline int16_t widen(const uint8_t* src, size_t p, bool is_signed) {
+  return is_signed ? static_cast<int8_t>(src[p]) : src[p];
+}
+
+// Packs rows [0, rows) of A (rows ≤ 4) as one micro-kernel group: interleaved for the 4x8 kernel
+// (missing rows are zeros), or contiguous when it is a single row (the 1x8 kernel). Returns the
+// raw row sums through row_sums.
+void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k, size_t kp, int16_t* dst,
+                uint32_t* row_sums) {
+  if (rows == 1) {
+    uint32_t sum = 0;
+    for (size_t p = 0; p < k; ++p) {
+      dst[p] = widen(a, p, is_signed);
+      sum += static_cast<uint32_t>(static_cast<int32_t>(dst[p]));
+    }
+    for (size_t p = k; p < kp; ++p) dst[p] = 0;
+    row_sums[0] = sum;
+    return;
+  }
+  for (size_t r = 0; r < kMicroRows; ++r) {
+    uint32_t sum = 0;
+    for (size_t p = 0; p < kp; ++p) {
+      const int16_t v = r < rows && p < k ? widen(a + r * lda, p, is_signed) : 0;
+      dst[(p / kDepthBlock) * kMicroRows * kDepthBlock + r * kDepthBlock + p % kDepthBlock] = v;
+      sum += static_cast<uint32_t>(static_cast<int32_t>(v));
+    }
+    row_sums[r] = sum;
+  }
+}
 
 // Rows of A per packed block: about 128 KiB of int16, a multiple of the micro-kernel's rows.
 size_t block_rows(size_t k_padded) {
@@ -34,48 +66,39 @@ void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const Packe
                 " is outside the code range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   if (m == 0) return;
-  const size_t k = b.k, n = b.n, kp = b.k_padded;
+  const size_t n = b.n, kp = b.k_padded;
   const uint32_t za = static_cast<uint32_t>(a_zero_point);
 
-  // Per-column constant of the fold: za·Σ_k b − K·za·zb[j] (mod 2^32).
-  std::vector<uint32_t> column_term(n);
-  for (size_t j = 0; j < n; ++j) {
-    column_term[j] = za * static_cast<uint32_t>(b.column_sums[j]) -
-                     static_cast<uint32_t>(k) * za * static_cast<uint32_t>(b.zero_points[j]);
-  }
-
-  const size_t mc = block_rows(kp);
-  std::vector<int16_t> a_block(mc * kp);
-  std::vector<uint32_t> row_sums(mc);
+  // Scratch for one block of A, reused across calls (grow-only: a batch-1 call allocates nothing).
+  // A block of rows is padded up to whole groups of 4.
+  const size_t mc = std::min(block_rows(kp), (m + kMicroRows - 1) / kMicroRows * kMicroRows);
+  thread_local std::vector<int16_t> a_block;
+  thread_local std::vector<uint32_t> row_sums;
+  if (a_block.size() < mc * kp) a_block.resize(mc * kp);
+  if (row_sums.size() < mc) row_sums.resize(mc);
   int32_t tile[kMicroRows * kPanelCols];
   const size_t panels = (n + kPanelCols - 1) / kPanelCols;
 
   for (size_t i0 = 0; i0 < m; i0 += mc) {
     const size_t rows = std::min(mc, m - i0);
-    for (size_t r = 0; r < rows; ++r) {
-      const uint8_t* src = a.data + (i0 + r) * lda;
-      int16_t* dst = a_block.data() + r * kp;
-      uint32_t sum = 0;
-      for (size_t p = 0; p < k; ++p) {
-        dst[p] = a.is_signed ? static_cast<int8_t>(src[p]) : src[p];
-        sum += static_cast<uint32_t>(static_cast<int32_t>(dst[p]));
-      }
-      if (kp != k) dst[k] = 0;
-      row_sums[r] = sum;
+    for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
+      pack_group(a.data + (i0 + r0) * lda, lda, a.is_signed, std::min(kMicroRows, rows - r0), b.k, kp,
+                 a_block.data() + r0 * kp, row_sums.data() + r0);
     }
     for (size_t panel = 0; panel < panels; ++panel) {
       const size_t j0 = panel * kPanelCols;
       const size_t cols = std::min(kPanelCols, n - j0);
       for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
         const size_t group = std::min(kMicroRows, rows - r0);
-        micro_kernel(group, kp, a_block.data() + r0 * kp, kp, b.panel(panel), tile);
+        if (group == 1) micro_1x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
+        else micro_4x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
         for (size_t r = 0; r < group; ++r) {
           int32_t* out = c + (i0 + r0 + r) * ldc + j0;
           const uint32_t row_sum = row_sums[r0 + r];
           for (size_t j = 0; j < cols; ++j) {
             out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile[r * kPanelCols + j]) -
                                           static_cast<uint32_t>(b.zero_points[j0 + j]) * row_sum -
-                                          column_term[j0 + j]);
+                                          za * static_cast<uint32_t>(b.column_fold[j0 + j]));
           }
         }
       }

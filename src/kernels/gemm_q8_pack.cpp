@@ -25,24 +25,29 @@ PackedQ8Weights pack_q8_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k,
   PackedQ8Weights w;
   w.k = k;
   w.n = n;
-  w.k_padded = (k + 1) & ~size_t{1};
+  w.k_padded = (k + kDepthBlock - 1) / kDepthBlock * kDepthBlock;
   const size_t panels = (n + kPanelCols - 1) / kPanelCols;
   w.panels.assign(panels * w.k_padded * kPanelCols, 0);
   w.column_sums.assign(n, 0);
   w.zero_points.assign(n, zero_points[0]);
   if (zero_points.size() == n) w.zero_points = zero_points;
   for (size_t j = 0; j < n; ++j) {
-    int16_t* panel = w.panels.data() + (j / kPanelCols) * w.k_padded * kPanelCols;
-    const size_t col = j % kPanelCols;
+    // Column j's 8-value blocks: panel j/8, pair (j%8)/2, slot j%2 inside each 16-value block.
+    int16_t* pair = w.panels.data() + (j / kPanelCols) * w.k_padded * kPanelCols + ((j % kPanelCols) / 2) * w.k_padded * 2;
+    const size_t slot = j % 2;
     uint32_t sum = 0;  // wraps modulo 2^32 like the accumulators (gemm_q8.h)
     for (size_t p = 0; p < k; ++p) {
       const uint8_t byte = b.data[p * stride_k + j * stride_n];
       const int16_t v = b.is_signed ? static_cast<int8_t>(byte) : byte;
-      // Pair (p & ~1, p | 1) of column `col` sits at 16*(p/2) + 2*col + (p & 1).
-      panel[(p / 2) * 2 * kPanelCols + 2 * col + (p & 1)] = v;
+      pair[(p / kDepthBlock) * 2 * kDepthBlock + slot * kDepthBlock + p % kDepthBlock] = v;
       sum += static_cast<uint32_t>(static_cast<int32_t>(v));
     }
     w.column_sums[j] = static_cast<int32_t>(sum);
+  }
+  w.column_fold.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    w.column_fold[j] = static_cast<int32_t>(static_cast<uint32_t>(w.column_sums[j]) -
+                                            static_cast<uint32_t>(k) * static_cast<uint32_t>(w.zero_points[j]));
   }
   return w;
 }
