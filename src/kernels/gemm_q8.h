@@ -20,8 +20,8 @@
 //   Weights (PackedQ8Weights): panels of kPanelCols = 8 columns; inside a panel, column pairs
 //   (j, j+1) one after the other; inside a pair, for each block of 8 k: the 8 values of column j,
 //   then the 8 of column j+1 (32 bytes). One pair's stream is contiguous.
-//   Rows of A, packed per call in groups of kMicroRows = 4: for each block of 8 k, the 8 values of
-//   row 0, then rows 1, 2, 3 (64 bytes); a group of 1 row is just the row.
+//   Rows of A, packed per call in groups of kMicroRows = 3: for each block of 8 k, the 8 values of
+//   row 0, then rows 1, 2 (48 bytes); a group of 1 row is just the row.
 // One i32x4.dot_i16x8_s of a row vector and a column vector gives 4 partial sums of that output;
 // the micro-kernel adds them up across K and once, at the end, across the 4 lanes. The only
 // vector work per 8 multiply-adds is one dot and one add (no broadcasts or shuffles in the loop).
@@ -73,13 +73,13 @@ void gemm_q8_ref(size_t m, size_t n, size_t k, Q8Matrix a, size_t lda, int32_t a
 
 // Micro-kernels (one set per tier): the int32 sums Σ_k a·b of raw codes (no zero points) of a
 // group of rows against one whole panel (8 columns), written to out[r*8 + j].
-//   4x8: a group of 4 rows in the interleaved layout above (missing rows are zero rows);
+//   3x8: a group of 3 rows in the interleaved layout above (missing rows are zero rows);
 //   1x8: one row, contiguous: batch 1 (GEMV) and a last single row.
-constexpr size_t kMicroRows = 4;
-void gemm_q8_micro_4x8_generic(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
+constexpr size_t kMicroRows = 3;
+void gemm_q8_micro_3x8_generic(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
 void gemm_q8_micro_1x8_generic(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
 #if defined(__wasm_simd128__)
-void gemm_q8_micro_4x8__wasmsimd(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
+void gemm_q8_micro_3x8__wasmsimd(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
 void gemm_q8_micro_1x8__wasmsimd(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
 #endif
 
