@@ -8,7 +8,8 @@ import * as ort from 'onnxruntime-web';
 import { makeGemmData, parseShapes, shapeName } from '../../scripts/bench/gemm_shapes.mjs';
 import { makeOrtRunners } from '../../scripts/bench/ort_gemm.mjs';
 import { matMulIntegerModel } from '../../scripts/bench/onnx_model_bytes.mjs';
-import { crossCheck, runGemmBench, formatMarkdown, TIMING } from '../../scripts/bench/bench_table.mjs';
+import { crossCheck, runGemmBench, formatMarkdown, computeRatios, TIMING } from '../../scripts/bench/bench_table.mjs';
+import { makeOurRunners } from '../../scripts/bench/ours_gemm.mjs';
 
 // Written out here on purpose, independent of the harness's own reference.
 function plainGemm(a, za, b, zb, M, K, N) {
@@ -91,4 +92,23 @@ test('a quick run on a tiny shape gives the GOPS table, the ratios and the check
   assert.match(md, /2\/2 integer runners equal bit for bit/);
   assert.throws(() => parseShapes('3x0x5'), /bad shape/);
   assert.equal(shapeName({ M: 1, K: 784, N: 256 }), '1×784×256');
+});
+
+test('ratios use the runners present (medians), the peak loop from any shape, and null when one is missing', async () => {
+  const cell = (median) => ({ median, min: median, max: median, gops: [median] });
+  const result = {
+    shapes: ['1×784×256', '256×1024×1024'],
+    cells: {
+      'ours uint8×int8': { '1×784×256': cell(30), '256×1024×1024': cell(90) },
+      'ORT MatMulInteger u8×s8': { '1×784×256': cell(15), '256×1024×1024': cell(75) },
+      'peak loop': { '1×784×256': cell(100) },
+    },
+  };
+  const byLabel = Object.fromEntries(computeRatios(result).map((r) => [r.label, r.values]));
+  assert.deepEqual(byLabel['ours u8×s8 / ORT u8×s8'], { '1×784×256': 2, '256×1024×1024': 1.2 });
+  assert.deepEqual(byLabel['ours u8×s8 / peak loop'], { '1×784×256': 0.3, '256×1024×1024': 0.9 });
+  assert.deepEqual(byLabel['ours s8×s8 / ORT s8×s8'], { '1×784×256': null, '256×1024×1024': null });
+  // Without the kernels bound, ours contributes no runner and the bench runs ORT alone.
+  assert.deepEqual(await makeOurRunners(null, TINY, null), []);
+  assert.deepEqual(await makeOurRunners({ build: 'simd' }, TINY, null), []);
 });
