@@ -47,6 +47,7 @@ const result = await runGemmBench({
   meta,
   makeRunners: async (shape, data) => [...await makeOurRunners(qp, shape, data), ...await makeOrtRunners(ort, shape, data)],
   log: (line) => console.error(line),
+  cpuSeconds: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; },
 });
 console.log(formatMarkdown(result));
 if (opts.save) for (const f of saveResults(result)) console.log(`saved ${path.relative(repoRoot, f)}`);

@@ -167,25 +167,34 @@ async function warmUp(r, warmupSeconds) {
   return (now() - t0) / runs;  // seconds per run, the first runs included: only sizes the batch
 }
 
-async function timeBatch(r, n) {
+async function timeBatch(r, n, cpuSeconds) {
+  const c0 = cpuSeconds?.();
   const t0 = now();
   for (let i = 0; i < n; i++) await r.run();
-  return now() - t0;
+  const t1 = now();
+  return { wall: t1 - t0, cpu: cpuSeconds ? cpuSeconds() - c0 : null };
 }
 
-/** Times the runners of one shape; returns Map name → { median, min, max, gops[], batch, msPerRun }. */
-export async function timeRunners(runners, { reps, batchSeconds, warmupSeconds }, log = () => {}) {
+/**
+ * Times the runners of one shape; returns Map name → { median, min, max, gops[], batch, msPerRun }
+ * (GOPS over wall-clock time), plus cpuMedian/cpuGops when a cpuSeconds clock is given: GOPS over
+ * the CPU time of the process (Node: process.cpuUsage), which time slices lost to other processes
+ * on a shared machine do not count against. The browser has no such clock.
+ */
+export async function timeRunners(runners, { reps, batchSeconds, warmupSeconds }, log = () => {}, cpuSeconds = null) {
   const batch = new Map();
   for (const r of runners) {
     const perRun = await warmUp(r, warmupSeconds);
     batch.set(r, Math.max(1, Math.round(batchSeconds / perRun)));
   }
   const gops = new Map(runners.map((r) => [r, []]));
+  const cpuGops = new Map(runners.map((r) => [r, []]));
   for (let rep = 0; rep < reps; rep++) {
     for (const r of runners) {
       const n = batch.get(r);
-      const seconds = await timeBatch(r, n);
-      gops.get(r).push((n * r.ops) / seconds / 1e9);
+      const { wall, cpu } = await timeBatch(r, n, cpuSeconds);
+      gops.get(r).push((n * r.ops) / wall / 1e9);
+      if (cpu) cpuGops.get(r).push((n * r.ops) / cpu / 1e9);
     }
     log(`  rep ${rep + 1}/${reps}`);
   }
@@ -193,9 +202,11 @@ export async function timeRunners(runners, { reps, batchSeconds, warmupSeconds }
   for (const r of runners) {
     const g = gops.get(r);
     const med = median(g);
+    const cg = cpuGops.get(r);
     out.set(r.name, {
       median: med, min: Math.min(...g), max: Math.max(...g), gops: g,
       batch: batch.get(r), msPerRun: (r.ops / (med * 1e9)) * 1e3,
+      ...(cg.length === g.length ? { cpuMedian: median(cg), cpuMin: Math.min(...cg), cpuGops: cg } : {}),
     });
   }
   return out;
@@ -205,10 +216,11 @@ export async function timeRunners(runners, { reps, batchSeconds, warmupSeconds }
 
 /**
  * The whole benchmark. makeRunners(shape, data) → runners (ORT's and ours for that shape).
- * meta: runtime, versions, CPU, … (saved as is). Returns the result object that formatMarkdown()
+ * meta: runtime, versions, CPU, … (saved as is). cpuSeconds: optional process CPU clock (see
+ * timeRunners). Returns the result object that formatMarkdown()
  * prints and save_results.mjs writes.
  */
-export async function runGemmBench({ shapes, makeRunners, timing = TIMING.full, meta = {}, log = () => {} }) {
+export async function runGemmBench({ shapes, makeRunners, timing = TIMING.full, meta = {}, log = () => {}, cpuSeconds = null }) {
   const result = {
     meta: { ...meta, date: new Date().toISOString(), timing },
     shapes: shapes.map(shapeName),
@@ -231,7 +243,7 @@ export async function runGemmBench({ shapes, makeRunners, timing = TIMING.full, 
     const good = runners.filter((r) => !check.failed.includes(r.name));
     log(`${name}: timing ${good.map((r) => r.name).join(', ')}`);
     try {
-      const cells = await timeRunners(good, timing, log);
+      const cells = await timeRunners(good, timing, log, cpuSeconds);
       for (const [runner, cell] of cells) (result.cells[runner] ??= {})[name] = cell;
     } catch (e) {
       result.errors.push(`${name}: ${e?.stack ?? e}`);
@@ -273,13 +285,17 @@ function mdTable(header, rows) {
 // One decimal from 1 GOPS up; 3 significant digits below (tiny shapes, scalar code).
 const gopsText = (g) => (g >= 1 ? g.toFixed(1) : g.toPrecision(3));
 
-export function formatGopsTable(result) {
+/** clock 'wall' (the benchmark's figure) or 'cpu' (per CPU second; Node only, null if absent). */
+export function formatGopsTable(result, clock = 'wall') {
+  const [med, min] = clock === 'cpu' ? ['cpuMedian', 'cpuMin'] : ['median', 'min'];
+  const cells = Object.values(result.cells).flatMap((byShape) => Object.values(byShape));
+  if (!cells.some((c) => c[med] !== undefined)) return null;
   const rows = result.runners.map(({ name }) => [name, ...result.shapes.map((s) => {
     const c = result.cells[name]?.[s];
-    if (c) return `${gopsText(c.median)} (${gopsText(c.min)})`;
+    if (c && c[med] !== undefined) return `${gopsText(c[med])} (${gopsText(c[min])})`;
     return (result.checks[s]?.failed ?? []).includes(name) ? 'WRONG' : DASH;
   })]);
-  return mdTable(['GOPS median (min)', ...result.shapes], rows);
+  return mdTable([clock === 'cpu' ? 'GOPS per CPU second' : 'GOPS median (min)', ...result.shapes], rows);
 }
 
 export function formatRatioTable(result) {
@@ -311,8 +327,10 @@ export function formatMarkdown(result) {
   return [
     `## GEMM benchmark: ${result.meta.runtime}`, '',
     formatMeta(result.meta), '',
-    formatGopsTable(result), '',
+    formatGopsTable(result) ?? 'no timings', '',
     formatRatioTable(result), '',
+    ...(formatGopsTable(result, 'cpu') ? ['The same runs over the CPU time of the process (time lost to other processes on a',
+      'shared machine not counted; the ratios above use the wall-clock medians):', '', formatGopsTable(result, 'cpu'), ''] : []),
     'Cross-check before timing:', ...checks,
     ...(result.errors.length ? ['', 'Errors:', ...result.errors.map((e) => `- ${e}`)] : []),
     '',

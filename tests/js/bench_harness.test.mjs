@@ -76,6 +76,7 @@ test('a quick run on a tiny shape gives the GOPS table, the ratios and the check
   const result = await runGemmBench({
     shapes, timing: { ...TIMING.quick, reps: 2 }, meta: { runtime: 'node-test' },
     makeRunners: (shape, data) => makeOrtRunners(ort, shape, data),
+    cpuSeconds: () => process.cpuUsage().user / 1e6,
   });
   assert.deepEqual(result.shapes, ['3×17×5', '2×9×4']);
   assert.deepEqual(result.errors, []);
@@ -83,6 +84,7 @@ test('a quick run on a tiny shape gives the GOPS table, the ratios and the check
     for (const s of result.shapes) {
       const cell = result.cells[name][s];
       assert.equal(cell.gops.length, 2);
+      assert.equal(cell.cpuGops.length, 2);
       assert.ok(cell.min <= cell.median && cell.median <= cell.max && cell.min > 0, `${name} ${s}`);
     }
   }
@@ -90,6 +92,7 @@ test('a quick run on a tiny shape gives the GOPS table, the ratios and the check
   assert.match(md, /\| ORT MatMulInteger u8×s8 \|/);
   assert.match(md, /\| ours u8×s8 \/ ORT u8×s8 +\| +– \| +– \|/);  // ours absent: dashes, not numbers
   assert.match(md, /2\/2 integer runners equal bit for bit/);
+  assert.match(md, /\| GOPS per CPU second +\|/);
   assert.throws(() => parseShapes('3x0x5'), /bad shape/);
   assert.equal(shapeName({ M: 1, K: 784, N: 256 }), '1×784×256');
 });
