@@ -66,7 +66,8 @@ try {
   const result = await page.evaluate(() => window.__benchResult);
   // The page cannot see the CPU; the browser runs on this machine, so Node fills it in.
   Object.assign(result.meta, machineInfo(), { browserVersion: browser.version(), note: opts.note });
-  result.meta.ort.wasmFile = [...wasmFiles].join(', ') || 'no .wasm request seen';
+  // Which ORT build the page really fetched (ours, web/gen/*.wasm, shows in meta.ours).
+  result.meta.ort.wasmFile = [...wasmFiles].filter((f) => f.includes('/onnxruntime-web/')).join(', ') || 'no ORT .wasm request seen';
   if (foreign.length) result.errors.push(`requests to other origins were refused: ${foreign.join(', ')}`);
   console.log(formatMarkdown(result));
   if (opts.save) for (const f of saveResults(result)) console.log(`saved ${path.relative(repoRoot, f)}`);

@@ -298,6 +298,15 @@ export function formatGopsTable(result, clock = 'wall') {
   return mdTable([clock === 'cpu' ? 'GOPS per CPU second' : 'GOPS median (min)', ...result.shapes], rows);
 }
 
+/** Median time of one run: at batch 1 a fixed per-call cost (ORT: session.run) dominates. */
+export function formatTimeTable(result) {
+  const rows = result.runners.map(({ name }) => [name, ...result.shapes.map((s) => {
+    const c = result.cells[name]?.[s];
+    return c ? (c.msPerRun * 1e3).toFixed(c.msPerRun < 1 ? 1 : 0) : DASH;
+  })]);
+  return mdTable(['µs per run (median)', ...result.shapes], rows);
+}
+
 export function formatRatioTable(result) {
   const rows = (result.ratios ?? computeRatios(result)).map((r) => [
     r.label, ...result.shapes.map((s) => (r.values[s] === null ? DASH : `${r.values[s].toFixed(2)}×`)), r.target,
@@ -329,6 +338,7 @@ export function formatMarkdown(result) {
     formatMeta(result.meta), '',
     formatGopsTable(result) ?? 'no timings', '',
     formatRatioTable(result), '',
+    formatTimeTable(result), '',
     ...(formatGopsTable(result, 'cpu') ? ['The same runs over the CPU time of the process (time lost to other processes on a',
       'shared machine not counted; the ratios above use the wall-clock medians):', '', formatGopsTable(result, 'cpu'), ''] : []),
     'Cross-check before timing:', ...checks,
