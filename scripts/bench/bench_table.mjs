@@ -158,7 +158,9 @@ export async function crossCheck(runners, shape, data) {
 // Timing. Warm-up (JIT tiers, ORT's first-run allocations, memory growth) until warmupSeconds and
 // at least 2 runs; the batch size n is then chosen so that one batch takes ≈ batchSeconds; each
 // repetition times one batch of every runner in turn (interleaved, so a burst of machine noise hits
-// all runners rather than one). GOPS of a batch = n·ops / seconds / 1e9.
+// all runners rather than one). GOPS of a batch = n·ops / seconds / 1e9. Tables show the median
+// and the min (the slowest repetition: how far noise pulled the figure down); the max and every
+// repetition are in the saved JSON.
 
 async function warmUp(r, warmupSeconds) {
   let runs = 0;
