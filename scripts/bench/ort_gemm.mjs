@@ -34,7 +34,7 @@ async function runner(ort, { name, kind, shape, modelBytes, input }) {
     name, kind,
     ops: 2 * shape.M * shape.N * shape.K,
     run: async () => { await session.run(feeds); },
-    output: async () => (await session.run(feeds)).Y.data,
+    output: async () => (await session.run(feeds)).Y.data.slice(),  // a copy: never a view ORT may reuse
     dispose: async () => { await session.release(); },
   };
 }

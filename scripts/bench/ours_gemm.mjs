@@ -12,7 +12,8 @@
 //     run:     async () => void, ONE product on the prebuilt inputs (no packing of B, no
 //              allocation if avoidable: packing B happens once, when the runner is made).
 //     output:  async () => Int32Array | Float32Array, C [M,N] row-major of one run, for the
-//              cross-check; omit it for runners without a result (peak loop).
+//              cross-check: a copy (.slice()), not a view of wasm memory, which the next run
+//              overwrites and memory growth detaches. Omit it for runners without a result (peak loop).
 //     dispose: optional async () => void, frees wasm memory at the end of the shape.
 //   }
 // Inputs: data from gemm_shapes.mjs makeGemmData(shape): aU8/aS8 [M,K], bS8 [K,N], aF32/bF32,
