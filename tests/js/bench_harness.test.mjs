@@ -75,7 +75,13 @@ test('a quick run on a tiny shape gives the GOPS table, the ratios and the check
   const shapes = parseShapes('3x17x5,2×9×4');
   const result = await runGemmBench({
     shapes, timing: { ...TIMING.quick, reps: 2 }, meta: { runtime: 'node-test' },
-    makeRunners: (shape, data) => makeOrtRunners(ort, shape, data),
+    // A stand-in for one of ours (plain JS), to exercise the plug-in path and a ratio with numbers.
+    makeRunners: async (shape, data) => {
+      const { M, K, N } = shape;
+      const mine = () => plainGemm(data.aU8, data.zp.aU8, data.bS8, data.zp.b, M, K, N);
+      const stand = { name: 'ours uint8×int8', kind: 'u8s8', ops: 2 * M * N * K, run: async () => { mine(); }, output: async () => mine() };
+      return [stand, ...await makeOrtRunners(ort, shape, data)];
+    },
     cpuSeconds: () => process.cpuUsage().user / 1e6,
   });
   assert.deepEqual(result.shapes, ['3×17×5', '2×9×4']);
@@ -90,8 +96,9 @@ test('a quick run on a tiny shape gives the GOPS table, the ratios and the check
   }
   const md = formatMarkdown(result);
   assert.match(md, /\| ORT MatMulInteger u8×s8 \|/);
-  assert.match(md, /\| ours u8×s8 \/ ORT u8×s8 +\| +– \| +– \|/);  // ours absent: dashes, not numbers
-  assert.match(md, /2\/2 integer runners equal bit for bit/);
+  assert.match(md, /\| ours u8×s8 \/ ORT u8×s8 +\| +\d+\.\d\d× \| +\d+\.\d\d× \|/);
+  assert.match(md, /\| ours s8×s8 \/ ORT s8×s8 +\| +– \| +– \|/);  // no 'ours int8×int8': dashes, not numbers
+  assert.match(md, /3\/3 integer runners equal bit for bit/);
   assert.match(md, /\| GOPS per CPU second +\|/);
   assert.throws(() => parseShapes('3x0x5'), /bad shape/);
   assert.equal(shapeName({ M: 1, K: 784, N: 256 }), '1×784×256');
