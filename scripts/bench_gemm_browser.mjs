@@ -65,7 +65,8 @@ try {
   if (error) throw new Error(`the bench page failed: ${error}`);
   const result = await page.evaluate(() => window.__benchResult);
   // The page cannot see the CPU; the browser runs on this machine, so Node fills it in.
-  Object.assign(result.meta, machineInfo(), { browserVersion: browser.version(), note: opts.note });
+  // The user agent says 156.0.0.0 (reduced UA); playwright knows the full version.
+  Object.assign(result.meta, machineInfo(), { runtimeVersion: browser.version(), note: opts.note });
   // Which ORT build the page really fetched (ours, web/gen/*.wasm, shows in meta.ours).
   result.meta.ort.wasmFile = [...wasmFiles].filter((f) => f.includes('/onnxruntime-web/')).join(', ') || 'no ORT .wasm request seen';
   if (foreign.length) result.errors.push(`requests to other origins were refused: ${foreign.join(', ')}`);
