@@ -1,5 +1,6 @@
-// Our GEMM kernels as benchmark runners (issue #5). STUB: the lead replaces the body once the
-// kernels (src/kernels/) are bound to JS; until then it returns [] and the bench runs ORT alone.
+// Our GEMM kernels as benchmark runners (issue #5): the packed SIMD kernel for uint8×int8 and
+// int8×int8, the relaxed-SIMD kernel where the engine has it, the float32 GEMM, the triple-loop
+// scalar reference (small shapes only: it runs at ~1 GOPS) and the register-only peak loop.
 //
 // Runner interface, shared with ort_gemm.mjs and consumed by bench_table.mjs:
 //   {
@@ -22,11 +23,44 @@
 // runners compute aF32·bF32. The timing loop awaits run() in a batch, so a synchronous kernel may
 // simply be wrapped in an async function.
 
+// Above this many operations the scalar reference would take seconds per run: it is skipped.
+const REFERENCE_MAX_OPS = 1.1e8;
+
 /** @param qp the object of web/lib/qplay.mjs loadQplay(), or null when the wasm build is absent. */
 export async function makeOurRunners(qp, shape, data) {
-  if (!qp || typeof qp.prepareGemm !== 'function') return [];
-  // The real runners go here (the lead's part): e.g. const g = qp.prepareGemm(...); return [{ name:
-  // 'ours int8×int8', kind: 's8s8', ops: 2 * shape.M * shape.N * shape.K, run, output }, ...].
-  void data;
-  return [];
+  if (!qp || typeof qp.prepareMatmul !== 'function') return [];
+  const { M: m, K: k, N: n } = shape;
+  const ops = 2 * m * n * k;
+  const runners = [];
+  const plan = (name, kind, options) => {
+    const p = qp.prepareMatmul({ m, k, n, ...options });
+    runners.push({
+      name, kind, ops,
+      run: async () => p.run(),
+      output: async () => { p.run(); return p.output(); },  // one product, as ORT's output()
+      dispose: async () => p.release(),
+    });
+  };
+  const zb = [data.zp.b];
+  plan('ours uint8×int8', 'u8s8', { kind: 'int8', a: data.aU8, b: data.bS8, aZeroPoint: data.zp.aU8, bZeroPoints: zb });
+  plan('ours int8×int8', 's8s8', { kind: 'int8', a: data.aS8, b: data.bS8, aZeroPoint: data.zp.aS8, bZeroPoints: zb });
+  const caps = typeof qp.capabilities === 'function' ? qp.capabilities() : null;
+  if (caps?.relaxedInstalled) {
+    plan('ours relaxed u8×s8', 'u8s8', { kind: 'int8-relaxed', a: data.aU8, b: data.bS8, aZeroPoint: data.zp.aU8, bZeroPoints: zb });
+  }
+  plan('ours float32', 'f32', { kind: 'f32', a: data.aF32, b: data.bF32 });
+  if (ops <= REFERENCE_MAX_OPS) {
+    plan('scalar reference', 's8s8', { kind: 'int8-ref', a: data.aS8, b: data.bS8, aZeroPoint: data.zp.aS8, bZeroPoints: zb });
+  }
+  if (qp.build === 'simd') {
+    // As many loop iterations as the shape has operations (96 per iteration), at least 1000.
+    const iterations = Math.max(1000, Math.round(ops / 96));
+    let sink = 0;
+    runners.push({
+      name: 'peak loop', kind: 'peak', ops: iterations * 96,
+      run: async () => { sink ^= qp.peakLoop(iterations); },
+    });
+    void sink;
+  }
+  return runners;
 }
