@@ -33,7 +33,7 @@ if (existsSync(path.join(repoRoot, 'web/gen/qp_wasm.mjs'))) {
   const { loadQplay } = await import('../web/lib/qplay.mjs');
   qp = await loadQplay();
   ours = `web/lib/qplay.mjs, ${qp.build} build, kernel tier ${qp.kernelTier}` +
-    (typeof qp.prepareGemm === 'function' ? '' : ' (no GEMM bound yet: ORT only)');
+    (typeof qp.prepareMatmul === 'function' ? '' : ' (no GEMM bound: ORT only)');
 }
 
 const meta = {

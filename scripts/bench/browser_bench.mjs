@@ -23,7 +23,7 @@ async function loadOurs() {
     const { loadQplay } = await import('../../web/lib/qplay.mjs');
     const qp = await loadQplay();
     const desc = `web/lib/qplay.mjs, ${qp.build} build, kernel tier ${qp.kernelTier}` +
-      (typeof qp.prepareGemm === 'function' ? '' : ' (no GEMM bound yet: ORT only)');
+      (typeof qp.prepareMatmul === 'function' ? '' : ' (no GEMM bound: ORT only)');
     return { qp, desc };
   } catch (e) {
     return { qp: null, desc: `not loaded: ${e.message} (node scripts/build.mjs wasm)` };

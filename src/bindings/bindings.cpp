@@ -33,4 +33,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("matmulOutput", &matmul_output);
   emscripten::function("releaseMatmul", &release_matmul);
   emscripten::function("peakLoop", &peak_loop);
+  emscripten::function("setThreads", &set_threads);
 }

@@ -8,6 +8,7 @@
 #include "bindings/convert.h"
 #include "bindings/guard.h"
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "kernels/matmul_plan.h"
 
 namespace qp::bindings {
@@ -77,6 +78,14 @@ val matmul_output(int id) {
 }
 
 void release_matmul(int id) { plans().erase(id); }
+
+val set_threads(int n) {
+  set_thread_count(n);
+  val o = val::object();
+  o.set("threads", thread_count());
+  o.set("available", threads_available());
+  return o;
+}
 
 val peak_loop(double iterations) {
   return val(kernels::dot_i16x8_peak_loop(static_cast<size_t>(iterations)));

@@ -12,5 +12,6 @@ val run_matmul(int id, int times);  // runs it `times` times
 val matmul_output(int id);          // Int32Array or Float32Array copy of C
 void release_matmul(int id);
 val peak_loop(double iterations);   // checksum
+val set_threads(int n);             // -> { threads, available }: threads the matmuls may use
 
 }  // namespace qp::bindings

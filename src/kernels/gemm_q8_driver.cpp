@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "kernels/gemm_q8.h"
 
 namespace qp::kernels {
@@ -42,14 +43,17 @@ void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const Packe
   const uint32_t za = static_cast<uint32_t>(a_zero_point);
 
   // Scratch for one block of A, reused across calls (grow-only: a batch-1 call allocates nothing).
-  // A block of rows is padded up to whole groups of 4.
+  // A block of rows is padded up to whole groups of kMicroRows.
   const size_t mc = std::min(block_rows(kp), (m + kMicroRows - 1) / kMicroRows * kMicroRows);
   thread_local std::vector<int16_t> a_block;
   thread_local std::vector<uint32_t> row_sums;
   if (a_block.size() < mc * kp) a_block.resize(mc * kp);
   if (row_sums.size() < mc) row_sums.resize(mc);
-  int32_t tile[kMicroRows * kPanelCols];
   const size_t panels = (n + kPanelCols - 1) / kPanelCols;
+  // With several threads, each takes a contiguous range of panels (disjoint columns of C) of the
+  // packed block; small products stay on one thread (waking workers costs more than they save).
+  const bool parallel = thread_count() > 1 && m * n * b.k >= (size_t{1} << 21) && panels > 1;
+  const size_t chunks = parallel ? std::min(panels, static_cast<size_t>(thread_count()) * 4) : 1;
 
   for (size_t i0 = 0; i0 < m; i0 += mc) {
     const size_t rows = std::min(mc, m - i0);
@@ -57,24 +61,30 @@ void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const Packe
       pack_group(a.data + (i0 + r0) * lda, lda, a.is_signed, std::min(kMicroRows, rows - r0), b.k, kp,
                  a_block.data() + r0 * kp, row_sums.data() + r0);
     }
-    for (size_t panel = 0; panel < panels; ++panel) {
-      const size_t j0 = panel * kPanelCols;
-      const size_t cols = std::min(kPanelCols, n - j0);
-      for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
-        const size_t group = std::min(kMicroRows, rows - r0);
-        if (group == 1) micro_1x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
-        else micro_3x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
-        for (size_t r = 0; r < group; ++r) {
-          int32_t* out = c + (i0 + r0 + r) * ldc + j0;
-          const uint32_t row_sum = row_sums[r0 + r];
-          for (size_t j = 0; j < cols; ++j) {
-            out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile[r * kPanelCols + j]) -
-                                          static_cast<uint32_t>(b.zero_points[j0 + j]) * row_sum -
-                                          za * static_cast<uint32_t>(b.column_fold[j0 + j]));
+    const int16_t* const a_packed = a_block.data();
+    const uint32_t* const sums = row_sums.data();
+    parallel_for(chunks, [&](size_t chunk) {
+      int32_t tile[kMicroRows * kPanelCols];
+      const size_t p_end = panels * (chunk + 1) / chunks;
+      for (size_t panel = panels * chunk / chunks; panel < p_end; ++panel) {
+        const size_t j0 = panel * kPanelCols;
+        const size_t cols = std::min(kPanelCols, n - j0);
+        for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
+          const size_t group = std::min(kMicroRows, rows - r0);
+          if (group == 1) micro_1x8(kp, a_packed + r0 * kp, b.panel(panel), tile);
+          else micro_3x8(kp, a_packed + r0 * kp, b.panel(panel), tile);
+          for (size_t r = 0; r < group; ++r) {
+            int32_t* out = c + (i0 + r0 + r) * ldc + j0;
+            const uint32_t row_sum = sums[r0 + r];
+            for (size_t j = 0; j < cols; ++j) {
+              out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile[r * kPanelCols + j]) -
+                                            static_cast<uint32_t>(b.zero_points[j0 + j]) * row_sum -
+                                            za * static_cast<uint32_t>(b.column_fold[j0 + j]));
+            }
           }
         }
       }
-    }
+    });
   }
 }
 

@@ -54,7 +54,7 @@ function asBytes(arr, name) {
 class Qplay {
   constructor(module, build) {
     this._m = module;
-    /** 'simd' or 'scalar': which WebAssembly build is running. */
+    /** 'simd', 'scalar' or 'threads': which WebAssembly build is running. */
     this.build = build;
     /** Kernel tier compiled into that build ('wasmsimd' or 'ref'). */
     this.kernelTier = module.buildInfo().kernelTier;
@@ -233,6 +233,14 @@ class Qplay {
     }
   }
 
+  /**
+   * Threads the matmuls may use (the caller included): { threads, available }. Only the 'threads'
+   * build has more than one; elsewhere the count stays 1.
+   */
+  setThreads(n) {
+    return this._m.setThreads(n);
+  }
+
   /** Runs the register-only dot_i16x8 + add loop (iterations × 96 operations); returns a checksum. */
   peakLoop(iterations) {
     return this._m.peakLoop(iterations);
@@ -313,14 +321,30 @@ const NPY_DESCR = new Map([
   [BigInt64Array, '<i8'], [BigUint64Array, '<u8'],
 ]);
 
+/** Whether this context may run the pthreads build: SharedArrayBuffer needs cross-origin isolation. */
+export function canUseThreads() {
+  return typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true && engineHasSimd();
+}
+
 /**
- * Load the WebAssembly core. build: 'auto' (SIMD when available), 'simd' or 'scalar'.
+ * Load the WebAssembly core. build: 'auto' (SIMD when available), 'simd', 'scalar' or 'threads'
+ * (SIMD + a pool of 4 pthreads for the matmuls; browsers only, and only when cross-origin isolated:
+ * see canUseThreads()). 'auto' never picks 'threads': the caller opts in.
  * Each call instantiates a fresh module; keep the returned object and reuse it.
  */
 export async function loadQplay({ build = 'auto' } = {}) {
+  if (build === 'threads') {
+    if (!canUseThreads()) {
+      throw new QplayError('the threaded build needs SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers)');
+    }
+    const { default: create } = await import('../gen/qp_wasm_threads.mjs');
+    const qp = new Qplay(await create(), 'threads');
+    qp.setThreads(Math.min(navigator.hardwareConcurrency || 1, 4 + 1));  // pool of 4 + the caller
+    return qp;
+  }
   const useSimd = build === 'simd' || (build === 'auto' && engineHasSimd());
   if (build === 'simd' && !engineHasSimd()) throw new QplayError('this engine has no WebAssembly SIMD');
-  // Literal specifiers in each branch keep bundlers able to see both builds.
+  // Literal specifiers in each branch keep bundlers able to see every build.
   const { default: create } = useSimd
     ? await import('../gen/qp_wasm.mjs')
     : await import('../gen/qp_wasm_scalar.mjs');
