@@ -1,5 +1,6 @@
 // Compile-time choice of the kernel tier: the SIMD build (-msimd128 defines __wasm_simd128__)
 // uses *_wasmsimd, every other build the reference tier. One table, easy to grep.
+#include "kernels/error_sums.h"
 #include "kernels/float_round_trip.h"
 #include "kernels/quantize_f32.h"
 
@@ -36,6 +37,9 @@ void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_ou
 }
 void float_round_trip(const FloatRoundTrip& p, const float* x, size_t n, float scale, float* out) {
   QP_TIER(float_round_trip)(p, x, n, scale, out);
+}
+void error_sums_add(ErrorSums& s, const float* x, const float* y, size_t n) {
+  QP_TIER(error_sums_add)(s, x, y, n);
 }
 const char* active_kernel_tier() { return kTier; }
 
