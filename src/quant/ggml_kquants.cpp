@@ -74,7 +74,11 @@ void quantize_block_q4_k_with(const float* x, uint8_t* b, bool reference) {
       scales[j] = fit_scale_min_q4_ref(x + kQ4Sub * j, weights + kQ4Sub * j, L + kQ4Sub * j, &mins[j]);
     }
   } else {
+#if defined(__wasm_simd128__)
+    fit_scale_min_q4_x8__wasmsimd(x, weights, L, scales, mins);
+#else
     fit_scale_min_q4_x8(x, weights, L, scales, mins);
+#endif
   }
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < 8; ++j) {
