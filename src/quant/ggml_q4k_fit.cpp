@@ -17,9 +17,6 @@
 
 #include "quant/ggml_block_codecs.h"
 
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#endif
 
 namespace qp::ggml {
 
@@ -228,9 +225,7 @@ struct Lanes {  // 8 floats: lanes 0-3 and 4-7
 };
 
 inline v128_t q4_code(v128_t scaled) {
-  const v128_t biased = wasm_f32x4_add(scaled, wasm_f32x4_splat(12582912.f));
-  const v128_t i = wasm_i32x4_sub(wasm_v128_and(biased, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x00400000));
-  const v128_t c = wasm_i32x4_min(wasm_i32x4_max(i, wasm_i32x4_splat(0)), wasm_i32x4_splat(kMax));
+  const v128_t c = wasm_i32x4_min(wasm_i32x4_max(nearest_int_x4(scaled), wasm_i32x4_splat(0)), wasm_i32x4_splat(kMax));
   return wasm_f32x4_convert_i32x4(c);
 }
 
@@ -285,27 +280,28 @@ void fit_scale_min_q4_x8__wasmsimd(const float* x, const float* w, uint8_t* L, f
   }
   for (int is = 0; is <= kSteps; ++is) {
     const v128_t num = wasm_f32x4_splat(candidate_numerator(is));
-    v128_t changed[2];
+    // Codes and their sums in one pass (the sums are wasted when no lane changed, which is rare
+    // with 8 lanes; a second pass over the codes would cost more).
+    v128_t changed[2], sums[2][3];
     for (int h = 0; h < 2; ++h) {
       const v128_t iscale = wasm_f32x4_div(num, range[h]);
-      v128_t ch = wasm_i32x4_splat(0);
+      v128_t ch = wasm_i32x4_splat(0), sl = zero, sl2 = zero, sxl = zero;
       for (int i = 0; i < kN; ++i) {
         const v128_t code = q4_code(wasm_f32x4_mul(iscale, xm[i][h]));
         ch = wasm_v128_or(ch, wasm_f32x4_ne(code, lf[i][h]));
         lf[i][h] = code;
+        const v128_t wl = wasm_f32x4_mul(wasm_v128_load(wt + i * K + 4 * h), code);
+        sl = wasm_f32x4_add(sl, wl);
+        sl2 = wasm_f32x4_add(sl2, wasm_f32x4_mul(wl, code));
+        sxl = wasm_f32x4_add(sxl, wasm_f32x4_mul(wl, wasm_v128_load(xt + i * K + 4 * h)));
       }
       changed[h] = wasm_v128_and(ch, live[h]);
+      sums[h][0] = sl, sums[h][1] = sl2, sums[h][2] = sxl;
     }
     if (!wasm_v128_any_true(wasm_v128_or(changed[0], changed[1]))) continue;
     v128_t this_scale[2], this_min[2], candidate[2];
     for (int h = 0; h < 2; ++h) {
-      v128_t sl = zero, sl2 = zero, sxl = zero;
-      for (int i = 0; i < kN; ++i) {
-        const v128_t wl = wasm_f32x4_mul(wasm_v128_load(wt + i * K + 4 * h), lf[i][h]);
-        sl = wasm_f32x4_add(sl, wl);
-        sl2 = wasm_f32x4_add(sl2, wasm_f32x4_mul(wl, lf[i][h]));
-        sxl = wasm_f32x4_add(sxl, wasm_f32x4_mul(wl, wasm_v128_load(xt + i * K + 4 * h)));
-      }
+      const v128_t sl = sums[h][0], sl2 = sums[h][1], sxl = sums[h][2];
       const v128_t D = wasm_f32x4_sub(wasm_f32x4_mul(sum_w[h], sl2), wasm_f32x4_mul(sl, sl));
       candidate[h] = wasm_v128_and(changed[h], wasm_f32x4_gt(D, zero));
       const v128_t s = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_w[h], sxl), wasm_f32x4_mul(sum_x[h], sl)), D);

@@ -22,23 +22,34 @@ struct KmeansFit {
 std::vector<double> kmeans_quantile_init(const float* x, size_t n, size_t k);
 // Fits k levels to x[0..n) (n >= 1, k >= 1). O(n log n) for the sort, then O(k log n) a step.
 KmeansFit kmeans_fit(const float* x, size_t n, size_t k);
+// The same fit with every boundary searched over all values (std::upper_bound) instead of from the
+// previous step's boundary: the plain version, kept for the tests (same bits).
+KmeansFit kmeans_fit_reference(const float* x, size_t n, size_t k);
 // The nearest centroid of v: the first j with v <= fl64((c_j + c_j+1) / 2) (so an exact midpoint
 // goes to the lower one), then the first of any centroids equal to c_j. A plain linear scan.
 uint16_t kmeans_code(float v, const std::vector<float>& centroids);
 
-// The same rule for many values: a branch-free binary search over the midpoints (padded with +inf
-// to a power of two), O(log k) a value.
+// The same rule for many values. The midpoints (padded with +inf to a power of two, at least 16) are
+// ascending, so the code's position is the number of midpoints below v: counted directly when there
+// are 16 (no dependent loads; the compiler vectorises it), else a branch-free binary search,
+// O(log k) a value.
 class KmeansCoder {
  public:
   explicit KmeansCoder(const std::vector<float>& centroids);
   uint16_t code(float v) const {
     size_t pos = 0;
-    for (size_t step = mids_.size() / 2; step > 0; step >>= 1) pos += mids_[pos + step - 1] < v ? step : 0;
+    if (mids_.size() == kCountedMids) {
+      const double d = v;
+      for (size_t j = 0; j < kCountedMids; ++j) pos += mids_[j] < d ? 1 : 0;
+    } else {
+      for (size_t step = mids_.size() / 2; step > 0; step >>= 1) pos += mids_[pos + step - 1] < v ? step : 0;
+    }
     return first_equal_[pos];
   }
 
  private:
-  std::vector<double> mids_;          // size a power of two, last entry +inf
+  static constexpr size_t kCountedMids = 16;
+  std::vector<double> mids_;          // size a power of two >= 16, last entry +inf
   std::vector<uint16_t> first_equal_;  // first index of the centroid equal to centroid j
 };
 // Fit, then out[i] = centroids[code[i]]; codes optional.

@@ -19,6 +19,7 @@
 #include "oracle.h"
 #include "quant/ggml_block_codecs.h"
 #include "quant/ggml_q4k_fit.h"
+#include "quant/ggml_q6k_fit.h"
 #include "quant/ggml_quantize.h"
 #include "quant/scheme.h"
 
@@ -421,5 +422,42 @@ TEST_CASE("ggml_quantize: Q6_K's lockstep search gives the plain search's bytes 
     qp::ggml::quantize_block_q6_k_ref(x.data(), ref);
     CAPTURE(trial);
     CHECK(std::memcmp(fast, ref, 210) == 0);
+  }
+}
+
+TEST_CASE("ggml_quantize: Q6_K's fit tiers give the plain fit's codes and scales bit for bit") {
+  // As for Q4_K: the fits directly (their scales are re-quantized to int8 in the block).
+  std::mt19937 rng(6363);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  auto same = [](float a, float b) { return std::memcmp(&a, &b, 4) == 0; };
+  for (int trial = 0; trial < 600; ++trial) {
+    std::vector<float> x = random_row(rng, 256, trial);
+    float* s = &x[16 * (trial % 16)];
+    switch ((trial / 16) % 7) {
+      case 0: std::fill(s, s + 16, 0.0f); break;
+      case 1: std::fill(s, s + 16, -0.625f); break;
+      case 2: std::fill(s, s + 16, 0.0f); s[trial % 16] = 2.0f; break;
+      case 3: for (int i = 0; i < 16; ++i) s[i] = normal(rng) * 1e5f; break;
+      case 4: for (int i = 0; i < 16; ++i) s[i] *= 1e-20f; break;
+      case 5: for (int i = 0; i < 16; ++i) s[i] = -std::fabs(s[i]); break;
+      default: break;
+    }
+    uint8_t want_L[256];
+    float want_scale[16];
+    for (int j = 0; j < 16; ++j) want_scale[j] = qp::ggml::fit_scale_q6_ref(&x[16 * j], want_L + 16 * j);
+    std::vector<std::pair<const char*, void (*)(const float*, uint8_t*, float*)>> tiers = {
+        {"lockstep", qp::ggml::fit_scale_q6_x16}};
+#if defined(__wasm_simd128__)
+    tiers.push_back({"wasmsimd", qp::ggml::fit_scale_q6_x16__wasmsimd});
+#endif
+    for (const auto& tier : tiers) {
+      uint8_t L[256];
+      float scale[16];
+      tier.second(x.data(), L, scale);
+      CAPTURE(trial);
+      CAPTURE(tier.first);
+      CHECK(std::memcmp(L, want_L, 256) == 0);
+      for (int j = 0; j < 16; ++j) CHECK(same(scale[j], want_scale[j]));
+    }
   }
 }
