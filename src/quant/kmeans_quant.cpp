@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <utility>
 
 namespace qp {
 
@@ -31,14 +33,17 @@ std::vector<float> sorted_copy(const float* x, size_t n) {
     std::sort(s.begin(), s.end());
     return s;
   }
-  std::vector<uint32_t> a(n), b(n);
+  // Scratch without zero-filling (every entry is written before it is read).
+  std::unique_ptr<uint32_t[]> a_buf(new uint32_t[n]), b_buf(new uint32_t[n]);
+  uint32_t* a = a_buf.get();
+  uint32_t* b = b_buf.get();
   for (size_t i = 0; i < n; ++i) a[i] = sort_key(x[i]);
   for (int shift = 0; shift < 32; shift += 11) {
     size_t count[2049] = {0};
     for (size_t i = 0; i < n; ++i) ++count[((a[i] >> shift) & 2047u) + 1];
     for (size_t d = 1; d < 2049; ++d) count[d] += count[d - 1];
     for (size_t i = 0; i < n; ++i) b[count[(a[i] >> shift) & 2047u]++] = a[i];
-    a.swap(b);
+    std::swap(a, b);
   }
   std::vector<float> s(n);
   for (size_t i = 0; i < n; ++i) s[i] = from_key(a[i]);
@@ -155,6 +160,10 @@ KmeansCoder::KmeansCoder(const std::vector<float>& c) {
   while (size < c.size()) size *= 2;
   mids_.assign(size, std::numeric_limits<double>::infinity());
   for (size_t j = 0; j + 1 < c.size(); ++j) mids_[j] = (static_cast<double>(c[j]) + c[j + 1]) / 2.0;
+  for (size_t j = 0; j < kCountedMids; ++j) {  // +inf stays +inf: no finite v reaches it
+    const float f = static_cast<float>(mids_[j]);
+    above_[j] = static_cast<double>(f) > mids_[j] || std::isinf(f) ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+  }
   first_equal_.resize(size);
   for (size_t j = 0; j < size; ++j) {
     const size_t i = std::min(j, c.size() - 1);

@@ -30,17 +30,17 @@ KmeansFit kmeans_fit_reference(const float* x, size_t n, size_t k);
 uint16_t kmeans_code(float v, const std::vector<float>& centroids);
 
 // The same rule for many values. The midpoints (padded with +inf to a power of two, at least 16) are
-// ascending, so the code's position is the number of midpoints below v: counted directly when there
-// are 16 (no dependent loads; the compiler vectorises it), else a branch-free binary search,
-// O(log k) a value.
+// ascending, so the code's position is the number of midpoints below v. With 16 of them it is
+// counted directly in float: for a float v, mid < v exactly when v >= t, t the smallest float above
+// the double mid, so 16 float compares the compiler vectorises, no dependent loads. Else a
+// branch-free binary search over the double midpoints, O(log k) a value.
 class KmeansCoder {
  public:
   explicit KmeansCoder(const std::vector<float>& centroids);
   uint16_t code(float v) const {
     size_t pos = 0;
     if (mids_.size() == kCountedMids) {
-      const double d = v;
-      for (size_t j = 0; j < kCountedMids; ++j) pos += mids_[j] < d ? 1 : 0;
+      for (size_t j = 0; j < kCountedMids; ++j) pos += v >= above_[j] ? 1 : 0;
     } else {
       for (size_t step = mids_.size() / 2; step > 0; step >>= 1) pos += mids_[pos + step - 1] < v ? step : 0;
     }
@@ -50,6 +50,7 @@ class KmeansCoder {
  private:
   static constexpr size_t kCountedMids = 16;
   std::vector<double> mids_;          // size a power of two >= 16, last entry +inf
+  float above_[kCountedMids];         // the smallest float above each of the first 16 midpoints
   std::vector<uint16_t> first_equal_;  // first index of the centroid equal to centroid j
 };
 // Fit, then out[i] = centroids[code[i]]; codes optional.

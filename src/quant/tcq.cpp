@@ -104,7 +104,7 @@ namespace {
 // integer, then the same float sub and mul); the error is the double square of x - level.
 // Returns how many samples it did.
 size_t subset_errors_wasmsimd(const float* x, size_t n, float delta, double inv, double centre, float half_span,
-                              double last, double* const err[4]) {
+                              double last, double* const err[4], uint8_t* const index_out[4], float* const level_out[4]) {
   const v128_t vinv = wasm_f64x2_splat(inv), vcentre = wasm_f64x2_splat(centre);
   const v128_t quarter = wasm_f64x2_splat(0.25), half = wasm_f64x2_splat(0.5);
   const v128_t zero = wasm_f64x2_splat(0.0), vlast = wasm_f64x2_splat(last), four = wasm_f64x2_splat(4.0);
@@ -122,6 +122,10 @@ size_t subset_errors_wasmsimd(const float* x, size_t n, float delta, double inv,
       const v128_t level = wasm_f32x4_mul(wasm_f32x4_sub(j, vhalf_span), vdelta);
       const v128_t diff = wasm_f64x2_sub(xv, wasm_f64x2_promote_low_f32x4(level));
       wasm_v128_store(err[d] + t, wasm_f64x2_mul(diff, diff));
+      wasm_v128_store64_lane(level_out[d] + t, level, 0);
+      const v128_t i32 = wasm_i32x4_trunc_sat_f64x2_zero(index);  // an integer in [0, 7]: exact
+      index_out[d][t] = static_cast<uint8_t>(wasm_i32x4_extract_lane(i32, 0));
+      index_out[d][t + 1] = static_cast<uint8_t>(wasm_i32x4_extract_lane(i32, 1));
     }
   }
   return pairs;
@@ -172,9 +176,15 @@ bool viterbi_wasmsimd(const double* const err[4], size_t n, uint8_t* choice, dou
 
 bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search& s, double give_up) {
   s.delta = delta;
-  for (int d = 0; d < 4; ++d) s.err[d].resize(n);
+  for (int d = 0; d < 4; ++d) {
+    s.err[d].resize(n);
+    s.index[d].resize(n);
+    s.level[d].resize(n);
+  }
   s.choice.resize(n);
   double* const err_rows[4] = {s.err[0].data(), s.err[1].data(), s.err[2].data(), s.err[3].data()};
+  uint8_t* const index_rows[4] = {s.index[0].data(), s.index[1].data(), s.index[2].data(), s.index[3].data()};
+  float* const level_rows[4] = {s.level[0].data(), s.level[1].data(), s.level[2].data(), s.level[3].data()};
   // Nearest level per subset and its error: nearest_index and tcq_level's expressions, written
   // without integers or branches (y is in [0, 7], so its ceiling is exact in double and float) so
   // the loop over samples vectorises. The trace recomputes the index of the winning path's levels.
@@ -192,6 +202,8 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
         const double i = floor + static_cast<double>(floor < y);  // ceil: a midpoint goes low
         const float level = (static_cast<float>(dd + 4.0 * i) - half_span) * delta;
         err[t] = squared(static_cast<double>(x[t]) - static_cast<double>(level));
+        index_rows[d][t] = static_cast<uint8_t>(i);
+        level_rows[d][t] = level;
       }
     }
   };
@@ -199,7 +211,7 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
     const double inv = 1.0 / static_cast<double>(delta), centre = ((1 << (bits + 1)) - 1) / 2.0;
     size_t done = 0;
 #if defined(__wasm_simd128__)
-    done = subset_errors_wasmsimd(x, n, delta, inv, centre, half_span, last, err_rows);
+    done = subset_errors_wasmsimd(x, n, delta, inv, centre, half_span, last, err_rows, index_rows, level_rows);
 #endif
     errors(done, [=](float v) { return static_cast<double>(v) * inv + centre; });
   } else {
@@ -234,20 +246,18 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
 #endif
 }
 
-const TcqBlock& TcqEncoder::trace(const float* x, const Search& s, size_t n, int bits, float* out) {
+const TcqBlock& TcqEncoder::trace(const Search& s, size_t n, int bits, float* out) {
   constexpr const Predecessors& pred = kPred;
   int state = static_cast<int>(std::min_element(s.cost, s.cost + 4) - s.cost);
   block_.delta = s.delta;
   block_.cost = n ? s.cost[state] : 0.0;
   block_.codes.resize(n);
-  // The winning levels' indices, from the reference's positions (x · (1 / step) + centre).
-  const double inv = s.delta > 0.0f ? 1.0 / static_cast<double>(s.delta) : 0.0;
-  const double centre = ((1 << (bits + 1)) - 1) / 2.0;
+  // The winning levels and their indices as the search stored them: nearest_index and tcq_level
+  // of the reference's positions (x · (1 / step) + centre), computed there for every subset.
   for (size_t t = n; t-- > 0;) {
     const int k = s.choice[t] >> state & 1, d = pred.subset[state][k];
-    const int i = nearest_index(bits, d, s.delta > 0.0f ? static_cast<double>(x[t]) * inv + centre : 0.0);
-    block_.codes[t] = static_cast<uint8_t>(pred.branch[state][k] << (bits - 1) | i);
-    out[t] = tcq_level(bits, d + 4 * i, s.delta);  // what tcq_decode_block gives for this code
+    block_.codes[t] = static_cast<uint8_t>(pred.branch[state][k] << (bits - 1) | s.index[d][t]);
+    out[t] = s.level[d][t];  // what tcq_decode_block gives for this code
     state = pred.from[state][k];
   }
   return block_;
@@ -267,7 +277,7 @@ static std::pair<float, float> candidate_steps(const float* x, size_t n, int bit
 
 const TcqBlock& TcqEncoder::encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
   search(x, n, bits, delta, candidate_[0], std::numeric_limits<double>::infinity());
-  return trace(x, candidate_[0], n, bits, out);
+  return trace(candidate_[0], n, bits, out);
 }
 
 const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, float* out) {
@@ -278,8 +288,8 @@ const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, flo
   // keeps the absmax step).
   if (by_rms < by_absmax && search(x, n, bits, by_rms, candidate_[1], first) &&
       (n ? min_cost(candidate_[1].cost) : 0.0) < first)
-    return trace(x, candidate_[1], n, bits, out);
-  return trace(x, candidate_[0], n, bits, out);
+    return trace(candidate_[1], n, bits, out);
+  return trace(candidate_[0], n, bits, out);
 }
 
 void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out) {
