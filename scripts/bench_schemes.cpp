@@ -149,7 +149,11 @@ int main(int argc, char** argv) {
   }
   {  // k-means 4-bit: 256 rows of 4096 (per channel along axis 0).
     std::vector<float> out(C);
-    compare("kmeans 4-bit, 256 rows of 4096",
+    compare("kmeans 4-bit fit, 256 rows of 4096",
+            {{"plain search", [&] { for (size_t r = 0; r < 256; ++r) sink += qp::kmeans_fit_reference(&x[r * C], C, 16).centroids[0]; }},
+             {"warm start", [&] { for (size_t r = 0; r < 256; ++r) sink += qp::kmeans_fit(&x[r * C], C, 16).centroids[0]; }}},
+            reps);
+    compare("kmeans 4-bit fit + code, 256 rows",
             {{"fit+code", [&] { for (size_t r = 0; r < 256; ++r) qp::kmeans_quantize(&x[r * C], C, 16, nullptr, out.data()); sink += out[0]; }}},
             reps);
   }

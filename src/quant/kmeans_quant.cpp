@@ -7,6 +7,10 @@
 #include <memory>
 #include <utility>
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace qp {
 
 namespace {
@@ -171,13 +175,36 @@ KmeansCoder::KmeansCoder(const std::vector<float>& c) {
   }
 }
 
+void KmeansCoder::code_all(const float* x, size_t n, uint16_t* codes) const {
+  size_t i = 0;
+#if defined(__wasm_simd128__)
+  if (mids_.size() == kCountedMids) {
+    v128_t above[kCountedMids];
+    for (size_t j = 0; j < kCountedMids; ++j) above[j] = wasm_f32x4_splat(above_[j]);
+    for (; i + 4 <= n; i += 4) {
+      const v128_t v = wasm_v128_load(x + i);
+      v128_t count = wasm_i32x4_splat(0);
+      for (size_t j = 0; j < kCountedMids; ++j) count = wasm_i32x4_sub(count, wasm_f32x4_ge(v, above[j]));  // true = -1
+      codes[i] = first_equal_[static_cast<size_t>(wasm_i32x4_extract_lane(count, 0))];
+      codes[i + 1] = first_equal_[static_cast<size_t>(wasm_i32x4_extract_lane(count, 1))];
+      codes[i + 2] = first_equal_[static_cast<size_t>(wasm_i32x4_extract_lane(count, 2))];
+      codes[i + 3] = first_equal_[static_cast<size_t>(wasm_i32x4_extract_lane(count, 3))];
+    }
+  }
+#endif
+  for (; i < n; ++i) codes[i] = code(x[i]);
+}
+
 KmeansFit kmeans_quantize(const float* x, size_t n, size_t k, uint16_t* codes, float* out) {
   KmeansFit fit = kmeans_fit(x, n, k);
   const KmeansCoder coder(fit.centroids);
-  for (size_t i = 0; i < n; ++i) {
-    const uint16_t code = coder.code(x[i]);
-    out[i] = fit.centroids[code];
-    if (codes) codes[i] = code;
+  constexpr size_t kChunk = 1024;
+  uint16_t scratch[kChunk];
+  for (size_t at = 0; at < n; at += kChunk) {
+    const size_t m = std::min(kChunk, n - at);
+    uint16_t* c = codes ? codes + at : scratch;
+    coder.code_all(x + at, m, c);
+    for (size_t i = 0; i < m; ++i) out[at + i] = fit.centroids[c[i]];
   }
   return fit;
 }

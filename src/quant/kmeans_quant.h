@@ -46,6 +46,9 @@ class KmeansCoder {
     }
     return first_equal_[pos];
   }
+  // code() of x[0..n) into codes[0..n); in wasm SIMD builds four values at a time when the
+  // midpoints are counted (the same float compares per lane).
+  void code_all(const float* x, size_t n, uint16_t* codes) const;
 
  private:
   static constexpr size_t kCountedMids = 16;

@@ -179,3 +179,25 @@ TEST_CASE("kmeans: boundaries searched from the previous step give the plain sea
     }
   }
 }
+
+TEST_CASE("kmeans: kmeans_quantize's codes and levels are kmeans_code's on the fitted centroids") {
+  // code_all (four values at a time in wasm SIMD builds) against the plain scan, value by value.
+  for (size_t n : {1, 3, 4, 5, 17, 1000, 1025, 4099}) {
+    for (size_t k : {2, 3, 16, 64}) {
+      std::vector<float> x = gaussian_like(n, static_cast<uint32_t>(n * 13 + k));
+      for (size_t i = 0; i < n; i += 7) x[i] = std::round(x[i] * 2.0f) / 2.0f;  // repeats and ties
+      std::vector<uint16_t> codes(n);
+      std::vector<float> out(n), out_no_codes(n);
+      const qp::KmeansFit fit = qp::kmeans_quantize(x.data(), n, k, codes.data(), out.data());
+      qp::kmeans_quantize(x.data(), n, k, nullptr, out_no_codes.data());
+      CAPTURE(n);
+      CAPTURE(k);
+      for (size_t i = 0; i < n; ++i) {
+        const uint16_t want = qp::kmeans_code(x[i], fit.centroids);
+        CHECK(codes[i] == want);
+        CHECK(out[i] == fit.centroids[want]);
+      }
+      CHECK(out == out_no_codes);
+    }
+  }
+}
