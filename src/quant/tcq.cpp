@@ -104,7 +104,7 @@ namespace {
 // integer, then the same float sub and mul); the error is the double square of x - level.
 // Returns how many samples it did.
 size_t subset_errors_wasmsimd(const float* x, size_t n, float delta, double inv, double centre, float half_span,
-                              double last, double* const err[4], uint8_t* const index_out[4], float* const level_out[4]) {
+                              double last, double* const err[4], double* const index_out[4], float* const level_out[4]) {
   const v128_t vinv = wasm_f64x2_splat(inv), vcentre = wasm_f64x2_splat(centre);
   const v128_t quarter = wasm_f64x2_splat(0.25), half = wasm_f64x2_splat(0.5);
   const v128_t zero = wasm_f64x2_splat(0.0), vlast = wasm_f64x2_splat(last), four = wasm_f64x2_splat(4.0);
@@ -123,9 +123,7 @@ size_t subset_errors_wasmsimd(const float* x, size_t n, float delta, double inv,
       const v128_t diff = wasm_f64x2_sub(xv, wasm_f64x2_promote_low_f32x4(level));
       wasm_v128_store(err[d] + t, wasm_f64x2_mul(diff, diff));
       wasm_v128_store64_lane(level_out[d] + t, level, 0);
-      const v128_t i32 = wasm_i32x4_trunc_sat_f64x2_zero(index);  // an integer in [0, 7]: exact
-      index_out[d][t] = static_cast<uint8_t>(wasm_i32x4_extract_lane(i32, 0));
-      index_out[d][t + 1] = static_cast<uint8_t>(wasm_i32x4_extract_lane(i32, 1));
+      wasm_v128_store(index_out[d] + t, index);
     }
   }
   return pairs;
@@ -183,7 +181,7 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
   }
   s.choice.resize(n);
   double* const err_rows[4] = {s.err[0].data(), s.err[1].data(), s.err[2].data(), s.err[3].data()};
-  uint8_t* const index_rows[4] = {s.index[0].data(), s.index[1].data(), s.index[2].data(), s.index[3].data()};
+  double* const index_rows[4] = {s.index[0].data(), s.index[1].data(), s.index[2].data(), s.index[3].data()};
   float* const level_rows[4] = {s.level[0].data(), s.level[1].data(), s.level[2].data(), s.level[3].data()};
   // Nearest level per subset and its error: nearest_index and tcq_level's expressions, written
   // without integers or branches (y is in [0, 7], so its ceiling is exact in double and float) so
@@ -202,7 +200,7 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
         const double i = floor + static_cast<double>(floor < y);  // ceil: a midpoint goes low
         const float level = (static_cast<float>(dd + 4.0 * i) - half_span) * delta;
         err[t] = squared(static_cast<double>(x[t]) - static_cast<double>(level));
-        index_rows[d][t] = static_cast<uint8_t>(i);
+        index_rows[d][t] = i;
         level_rows[d][t] = level;
       }
     }
@@ -256,7 +254,8 @@ const TcqBlock& TcqEncoder::trace(const Search& s, size_t n, int bits, float* ou
   // of the reference's positions (x · (1 / step) + centre), computed there for every subset.
   for (size_t t = n; t-- > 0;) {
     const int k = s.choice[t] >> state & 1, d = pred.subset[state][k];
-    block_.codes[t] = static_cast<uint8_t>(pred.branch[state][k] << (bits - 1) | s.index[d][t]);
+    const int i = static_cast<int>(s.index[d][t]);  // an integer in [0, 2^(R-1) - 1]: exact
+    block_.codes[t] = static_cast<uint8_t>(pred.branch[state][k] << (bits - 1) | i);
     out[t] = s.level[d][t];  // what tcq_decode_block gives for this code
     state = pred.from[state][k];
   }

@@ -50,7 +50,7 @@ class TcqEncoder {
   struct Search {
     float delta = 0;
     std::vector<double> err[4];        // err[d][t]: squared error of sample t's nearest level in D_d
-    std::vector<uint8_t> index[4];     // index[d][t]: that level's index inside D_d
+    std::vector<double> index[4];      // index[d][t]: that level's index inside D_d (an integer)
     std::vector<float> level[4];       // level[d][t]: that level's value (tcq_level)
     std::vector<uint8_t> choice;       // bit s of choice[t]: the second branch into s survived
     double cost[4] = {0, 0, 0, 0};     // path cost per end state
