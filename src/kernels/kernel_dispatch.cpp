@@ -1,5 +1,6 @@
 // Compile-time choice of the kernel tier: the SIMD build (-msimd128 defines __wasm_simd128__)
 // uses *_wasmsimd, every other build the reference tier. One table, easy to grep.
+#include "kernels/error_sums.h"
 #include "kernels/float_round_trip.h"
 #include "kernels/quantize_f32.h"
 #include "kernels/requantize.h"
@@ -41,6 +42,9 @@ void float_round_trip(const FloatRoundTrip& p, const float* x, size_t n, float s
 void requantize_float(const int32_t* acc, size_t m, size_t n, size_t ld_acc, const RequantizeFloat& p,
                       uint8_t* out, size_t ld_out) {
   QP_TIER(requantize_float)(acc, m, n, ld_acc, p, out, ld_out);
+}
+void error_sums_add(ErrorSums& s, const float* x, const float* y, size_t n) {
+  QP_TIER(error_sums_add)(s, x, y, n);
 }
 const char* active_kernel_tier() { return kTier; }
 

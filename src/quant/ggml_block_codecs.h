@@ -7,6 +7,10 @@
 
 #include "core/half.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace qp::ggml {
 
 // fp16 block headers, little endian. Encoding is IEEE round-to-nearest-even with overflow to
@@ -31,6 +35,14 @@ inline int nearest_int(float v) {
   std::memcpy(&i, &biased, sizeof i);
   return (i & 0x007fffff) - 0x00400000;
 }
+
+#if defined(__wasm_simd128__)
+// nearest_int on four lanes, the same bits per lane: the biased float's low mantissa bits.
+inline v128_t nearest_int_x4(v128_t v) {
+  const v128_t biased = wasm_f32x4_add(v, wasm_f32x4_splat(12582912.f));
+  return wasm_i32x4_sub(wasm_v128_and(biased, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x00400000));
+}
+#endif
 
 // ggml's legacy quantizers cast float to int8_t / uint8_t directly; the reference build (gcc,
 // x86-64) converts through a 32-bit cvttss2si (truncation; NaN or out of int32 range gives

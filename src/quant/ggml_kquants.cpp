@@ -74,7 +74,11 @@ void quantize_block_q4_k_with(const float* x, uint8_t* b, bool reference) {
       scales[j] = fit_scale_min_q4_ref(x + kQ4Sub * j, weights + kQ4Sub * j, L + kQ4Sub * j, &mins[j]);
     }
   } else {
+#if defined(__wasm_simd128__)
+    fit_scale_min_q4_x8__wasmsimd(x, weights, L, scales, mins);
+#else
     fit_scale_min_q4_x8(x, weights, L, scales, mins);
+#endif
   }
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < 8; ++j) {
@@ -100,7 +104,19 @@ void quantize_block_q4_k_with(const float* x, uint8_t* b, bool reference) {
     const float d = d_all * ls[j];
     if (d == 0) continue;
     const float dm = dmin_all * lm[j];
-    for (int i = 0; i < kQ4Sub; ++i) {
+    int i = 0;
+#if defined(__wasm_simd128__)
+    if (!reference) {  // four lanes of the loop below: the same add, division and rounding
+      for (; i < kQ4Sub; i += 4) {
+        const v128_t v = wasm_f32x4_div(wasm_f32x4_add(wasm_v128_load(x + kQ4Sub * j + i), wasm_f32x4_splat(dm)),
+                                        wasm_f32x4_splat(d));
+        const v128_t q = wasm_i32x4_min(wasm_i32x4_max(nearest_int_x4(v), wasm_i32x4_splat(0)), wasm_i32x4_splat(kQ4Max));
+        const v128_t h = wasm_i16x8_narrow_i32x4(q, q);
+        wasm_v128_store32_lane(L + kQ4Sub * j + i, wasm_u8x16_narrow_i16x8(h, h), 0);
+      }
+    }
+#endif
+    for (; i < kQ4Sub; ++i) {
       L[kQ4Sub * j + i] = static_cast<uint8_t>(std::clamp(nearest_int((x[kQ4Sub * j + i] + dm) / d), 0, kQ4Max));
     }
   }
@@ -127,7 +143,11 @@ void quantize_block_q6_k_with(const float* x, uint8_t* b, bool reference) {
   if (reference) {
     for (int ib = 0; ib < kSuper / kQ6Sub; ++ib) scales[ib] = fit_scale_q6_ref(x + kQ6Sub * ib, L + kQ6Sub * ib);
   } else {
+#if defined(__wasm_simd128__)
+    fit_scale_q6_x16__wasmsimd(x, L, scales);
+#else
     fit_scale_q6_x16(x, L, scales);
+#endif
   }
   float max_scale = 0, max_abs_scale = 0;
   for (int ib = 0; ib < kSuper / kQ6Sub; ++ib) {
@@ -150,7 +170,19 @@ void quantize_block_q6_k_with(const float* x, uint8_t* b, bool reference) {
   for (int j = 0; j < kSuper / kQ6Sub; ++j) {
     const float d = d_all * sc[j];
     if (d == 0) continue;
-    for (int i = 0; i < kQ6Sub; ++i) {
+    int i = 0;
+#if defined(__wasm_simd128__)
+    if (!reference) {  // four lanes of the loop below: the same division and rounding
+      for (; i < kQ6Sub; i += 4) {
+        const v128_t q = nearest_int_x4(wasm_f32x4_div(wasm_v128_load(x + kQ6Sub * j + i), wasm_f32x4_splat(d)));
+        const v128_t l = wasm_i32x4_add(wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(-kQ6Max)), wasm_i32x4_splat(kQ6Max - 1)),
+                                        wasm_i32x4_splat(kQ6Max));
+        const v128_t h = wasm_i16x8_narrow_i32x4(l, l);
+        wasm_v128_store32_lane(L + kQ6Sub * j + i, wasm_u8x16_narrow_i16x8(h, h), 0);
+      }
+    }
+#endif
+    for (; i < kQ6Sub; ++i) {
       const int l = std::clamp(nearest_int(x[kQ6Sub * j + i] / d), -kQ6Max, kQ6Max - 1);
       L[kQ6Sub * j + i] = static_cast<uint8_t>(l + kQ6Max);
     }

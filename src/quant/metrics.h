@@ -5,6 +5,8 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/error_sums.h"
+
 namespace qp {
 
 struct ErrorMetrics {
@@ -28,7 +30,7 @@ class ErrorAccumulator {
  private:
   static constexpr int kLanes = 4;
   size_t count_ = 0;
-  double err2_[kLanes] = {}, x2_[kLanes] = {}, y2_[kLanes] = {}, xy_[kLanes] = {}, max_abs_[kLanes] = {};
+  kernels::ErrorSums sums_;  // lane l holds the elements whose global index is l mod 4
 };
 
 }  // namespace qp

@@ -5,30 +5,9 @@
 #include "quant/scheme_family.h"
 #include "quant/scheme_units.h"
 #include "quant/stats.h"
+#include "quant/unit_mse.h"
 
 namespace qp {
-
-namespace {
-
-std::vector<double> unit_mse(const float* x, const float* y, const UnitLayout& layout, double whole_mse) {
-  if (layout.units() == 1) return {whole_mse};
-  std::vector<double> mse(layout.units());
-  std::vector<float> a(layout.largest_unit()), b(layout.largest_unit());
-  for (size_t u = 0; u < layout.units(); ++u) {
-    const size_t m = layout.unit_size(u);
-    layout.gather(u, x, a.data());
-    layout.gather(u, y, b.data());
-    double sum = 0;
-    for (size_t k = 0; k < m; ++k) {
-      const double d = static_cast<double>(a[k]) - static_cast<double>(b[k]);
-      sum += d * d;
-    }
-    mse[u] = m ? sum / static_cast<double>(m) : 0.0;
-  }
-  return mse;
-}
-
-}  // namespace
 
 const std::vector<SchemeInfo>& scheme_registry() {
   static const std::vector<SchemeInfo> registry = {

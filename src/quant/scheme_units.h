@@ -4,6 +4,7 @@
 // scatter the reconstruction back; the integer family's fast path (quantize_tensor) walks the same
 // units in place.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -39,6 +40,34 @@ class UnitLayout {
   template <class T>
   void scatter_any(size_t unit, const T* in, T* y) const {
     for_each_index(unit, [&](size_t k, size_t index) { y[index] = in[k]; });
+  }
+
+  // The tensor in memory order as rows of consecutive indices: calls f(begin, length, unit, step)
+  // for indices [begin, begin + length), index begin + i belonging to unit `unit + i * step` (step 0:
+  // the whole row is one unit's run; step 1: a row across neighbouring units, as groups along a
+  // non-last axis give). Rows come in ascending index order, so each unit's values arrive in
+  // the order for_each_index visits them.
+  template <class F>
+  void for_each_row(F f) const {
+    if (axis_ < 0) {
+      f(size_t{0}, n_, size_t{0}, size_t{0});
+      return;
+    }
+    const size_t inner = view_.inner, channels = view_.channels;
+    for (size_t o = 0; o < view_.outer; ++o) {
+      const size_t base = o * channels;
+      if (inner == 1 && group_ == 0) {  // the last axis: a row holds one value of every channel
+        f(base, channels, size_t{0}, size_t{1});
+      } else if (inner == 1) {          // groups along the last axis: each group is one run
+        for (size_t g = 0; g < groups_; ++g)
+          f(base + g * group_, std::min(group_, channels - g * group_), o * groups_ + g, size_t{0});
+      } else {
+        for (size_t c = 0; c < channels; ++c) {
+          if (group_ == 0) f((base + c) * inner, inner, c, size_t{0});
+          else f((base + c) * inner, inner, (o * groups_ + c / group_) * inner, size_t{1});
+        }
+      }
+    }
   }
 
   // Calls f(k, index) for the unit's k-th value, k ascending with the index.

@@ -28,12 +28,13 @@ float ternary_quantize(const float* x, size_t n, int8_t* codes, float* out) {
   const double delta = 0.7 * mean_abs(x, n);
   double kept_sum = 0;
   size_t kept = 0;
+  // Branch-free (values near delta make the branch unpredictable): adding +0.0 to the sum, which
+  // starts at +0 and only grows, leaves it unchanged, so the sum is the same as adding kept values only.
   for (size_t i = 0; i < n; ++i) {
     const double a = std::fabs(static_cast<double>(x[i]));
-    if (a > delta) {
-      kept_sum += a;
-      ++kept;
-    }
+    const bool keep = a > delta;
+    kept_sum += keep ? a : 0.0;
+    kept += keep ? 1 : 0;
   }
   const float alpha = kept ? static_cast<float>(kept_sum / static_cast<double>(kept)) : 0.0f;
   for (size_t i = 0; i < n; ++i) {

@@ -5,6 +5,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace qp {
 
 namespace {
@@ -89,20 +93,106 @@ double min_cost(const double cost[4]) { return *std::min_element(cost, cost + 4)
 
 }  // namespace
 
+#if defined(__wasm_simd128__)
+
+namespace {
+
+// The search's per-subset errors for samples [0, n & ~1), two samples per f64x2 register. Per lane
+// the same operations as the scalar loop: (position - d) / 4 is the exact product by 0.25; pmax(0, y)
+// is `0 < y ? y : 0` and pmin(last, y) is `y < last ? y : last`; f64x2.ceil is the scalar's
+// floor + (floor < y) for y in [0, last]; the level is formed in float32 (demote of an exact small
+// integer, then the same float sub and mul); the error is the double square of x - level.
+// Returns how many samples it did.
+size_t subset_errors_wasmsimd(const float* x, size_t n, float delta, double inv, double centre, float half_span,
+                              double last, double* const err[4], double* const index_out[4], float* const level_out[4]) {
+  const v128_t vinv = wasm_f64x2_splat(inv), vcentre = wasm_f64x2_splat(centre);
+  const v128_t quarter = wasm_f64x2_splat(0.25), half = wasm_f64x2_splat(0.5);
+  const v128_t zero = wasm_f64x2_splat(0.0), vlast = wasm_f64x2_splat(last), four = wasm_f64x2_splat(4.0);
+  const v128_t vhalf_span = wasm_f32x4_splat(half_span), vdelta = wasm_f32x4_splat(delta);
+  const size_t pairs = n & ~size_t{1};
+  for (size_t t = 0; t < pairs; t += 2) {
+    const v128_t xv = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(x + t));
+    const v128_t position = wasm_f64x2_add(wasm_f64x2_mul(xv, vinv), vcentre);
+    for (int d = 0; d < 4; ++d) {
+      const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
+      v128_t y = wasm_f64x2_sub(wasm_f64x2_mul(wasm_f64x2_sub(position, dd), quarter), half);
+      y = wasm_f64x2_pmin(vlast, wasm_f64x2_pmax(zero, y));
+      const v128_t index = wasm_f64x2_ceil(y);
+      const v128_t j = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(dd, wasm_f64x2_mul(four, index)));
+      const v128_t level = wasm_f32x4_mul(wasm_f32x4_sub(j, vhalf_span), vdelta);
+      const v128_t diff = wasm_f64x2_sub(xv, wasm_f64x2_promote_low_f32x4(level));
+      wasm_v128_store(err[d] + t, wasm_f64x2_mul(diff, diff));
+      wasm_v128_store64_lane(level_out[d] + t, level, 0);
+      wasm_v128_store(index_out[d] + t, index);
+    }
+  }
+  return pairs;
+}
+
+// The Viterbi recursion with the path costs of states 0-1 and 2-3 in two f64x2 registers. The two
+// branches into states (0, 1) come from states 0 and 2 with subsets (0, 2) and (2, 0); into (2, 3)
+// from states 1 and 3 with subsets (1, 3) and (3, 1) (checked against kPred below). pmin(a, b) is
+// `b < a ? b : a`, the scalar's strict choice, and lt(b, a) its choice bit.
+static_assert(kPred.from[0][0] == 0 && kPred.from[0][1] == 2 && kPred.from[1][0] == 0 && kPred.from[1][1] == 2 &&
+                  kPred.from[2][0] == 1 && kPred.from[2][1] == 3 && kPred.from[3][0] == 1 && kPred.from[3][1] == 3,
+              "the unrolled SIMD recursion assumes these predecessors");
+static_assert(kPred.subset[0][0] == 0 && kPred.subset[0][1] == 2 && kPred.subset[1][0] == 2 &&
+                  kPred.subset[1][1] == 0 && kPred.subset[2][0] == 1 && kPred.subset[2][1] == 3 &&
+                  kPred.subset[3][0] == 3 && kPred.subset[3][1] == 1,
+              "the unrolled SIMD recursion assumes these subsets");
+
+bool viterbi_wasmsimd(const double* const err[4], size_t n, uint8_t* choice, double give_up, double cost_out[4]) {
+  const double inf = std::numeric_limits<double>::infinity();
+  v128_t c01 = wasm_f64x2_make(0.0, inf), c23 = wasm_f64x2_make(inf, inf);
+  for (size_t t = 0; t < n; ++t) {
+    const v128_t e02 = wasm_v128_load64_lane(err[2] + t, wasm_v128_load64_zero(err[0] + t), 1);
+    const v128_t e13 = wasm_v128_load64_lane(err[3] + t, wasm_v128_load64_zero(err[1] + t), 1);
+    const v128_t e20 = wasm_i64x2_shuffle(e02, e02, 1, 0), e31 = wasm_i64x2_shuffle(e13, e13, 1, 0);
+    const v128_t a01 = wasm_f64x2_add(wasm_i64x2_shuffle(c01, c01, 0, 0), e02);  // from state 0
+    const v128_t b01 = wasm_f64x2_add(wasm_i64x2_shuffle(c23, c23, 0, 0), e20);  // from state 2
+    const v128_t a23 = wasm_f64x2_add(wasm_i64x2_shuffle(c01, c01, 1, 1), e13);  // from state 1
+    const v128_t b23 = wasm_f64x2_add(wasm_i64x2_shuffle(c23, c23, 1, 1), e31);  // from state 3
+    choice[t] = static_cast<uint8_t>(wasm_i64x2_bitmask(wasm_f64x2_lt(b01, a01)) |
+                                     wasm_i64x2_bitmask(wasm_f64x2_lt(b23, a23)) << 2);
+    c01 = wasm_f64x2_pmin(a01, b01);
+    c23 = wasm_f64x2_pmin(a23, b23);
+    if ((t & 31) == 31) {  // as the scalar loop: no path gets cheaper, so stop once all reach give_up
+      const v128_t m = wasm_f64x2_pmin(c01, c23);
+      if (std::min(wasm_f64x2_extract_lane(m, 0), wasm_f64x2_extract_lane(m, 1)) >= give_up) return false;
+    }
+  }
+  cost_out[0] = wasm_f64x2_extract_lane(c01, 0);
+  cost_out[1] = wasm_f64x2_extract_lane(c01, 1);
+  cost_out[2] = wasm_f64x2_extract_lane(c23, 0);
+  cost_out[3] = wasm_f64x2_extract_lane(c23, 1);
+  return true;
+}
+
+}  // namespace
+
+#endif  // __wasm_simd128__
+
 bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search& s, double give_up) {
   s.delta = delta;
-  for (int d = 0; d < 4; ++d) s.err[d].resize(n);
+  for (int d = 0; d < 4; ++d) {
+    s.err[d].resize(n);
+    s.index[d].resize(n);
+    s.level[d].resize(n);
+  }
   s.choice.resize(n);
+  double* const err_rows[4] = {s.err[0].data(), s.err[1].data(), s.err[2].data(), s.err[3].data()};
+  double* const index_rows[4] = {s.index[0].data(), s.index[1].data(), s.index[2].data(), s.index[3].data()};
+  float* const level_rows[4] = {s.level[0].data(), s.level[1].data(), s.level[2].data(), s.level[3].data()};
   // Nearest level per subset and its error: nearest_index and tcq_level's expressions, written
   // without integers or branches (y is in [0, 7], so its ceiling is exact in double and float) so
   // the loop over samples vectorises. The trace recomputes the index of the winning path's levels.
   const float half_span = static_cast<float>((1 << (bits + 1)) - 1) / 2.0f;  // as in tcq_level
   const double last = (1 << (bits - 1)) - 1;
-  auto errors = [&](auto position) {
+  auto errors = [&](size_t from, auto position) {
     for (int d = 0; d < 4; ++d) {
-      double* err = s.err[d].data();
+      double* err = err_rows[d];
       const double dd = d;
-      for (size_t t = 0; t < n; ++t) {
+      for (size_t t = from; t < n; ++t) {
         double y = (position(x[t]) - dd) / 4.0 - 0.5;
         y = 0.0 < y ? y : 0.0;     // std::max(0.0, y)
         y = y < last ? y : last;   // std::min(last, y)
@@ -110,20 +200,29 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
         const double i = floor + static_cast<double>(floor < y);  // ceil: a midpoint goes low
         const float level = (static_cast<float>(dd + 4.0 * i) - half_span) * delta;
         err[t] = squared(static_cast<double>(x[t]) - static_cast<double>(level));
+        index_rows[d][t] = i;
+        level_rows[d][t] = level;
       }
     }
   };
   if (delta > 0.0f) {
     const double inv = 1.0 / static_cast<double>(delta), centre = ((1 << (bits + 1)) - 1) / 2.0;
-    errors([=](float v) { return static_cast<double>(v) * inv + centre; });
+    size_t done = 0;
+#if defined(__wasm_simd128__)
+    done = subset_errors_wasmsimd(x, n, delta, inv, centre, half_span, last, err_rows, index_rows, level_rows);
+#endif
+    errors(done, [=](float v) { return static_cast<double>(v) * inv + centre; });
   } else {
-    errors([](float) { return 0.0; });
+    errors(0, [](float) { return 0.0; });
   }
+#if defined(__wasm_simd128__)
+  return viterbi_wasmsimd(err_rows, n, s.choice.data(), give_up, s.cost);
+#else
   // The Viterbi recursion, 4 states unrolled (kPred's indices are constants).
   constexpr const Predecessors& pred = kPred;
   const double inf = std::numeric_limits<double>::infinity();
   double cost[4] = {0.0, inf, inf, inf};
-  const double* err[4] = {s.err[0].data(), s.err[1].data(), s.err[2].data(), s.err[3].data()};
+  const double* err[4] = {err_rows[0], err_rows[1], err_rows[2], err_rows[3]};
   for (size_t t = 0; t < n; ++t) {
     double next_cost[4];
     unsigned bits_chosen = 0;
@@ -142,22 +241,22 @@ bool TcqEncoder::search(const float* x, size_t n, int bits, float delta, Search&
   }
   for (int k = 0; k < 4; ++k) s.cost[k] = cost[k];
   return true;
+#endif
 }
 
-const TcqBlock& TcqEncoder::trace(const float* x, const Search& s, size_t n, int bits, float* out) {
+const TcqBlock& TcqEncoder::trace(const Search& s, size_t n, int bits, float* out) {
   constexpr const Predecessors& pred = kPred;
   int state = static_cast<int>(std::min_element(s.cost, s.cost + 4) - s.cost);
   block_.delta = s.delta;
   block_.cost = n ? s.cost[state] : 0.0;
   block_.codes.resize(n);
-  // The winning levels' indices, from the reference's positions (x · (1 / step) + centre).
-  const double inv = s.delta > 0.0f ? 1.0 / static_cast<double>(s.delta) : 0.0;
-  const double centre = ((1 << (bits + 1)) - 1) / 2.0;
+  // The winning levels and their indices as the search stored them: nearest_index and tcq_level
+  // of the reference's positions (x · (1 / step) + centre), computed there for every subset.
   for (size_t t = n; t-- > 0;) {
     const int k = s.choice[t] >> state & 1, d = pred.subset[state][k];
-    const int i = nearest_index(bits, d, s.delta > 0.0f ? static_cast<double>(x[t]) * inv + centre : 0.0);
+    const int i = static_cast<int>(s.index[d][t]);  // an integer in [0, 2^(R-1) - 1]: exact
     block_.codes[t] = static_cast<uint8_t>(pred.branch[state][k] << (bits - 1) | i);
-    out[t] = tcq_level(bits, d + 4 * i, s.delta);  // what tcq_decode_block gives for this code
+    out[t] = s.level[d][t];  // what tcq_decode_block gives for this code
     state = pred.from[state][k];
   }
   return block_;
@@ -177,7 +276,7 @@ static std::pair<float, float> candidate_steps(const float* x, size_t n, int bit
 
 const TcqBlock& TcqEncoder::encode_with_step(const float* x, size_t n, int bits, float delta, float* out) {
   search(x, n, bits, delta, candidate_[0], std::numeric_limits<double>::infinity());
-  return trace(x, candidate_[0], n, bits, out);
+  return trace(candidate_[0], n, bits, out);
 }
 
 const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, float* out) {
@@ -188,8 +287,8 @@ const TcqBlock& TcqEncoder::encode_block(const float* x, size_t n, int bits, flo
   // keeps the absmax step).
   if (by_rms < by_absmax && search(x, n, bits, by_rms, candidate_[1], first) &&
       (n ? min_cost(candidate_[1].cost) : 0.0) < first)
-    return trace(x, candidate_[1], n, bits, out);
-  return trace(x, candidate_[0], n, bits, out);
+    return trace(candidate_[1], n, bits, out);
+  return trace(candidate_[0], n, bits, out);
 }
 
 void tcq_decode_block(const uint8_t* codes, size_t n, int bits, float delta, float* out) {

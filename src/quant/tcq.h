@@ -36,9 +36,10 @@ struct TcqBlock {
 };
 
 // The encoder with its buffers, reused from block to block so a run of blocks allocates nothing.
-// It first computes, for every subset and sample, the nearest level and its squared error (a loop
-// the compiler vectorises), then runs the 4-state Viterbi recursion over those errors, and traces
-// back only the winning candidate's path. Results equal tcq_encode_*_reference bit for bit.
+// It first computes, for every subset and sample, the nearest level, its index and its squared
+// error (a loop the compiler vectorises; two samples per f64x2 in wasm SIMD builds), then runs the
+// 4-state Viterbi recursion over those errors, and traces back only the winning candidate's path,
+// reading the chosen levels and indices it stored. Results equal tcq_encode_*_reference bit for bit.
 class TcqEncoder {
  public:
   // As tcq_encode_block / tcq_encode_with_step; the block returned lives until the next call.
@@ -49,12 +50,14 @@ class TcqEncoder {
   struct Search {
     float delta = 0;
     std::vector<double> err[4];        // err[d][t]: squared error of sample t's nearest level in D_d
+    std::vector<double> index[4];      // index[d][t]: that level's index inside D_d (an integer)
+    std::vector<float> level[4];       // level[d][t]: that level's value (tcq_level)
     std::vector<uint8_t> choice;       // bit s of choice[t]: the second branch into s survived
     double cost[4] = {0, 0, 0, 0};     // path cost per end state
   };
   // Fills s for step delta; gives up (returns false) once every path costs at least give_up.
   static bool search(const float* x, size_t n, int bits, float delta, Search& s, double give_up);
-  const TcqBlock& trace(const float* x, const Search& s, size_t n, int bits, float* out);
+  const TcqBlock& trace(const Search& s, size_t n, int bits, float* out);
 
   Search candidate_[2];
   TcqBlock block_;

@@ -18,6 +18,8 @@
 #include "core/half.h"
 #include "oracle.h"
 #include "quant/ggml_block_codecs.h"
+#include "quant/ggml_q4k_fit.h"
+#include "quant/ggml_q6k_fit.h"
 #include "quant/ggml_quantize.h"
 #include "quant/scheme.h"
 
@@ -334,6 +336,56 @@ TEST_CASE("ggml_quantize: Q4_K's lockstep search gives the plain search's bytes 
   CHECK(blocks == 400);
 }
 
+TEST_CASE("ggml_quantize: Q4_K's fit tiers give the plain fit's codes, scales and mins bit for bit") {
+  // The bytes of a block hide small differences of a fit (its scales are re-quantized to 6 bits),
+  // so the fits are compared directly: the lockstep tier, and in wasm SIMD builds the f32x4 tier,
+  // against fit_scale_min_q4_ref sub-block by sub-block, with ggml's weights av_x + |x|.
+  std::mt19937 rng(4343);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  auto same = [](float a, float b) { return std::memcmp(&a, &b, 4) == 0; };
+  for (int trial = 0; trial < 600; ++trial) {
+    std::vector<float> x = random_row(rng, 256, trial), w(256);
+    float* s = &x[32 * (trial % 8)];
+    switch ((trial / 8) % 8) {
+      case 0: std::fill(s, s + 32, 0.375f); break;
+      case 1: std::fill(s, s + 32, 0.0f); break;
+      case 2: for (int i = 0; i < 32; ++i) s[i] = -std::fabs(s[i]) - 2.0f; break;
+      case 3: s[trial % 32] = 1000.0f; break;
+      case 4: for (int i = 0; i < 32; ++i) s[i] *= 1e-30f; break;
+      case 5: for (int i = 0; i < 32; ++i) s[i] = std::fabs(s[i]) + 1.0f; break;
+      case 6: for (int i = 0; i < 32; ++i) s[i] = normal(rng) * 1e4f; break;
+      default: break;
+    }
+    for (int j = 0; j < 8; ++j) {
+      float sum_x2 = 0;
+      for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
+      const float av_x = std::sqrt(sum_x2 / 32);
+      for (int l = 0; l < 32; ++l) w[32 * j + l] = av_x + std::fabs(x[32 * j + l]);
+    }
+    uint8_t want_L[256];
+    float want_scale[8], want_min[8];
+    for (int j = 0; j < 8; ++j)
+      want_scale[j] = qp::ggml::fit_scale_min_q4_ref(&x[32 * j], &w[32 * j], want_L + 32 * j, &want_min[j]);
+    std::vector<std::pair<const char*, void (*)(const float*, const float*, uint8_t*, float*, float*)>> tiers = {
+        {"lockstep", qp::ggml::fit_scale_min_q4_x8}};
+#if defined(__wasm_simd128__)
+    tiers.push_back({"wasmsimd", qp::ggml::fit_scale_min_q4_x8__wasmsimd});
+#endif
+    for (const auto& tier : tiers) {
+      uint8_t L[256];
+      float scale[8], min[8];
+      tier.second(x.data(), w.data(), L, scale, min);
+      CAPTURE(trial);
+      CAPTURE(tier.first);
+      CHECK(std::memcmp(L, want_L, 256) == 0);
+      for (int j = 0; j < 8; ++j) {
+        CHECK(same(scale[j], want_scale[j]));
+        CHECK(same(min[j], want_min[j]));
+      }
+    }
+  }
+}
+
 TEST_CASE("ggml_quantize: Q8_0's inline rounding equals roundf then the int8 cast") {
   // ggml writes roundf(x * id) into an int8; low_byte_of_roundf does it without a libm call.
   std::mt19937 rng(7);
@@ -370,5 +422,42 @@ TEST_CASE("ggml_quantize: Q6_K's lockstep search gives the plain search's bytes 
     qp::ggml::quantize_block_q6_k_ref(x.data(), ref);
     CAPTURE(trial);
     CHECK(std::memcmp(fast, ref, 210) == 0);
+  }
+}
+
+TEST_CASE("ggml_quantize: Q6_K's fit tiers give the plain fit's codes and scales bit for bit") {
+  // As for Q4_K: the fits directly (their scales are re-quantized to int8 in the block).
+  std::mt19937 rng(6363);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  auto same = [](float a, float b) { return std::memcmp(&a, &b, 4) == 0; };
+  for (int trial = 0; trial < 600; ++trial) {
+    std::vector<float> x = random_row(rng, 256, trial);
+    float* s = &x[16 * (trial % 16)];
+    switch ((trial / 16) % 7) {
+      case 0: std::fill(s, s + 16, 0.0f); break;
+      case 1: std::fill(s, s + 16, -0.625f); break;
+      case 2: std::fill(s, s + 16, 0.0f); s[trial % 16] = 2.0f; break;
+      case 3: for (int i = 0; i < 16; ++i) s[i] = normal(rng) * 1e5f; break;
+      case 4: for (int i = 0; i < 16; ++i) s[i] *= 1e-20f; break;
+      case 5: for (int i = 0; i < 16; ++i) s[i] = -std::fabs(s[i]); break;
+      default: break;
+    }
+    uint8_t want_L[256];
+    float want_scale[16];
+    for (int j = 0; j < 16; ++j) want_scale[j] = qp::ggml::fit_scale_q6_ref(&x[16 * j], want_L + 16 * j);
+    std::vector<std::pair<const char*, void (*)(const float*, uint8_t*, float*)>> tiers = {
+        {"lockstep", qp::ggml::fit_scale_q6_x16}};
+#if defined(__wasm_simd128__)
+    tiers.push_back({"wasmsimd", qp::ggml::fit_scale_q6_x16__wasmsimd});
+#endif
+    for (const auto& tier : tiers) {
+      uint8_t L[256];
+      float scale[16];
+      tier.second(x.data(), L, scale);
+      CAPTURE(trial);
+      CAPTURE(tier.first);
+      CHECK(std::memcmp(L, want_L, 256) == 0);
+      for (int j = 0; j < 16; ++j) CHECK(same(scale[j], want_scale[j]));
+    }
   }
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -102,6 +103,20 @@ TEST_CASE("kmeans: the radix-sort path (>= 2048 values) gives the sorted quantil
     std::vector<float> s = x;
     std::sort(s.begin(), s.end());
     for (size_t j = 0; j < 64; ++j) CHECK(c[j] == s[(2 * j + 1) * n / 128]);
+    // The radix sort's order is the total order of the keys (-0 before +0): the quantiles have
+    // exactly those bits. Also with every value in [1, 2), where keys share their top digit.
+    for (int shift = 0; shift < 2; ++shift) {
+      std::vector<float> v = x;
+      if (shift) for (float& e : v) e = 1.0f + std::fabs(e) / 8.0f;
+      auto key = [](float f) { uint32_t b; std::memcpy(&b, &f, 4); return b & 0x80000000u ? ~b : b | 0x80000000u; };
+      std::vector<float> by_key = v;
+      std::sort(by_key.begin(), by_key.end(), [&](float p, float q) { return key(p) < key(q); });
+      const std::vector<double> q = qp::kmeans_quantile_init(v.data(), n, 64);
+      for (size_t j = 0; j < 64; ++j) {
+        const float want = by_key[(2 * j + 1) * n / 128], got = static_cast<float>(q[j]);
+        CHECK(std::memcmp(&want, &got, 4) == 0);
+      }
+    }
     // Lloyd need not converge within the cap on every input; the fit stays ordered and in range.
     const qp::KmeansFit fit = qp::kmeans_fit(x.data(), n, 16);
     CHECK(std::is_sorted(fit.centroids.begin(), fit.centroids.end()));
@@ -137,6 +152,52 @@ TEST_CASE("kmeans: the branch-free coder gives kmeans_code's code, and that is t
       CHECK(coder.code(v) == code);
       for (size_t j = 0; j < k; ++j) CHECK(std::fabs(v - c[code]) <= std::fabs(v - c[j]));
       if (code > 0) CHECK(c[code - 1] != c[code]);
+    }
+  }
+}
+
+TEST_CASE("kmeans: boundaries searched from the previous step give the plain search's fit bit for bit") {
+  // Gaussian-like, skewed, heavy repeats and constant units; sizes around the radix-sort switch.
+  for (size_t n : {1, 2, 3, 15, 16, 17, 100, 2047, 2048, 4096, 5001}) {
+    for (size_t k : {1, 2, 3, 4, 16, 256}) {
+      for (int style = 0; style < 3; ++style) {
+        std::vector<float> x = gaussian_like(n, static_cast<uint32_t>(n * 31 + k * 7 + style));
+        if (style == 1)
+          for (float& v : x) v = std::round(v * 4.0f) / 4.0f;  // few distinct values, many ties
+        if (style == 2)
+          for (size_t i = 0; i < n; ++i) x[i] = i % 5 == 0 ? x[i] * 50.0f : std::fabs(x[i]);  // outliers
+        const qp::KmeansFit a = qp::kmeans_fit_reference(x.data(), n, k);
+        const qp::KmeansFit b = qp::kmeans_fit(x.data(), n, k);
+        CAPTURE(n);
+        CAPTURE(k);
+        CAPTURE(style);
+        CHECK(a.iterations == b.iterations);
+        CHECK(a.converged == b.converged);
+        REQUIRE(a.centroids.size() == b.centroids.size());
+        CHECK(std::memcmp(a.centroids.data(), b.centroids.data(), a.centroids.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("kmeans: kmeans_quantize's codes and levels are kmeans_code's on the fitted centroids") {
+  // code_all (four values at a time in wasm SIMD builds) against the plain scan, value by value.
+  for (size_t n : {1, 3, 4, 5, 17, 1000, 1025, 4099}) {
+    for (size_t k : {2, 3, 16, 64}) {
+      std::vector<float> x = gaussian_like(n, static_cast<uint32_t>(n * 13 + k));
+      for (size_t i = 0; i < n; i += 7) x[i] = std::round(x[i] * 2.0f) / 2.0f;  // repeats and ties
+      std::vector<uint16_t> codes(n);
+      std::vector<float> out(n), out_no_codes(n);
+      const qp::KmeansFit fit = qp::kmeans_quantize(x.data(), n, k, codes.data(), out.data());
+      qp::kmeans_quantize(x.data(), n, k, nullptr, out_no_codes.data());
+      CAPTURE(n);
+      CAPTURE(k);
+      for (size_t i = 0; i < n; ++i) {
+        const uint16_t want = qp::kmeans_code(x[i], fit.centroids);
+        CHECK(codes[i] == want);
+        CHECK(out[i] == fit.centroids[want]);
+      }
+      CHECK(out == out_no_codes);
     }
   }
 }
