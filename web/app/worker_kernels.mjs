@@ -12,7 +12,7 @@ export const SHAPES = Object.freeze([[1, 784, 256], [64, 784, 256], [256, 1024, 
 /** The scalar reference is timed, and every output is compared in full, up to this many M·K·N. */
 const SMALL_OPS = 64 * 784 * 256;
 const BATCH_MS = 100;   // one timed batch: long against timer coarsening, short for a prompt Cancel
-const WARMUP_MS = 30;
+const WARMUP = { minMs: 30, chunkMs: 25, maxMs: 400 };
 const SAMPLED_ENTRIES = 64;
 const PEAK_ITERATIONS = 4096;      // one peakLoop() unit: 4096 × 96 operations
 const PEAK_OPS_PER_ITERATION = 96;  // 6 dot_i16x8 (8 multiply-adds = 16 operations each) per iteration
@@ -51,7 +51,7 @@ export function kernelInfo(qp) {
     simd: qp.build === 'simd',
     relaxedSimd: typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE),
     relaxedInstalled: false,
-    relaxedReason: 'supported by the engine, but this build has no relaxed-SIMD kernel',
+    relaxedReason: null,  // the page says "kernel not available in this build"
   };
   if (!caps.relaxedSimd && !caps.relaxedInstalled) caps.relaxedReason = 'this engine has no WebAssembly relaxed SIMD';
   const kernels = availableKernels(qp, caps).map(({ id, label, smallOnly = false }) => ({ id, label, smallOnly }));
@@ -178,20 +178,34 @@ function median(sorted) {
 }
 
 /**
- * Time `run(times)` (ops operations per time): warm up for WARMUP_MS, then `repetitions` batches
- * of about BATCH_MS, awaiting `step()` (progress, yield, cancel) after each batch.
+ * Time `run(times)` (ops operations per time): warm up, then `repetitions` batches of about
+ * BATCH_MS, awaiting `step()` (progress, yield, cancel) after each chunk and batch.
  * -> {medianGops, bestGops, msPerRun, runsPerBatch, repetitions}
  */
 async function timeRuns(run, ops, repetitions, step) {
-  let runs = 0;
+  // Warm-up: V8 first runs WebAssembly compiled by its baseline compiler (Liftoff) and swaps in
+  // optimized code (TurboFan) once a function is hot, compiled in the background: timing before
+  // the swap measures the baseline. So warm up in chunks until one is no faster than the best
+  // before it (within 3%), for at least minMs and at most maxMs.
   const t0 = performance.now();
-  do {
-    run(1);
-    runs++;
-  } while (performance.now() - t0 < WARMUP_MS);
-  const perRunMs = (performance.now() - t0) / runs;
+  let perRunMs = Infinity, runs = 1;
+  for (;;) {
+    const t = performance.now();
+    run(runs);
+    const chunkMs = performance.now() - t;
+    // A chunk under 2 ms is below the timer's resolution (100 µs without cross-origin
+    // isolation): grow it instead of trusting its speed.
+    const timed = chunkMs >= 2;
+    const ms = chunkMs / runs;
+    const settled = timed && ms >= perRunMs * 0.97;
+    if (timed) perRunMs = Math.min(perRunMs, ms);
+    const elapsed = performance.now() - t0;
+    if ((settled && elapsed >= WARMUP.minMs) || (elapsed >= WARMUP.maxMs && perRunMs < Infinity)) break;
+    runs = timed ? Math.max(1, Math.round(WARMUP.chunkMs / ms)) : runs * 4;
+    await step();
+  }
   await step();
-  const runsPerBatch = Math.max(1, Math.round(BATCH_MS / Math.max(perRunMs, 1e-4)));
+  const runsPerBatch = Math.max(1, Math.round(BATCH_MS / perRunMs));
   const seconds = [];
   for (let r = 0; r < repetitions; r++) {
     const t = performance.now();
