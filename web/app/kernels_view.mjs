@@ -1,8 +1,8 @@
 // The Kernels tab: what this device can run (WebAssembly SIMD, relaxed SIMD, threads and
 // cross-origin isolation, the build in use) and the GEMM benchmark of our kernels on it, run in
 // the worker (worker_kernels.mjs) with a progress bar and Cancel. Rows stream in as they are
-// measured: bars per shape (HTML bars on one scale, the peak loop as a dashed line) and a table
-// with median and best GOPS and the ratios int8/float32 and int8/peak.
+// measured: bars per shape (HTML bars on one scale, the shape's peak-loop figure also as a dashed
+// line) and a table with median and best GOPS and the ratios int8/float32 and int8/peak.
 import { SHAPES } from './worker_kernels.mjs';
 import * as fmt from './format.mjs';
 
@@ -37,7 +37,7 @@ export class KernelsView {
   constructor({ client, jobs, showError }) {
     Object.assign(this, { _client: client, _jobs: jobs, _showError: showError });
     this.info = null;     // kernelInfo() from the worker
-    this.result = null;   // {shapes, rows, peak}
+    this.result = null;   // {shapes, rows}
     const slow = slowDevice();
     $('kernel-shapes').replaceChildren(...SHAPES.map((shape) => {
       const key = shape.join();
@@ -107,7 +107,7 @@ export class KernelsView {
     const repetitions = Number($('kernel-reps').value);
     const section = $('panel-kernels');
     const rows = [];
-    this.result = { shapes, rows, peak: null };
+    this.result = { shapes, rows };
     section.dataset.state = 'running';
     section.dataset.rows = '0';
     $('kernel-status').textContent = '';
@@ -118,24 +118,24 @@ export class KernelsView {
       await this._jobs.run('benchKernels', { shapes, repetitions, seed: 1 }, 'Measuring', {
         noun: 'measurements',
         onProgress: (msg) => {
-          if (msg.peak) this.result.peak = msg.peak;
-          if (msg.row) rows.push(msg.row);
-          if (msg.peak || msg.row) {
+          if (msg.row) {
+            rows.push(msg.row);
             section.dataset.rows = String(rows.length);
             this._render();
           }
         },
       });
       const failed = rows.filter((r) => r.error);
+      const measured = rows.filter((r) => r.kind !== 'peak').length;
       section.dataset.state = failed.length ? 'failed' : 'done';
-      $('kernel-status').textContent = `${rows.length} kernel measurements in ${fmt.fixed((performance.now() - t0) / 1000, 1)} s, ` +
+      $('kernel-status').textContent = `${measured} kernel measurements in ${fmt.fixed((performance.now() - t0) / 1000, 1)} s, ` +
         'one thread. Figures vary with what else the machine is doing: run again to compare.' +
         (failed.length ? ` ${failed.length} kernel output check(s) failed: those kernels were not timed.` : '');
       if (failed.length) this._showError(`Kernel check failed: ${failed[0].error}`);
     } catch (e) {
       section.dataset.state = e.name === 'Cancelled' ? 'cancelled' : 'failed';
       if (e.name === 'Cancelled') {
-        $('kernel-status').textContent = `Benchmark cancelled after ${rows.length} kernel measurements.`;
+        $('kernel-status').textContent = `Benchmark cancelled after ${rows.filter((r) => r.kind !== 'peak').length} kernel measurements.`;
       } else {
         this._showError(e.name === 'QplayError' ? `Benchmark failed: ${e.message}` : `Benchmark failed: internal error: ${e.message}`);
       }
@@ -144,9 +144,9 @@ export class KernelsView {
     }
   }
 
-  /** Median GOPS of float32 at `shape` in this run, or null. */
-  _f32(shape) {
-    return this.result.rows.find((r) => r.kind === 'f32' && !r.error && String(r.shape) === String(shape))?.medianGops ?? null;
+  /** Median GOPS of `kind` ('f32', 'peak') at `shape` in this run, or null. */
+  _median(kind, shape) {
+    return this.result.rows.find((r) => r.kind === kind && !r.error && String(r.shape) === String(shape))?.medianGops ?? null;
   }
 
   _render() {
@@ -155,13 +155,14 @@ export class KernelsView {
   }
 
   _renderBars() {
-    const { shapes, rows, peak } = this.result;
-    const scale = Math.max(peak?.medianGops ?? 0, ...rows.map((r) => r.medianGops ?? 0)) || 1;
+    const { shapes, rows } = this.result;
+    const scale = Math.max(...rows.map((r) => r.medianGops ?? 0)) || 1;
     const pct = (x) => `${Math.min(100, (100 * x) / scale).toFixed(2)}%`;
     const groups = [];
     for (const shape of shapes) {
       const list = rows.filter((r) => String(r.shape) === String(shape));
       if (!list.length) continue;
+      const peak = this._median('peak', shape);
       const ul = el('ul', { className: 'bar-list' });
       for (const r of list) {
         const track = el('span', { className: 'bar-track' });
@@ -172,29 +173,26 @@ export class KernelsView {
           li.classList.add('has-problem');
           li.append(el('span', { className: 'bar-value', textContent: 'output check failed' }));
         } else {
-          const bar = el('span', { className: `bar ${INT8_KINDS.has(r.kind) ? 'int8' : r.kind === 'f32' ? 'f32' : 'scalar'}` });
+          const bar = el('span', { className: `bar ${INT8_KINDS.has(r.kind) ? 'int8' : r.kind}` });
           bar.style.width = pct(r.medianGops);  // CSSOM, allowed by the CSP (style attributes are not)
           track.append(bar);
           li.dataset.gops = String(r.medianGops);
           li.append(el('span', { className: 'bar-value', textContent: `${gops(r.medianGops)} GOPS` }));
         }
-        if (peak) {
+        if (peak && r.kind !== 'peak') {
           const mark = el('span', { className: 'peak-mark' });
-          mark.style.left = pct(peak.medianGops);
+          mark.style.left = pct(peak);
           track.append(mark);
         }
         ul.append(li);
       }
       groups.push(el('section', { className: 'bar-group' }, el('h3', { textContent: `${shapeText(shape)}` }), ul));
     }
-    if (peak) {
-      groups.unshift(el('p', { className: 'hint', textContent: `Peak loop: ${gops(peak.medianGops)} GOPS.` }));
-    }
     $('kernel-bars').replaceChildren(...groups);
   }
 
   _renderTable() {
-    const { rows, peak } = this.result;
+    const { rows } = this.result;
     const head = ['Shape M×K×N', 'Kernel', 'GOPS median', 'GOPS best', 'ms per run', 'int8 / float32', 'of peak', 'Batches', 'Check'];
     const numeric = new Set([2, 3, 4, 5, 6]);
     const thead = el('thead', {}, el('tr', {}, ...head.map((h, i) => {
@@ -211,16 +209,16 @@ export class KernelsView {
     };
     const line = (r, shape) => {
       const isInt8 = INT8_KINDS.has(r.kind) && !r.error;
-      const f32 = isInt8 ? this._f32(r.shape) : null;
+      const f32 = isInt8 ? this._median('f32', r.shape) : null;
+      const peak = isInt8 ? this._median('peak', r.shape) : null;
       const tr = el('tr', {},
         cell('shape', shape, shape),
         cell('kernel', r.variant && r.kind === 'int8-relaxed' ? `${r.label} (${r.variant.replace(/^int8-relaxed\//, '')})` : r.label, r.kernel),
         cell('median', r.error ? '' : gops(r.medianGops), r.medianGops ?? '', true),
         cell('best', r.error ? '' : gops(r.bestGops), r.bestGops ?? '', true),
-        cell('ms', r.error || r.msPerRun == null ? '' : fmt.sig(r.msPerRun, 3), r.msPerRun ?? '', true),
+        cell('ms', r.error || r.kind === 'peak' ? '' : fmt.sig(r.msPerRun, 3), r.kind === 'peak' ? '' : r.msPerRun ?? '', true),
         cell('vs-f32', f32 ? `${fmt.fixed(r.medianGops / f32, 2)}×` : '', f32 ? r.medianGops / f32 : '', true),
-        cell('vs-peak', isInt8 && peak ? `${fmt.fixed((100 * r.medianGops) / peak.medianGops, 0)}%` : '',
-          isInt8 && peak ? r.medianGops / peak.medianGops : '', true),
+        cell('vs-peak', peak ? `${fmt.fixed((100 * r.medianGops) / peak, 0)}%` : '', peak ? r.medianGops / peak : '', true),
         cell('batches', r.error ? '' : `${r.repetitions} × ${fmt.integer(r.runsPerBatch)}`, r.runsPerBatch ?? ''),
         cell('check', r.error ?? 'ok', r.error ? 'failed' : 'ok'));
       tr.dataset.kernel = r.kernel;
@@ -232,7 +230,6 @@ export class KernelsView {
       return tr;
     };
     const body = el('tbody');
-    if (peak) body.append(line({ ...peak, msPerRun: null, kernel: 'peak', kind: 'peak', label: 'register-only peak loop (dot_i16x8 + add)' }, 'registers only'));
     for (const r of rows) body.append(line(r, r.shape.join('×')));
     $('kernel-table').replaceChildren(thead, body);
   }
