@@ -78,7 +78,15 @@ void gemm_q8_ref(size_t m, size_t n, size_t k, Q8Matrix a, size_t lda, int32_t a
 constexpr size_t kMicroRows = 3;
 void gemm_q8_micro_3x8_generic(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
 void gemm_q8_micro_1x8_generic(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
+// Packing of one group of A rows (rows ≤ kMicroRows) for the micro-kernels: interleaved for the
+// 3x8 kernel (missing rows are zero rows), contiguous when it is a single row (the 1x8 kernel);
+// K is padded with zeros to k_padded; the raw row sums (mod 2^32, kMicroRows of them, or one) go to
+// row_sums. Runs once per call on every row of A, so it has a SIMD tier too.
+void gemm_q8_pack_rows_generic(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k,
+                               size_t k_padded, int16_t* dst, uint32_t* row_sums);
 #if defined(__wasm_simd128__)
+void gemm_q8_pack_rows__wasmsimd(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k,
+                                 size_t k_padded, int16_t* dst, uint32_t* row_sums);
 void gemm_q8_micro_3x8__wasmsimd(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
 void gemm_q8_micro_1x8__wasmsimd(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
 #endif
