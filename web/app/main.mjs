@@ -11,6 +11,7 @@ import { renderResults } from './results.mjs';
 import { EXAMPLE } from './tensors.mjs';
 import { ModelView } from './model_view.mjs';
 import { AnalysisView } from './analysis_view.mjs';
+import { KernelsView } from './kernels_view.mjs';
 import { JobRunner } from './progress.mjs';
 import { Tabs } from './tabs.mjs';
 import * as fmt from './format.mjs';
@@ -196,6 +197,13 @@ const modelCompareView = new ModelCompareView({
   showError,
 });
 
+const kernelsView = new KernelsView({
+  client,
+  jobs: new JobRunner(client, { box: 'kernel-progress', bar: 'kernel-bar', text: 'kernel-text', cancel: 'kernel-cancel',
+    showAfterMs: 0 }),
+  showError,
+});
+
 // ---- charts and the clipping range ---------------------------------------------------------
 
 function drawCharts() {
@@ -306,6 +314,7 @@ client.call('hello').then((info) => {
   controls.setSchemes(info.schemes);
   controls.setCalibrations(info.calibrations);
   compareView.setCore(info);
+  kernelsView.start();
   controls.selectSource('example');
   return loadSource('example');
 }, (e) => {

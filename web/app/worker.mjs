@@ -21,6 +21,10 @@
 //   → {id, type: 'compareModel', token, recipes, all} ← progress…, then {id, type: 'result', report}
 //   → {id, type: 'export', token, kind, names, options}
 //                                                ← progress…, then {id, type: 'result', bytes, fileName, mimeType}
+// The Kernels tab (worker_kernels.mjs):
+//   → {id, type: 'kernelInfo'}                   ← {id, type: 'result', build, kernelTier, simd, relaxedSimd, ...}
+//   → {id, type: 'benchKernels', shapes, repetitions, seed}
+//                                                ← progress… ({row} or {peak} when measured), then {id, type: 'result', peak, rows}
 //   → {id, type: 'cancel', job}                  ← {id, type: 'result', cancelled: bool}
 //   progress: {id, type: 'progress', done, total, name}; a cancelled job ends with an error named 'Cancelled'.
 //
@@ -30,6 +34,7 @@ import { loadQplay } from '../lib/qplay.mjs';
 import { SYNTHETIC } from './tensors.mjs';
 import { analyse, compareModel, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
 import { cancelJob, runCancellable } from './worker_jobs.mjs';
+import { benchKernels, kernelInfo } from './worker_kernels.mjs';
 import { bucketMax, unitName, unitValues } from './units.mjs';
 
 /** The calibrators the page offers when the core accepts them (probed at start). */
@@ -69,6 +74,11 @@ self.onmessage = async (event) => {
     } else if (msg.type === 'export') {
       const out = await exportFile(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', ...out }, [out.bytes.buffer]);
+    } else if (msg.type === 'kernelInfo') {
+      self.postMessage({ id: msg.id, type: 'result', ...kernelInfo(qp) });
+    } else if (msg.type === 'benchKernels') {
+      const out = await benchKernels(qp, msg, (m) => self.postMessage(m));
+      self.postMessage({ id: msg.id, type: 'result', ...out });
     } else if (msg.type === 'cancel') {
       self.postMessage({ id: msg.id, type: 'result', cancelled: cancelJob(msg.job) });
     } else {
