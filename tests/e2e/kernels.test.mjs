@@ -65,12 +65,19 @@ test('the Kernels tab opens with the keyboard and reports what the device runs',
   if (seen.relaxed) assert.notEqual(relaxed, 'none');
   assert.equal(await data('#cap-threads', 'isolated'), String(seen.isolated));
   assert.equal(await data('#cap-threads', 'sharedArrayBuffer'), String(seen.sab));
-  assert.match(await page.textContent('#cap-threads'), /Threaded kernels are not built yet/);
+  // The e2e server sends COOP/COEP, so the page is isolated and the pthreads build loads.
+  if (seen.isolated) {
+    assert.match(await page.textContent('#cap-threads'), /Threaded kernels: the pthreads build runs the rows marked "threads" on \d+ threads/);
+    assert.equal(await data('#cap-threads', 'value'), 'threads');
+  } else {
+    assert.match(await page.textContent('#cap-threads'), /Threaded kernels off: /);
+  }
   assert.equal(await data('#cap-cores', 'value'), String(seen.cores));
   assert.equal(await data('#cap-agent', 'value'), seen.agent);
 
   const kernels = JSON.parse(await data('#panel-kernels', 'kernels'));
   for (const k of ['u8s8', 's8s8', 'f32', 'scalar']) assert.ok(kernels.includes(k), `kernel ${k} is listed`);
+  for (const k of ['u8s8-threads', 'f32-threads']) assert.equal(kernels.includes(k), seen.isolated, `kernel ${k} is listed iff isolated`);
   assert.equal(kernels.includes('relaxed'), relaxed === 'installed', 'the relaxed kernel is listed iff installed');
 });
 

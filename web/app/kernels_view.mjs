@@ -74,19 +74,23 @@ export class KernelsView {
     setValue('cap-relaxed', i.relaxedInstalled ? 'installed' : i.relaxedSimd ? 'engine' : 'none', relaxed);
     $('cap-relaxed').dataset.engine = String(Boolean(i.relaxedSimd));
     setValue('cap-build', i.build, `${i.build} (kernel tier ${i.kernelTier})`);
+    this._showThreads(i);
     $('panel-kernels').dataset.kernels = JSON.stringify(i.kernels.map((k) => k.id));
     this._syncButtons();
   }
 
-  _showThreads() {
+  _showThreads(info) {
     const sab = typeof SharedArrayBuffer === 'function';
     const isolated = globalThis.crossOriginIsolated === true;
     const dd = $('cap-threads');
     dd.dataset.sharedArrayBuffer = String(sab);
     dd.dataset.isolated = String(isolated);
-    dd.dataset.value = 'single';
+    const threads = info?.threads;
+    dd.dataset.value = threads?.installed ? 'threads' : 'single';
     dd.textContent = `SharedArrayBuffer ${sab ? 'available' : 'not available'}; cross-origin isolated: ` +
-      `${isolated ? 'yes' : 'no'}. Threaded kernels are not built yet: every kernel below runs on one thread.`;
+      `${isolated ? 'yes' : 'no'}. ` + (threads?.installed
+      ? `Threaded kernels: the pthreads build runs the rows marked "threads" on ${threads.count} threads; the others run on one.`
+      : `Threaded kernels off: ${threads?.reason ?? 'not checked yet'}. Every kernel below runs on one thread.`);
   }
 
   _shapes() {

@@ -30,7 +30,7 @@
 //
 // A load is committed only when the new tensor parsed *and* quantized; otherwise the previous
 // tensor stays current and the error goes back to the page.
-import { loadQplay } from '../lib/qplay.mjs';
+import { canUseThreads, loadQplay } from '../lib/qplay.mjs';
 import { SYNTHETIC } from './tensors.mjs';
 import { analyse, compareModel, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
 import { cancelJob, runCancellable } from './worker_jobs.mjs';
@@ -44,6 +44,17 @@ const ready = loadQplay().then((qp) => {
   const schemes = qp.schemes();
   return { qp, schemes, byName: new Map(schemes.map((s) => [s.name, s])), calibrations: probeCalibrations(qp) };
 });
+// The pthreads build, for the Kernels tab only, loaded on first use when the page is cross-origin
+// isolated: { qp, count } or { error } (a reason the tab shows).
+let threaded = null;
+function threadedCore() {
+  if (!canUseThreads()) return Promise.resolve(null);
+  threaded ??= loadQplay({ build: 'threads' })
+    .then((qp) => ({ qp, count: Math.min(navigator.hardwareConcurrency || 1, 5) }))
+    .catch((e) => ({ error: `the threaded build did not load: ${e.message}` }));
+  return threaded;
+}
+
 /** {name, dtype, shape, data: Float32Array, stats, serial} */
 let current = null;
 let serial = 0;           // numbers the committed tensors: a comparison names the tensor it ran on
@@ -75,9 +86,9 @@ self.onmessage = async (event) => {
       const out = await exportFile(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', ...out }, [out.bytes.buffer]);
     } else if (msg.type === 'kernelInfo') {
-      self.postMessage({ id: msg.id, type: 'result', ...kernelInfo(qp) });
+      self.postMessage({ id: msg.id, type: 'result', ...kernelInfo(qp, await threadedCore()) });
     } else if (msg.type === 'benchKernels') {
-      const out = await benchKernels(qp, msg, (m) => self.postMessage(m));
+      const out = await benchKernels(qp, msg, (m) => self.postMessage(m), await threadedCore());
       self.postMessage({ id: msg.id, type: 'result', ...out });
     } else if (msg.type === 'cancel') {
       self.postMessage({ id: msg.id, type: 'result', cancelled: cancelJob(msg.job) });

@@ -28,6 +28,8 @@ const KERNELS = [
   { id: 'relaxed', kind: 'int8-relaxed', a: 'u8', b: 's8', label: 'int8 relaxed u8×s8', needs: 'relaxed' },
   { id: 'relaxed7', kind: 'int8-relaxed', a: 'u8', b: 's7', label: 'int8 relaxed u8×s8, weights in −64..63', needs: 'relaxed' },
   { id: 'f32', kind: 'f32', a: 'f32', b: 'f32', label: 'float32' },
+  { id: 'u8s8-threads', kind: 'int8', a: 'u8', b: 's8', label: 'int8 u8×s8 SIMD128, threads', needs: 'threads' },
+  { id: 'f32-threads', kind: 'f32', a: 'f32', b: 'f32', label: 'float32 SIMD128, threads', needs: 'threads' },
   { id: 'scalar', kind: 'int8-ref', a: 'u8', b: 's8', label: 'scalar int8 reference (triple loop)', smallOnly: true },
 ];
 
@@ -46,7 +48,7 @@ function userError(message) {
  * What this runtime can run: {build, kernelTier, simd, relaxedSimd (the engine validates it),
  * relaxedInstalled (kind 'int8-relaxed' works), relaxedReason, kernels: [{id, label, smallOnly}]}.
  */
-export function kernelInfo(qp) {
+export function kernelInfo(qp, threaded = null) {
   const caps = typeof qp.capabilities === 'function' ? qp.capabilities() : {
     simd: qp.build === 'simd',
     relaxedSimd: typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE),
@@ -54,17 +56,21 @@ export function kernelInfo(qp) {
     relaxedReason: null,  // the page says "kernel not available in this build"
   };
   if (!caps.relaxedSimd && !caps.relaxedInstalled) caps.relaxedReason = 'this engine has no WebAssembly relaxed SIMD';
-  const kernels = availableKernels(qp, caps).map(({ id, label, smallOnly = false }) => ({ id, label, smallOnly }));
+  const kernels = availableKernels(qp, caps, threaded).map(({ id, label, smallOnly = false }) => ({ id, label, smallOnly }));
+  // threaded: the pthreads build when the page is cross-origin isolated ({ qp } or { error }).
+  const threads = threaded?.qp ? { installed: true, count: threaded.qp.setThreads(threaded.count).threads }
+    : { installed: false, reason: threaded?.error ?? 'the page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is off' };
   return { build: qp.build, kernelTier: qp.kernelTier, simd: caps.simd, relaxedSimd: caps.relaxedSimd,
     relaxedInstalled: Boolean(caps.relaxedInstalled), relaxedReason: caps.relaxedReason ?? null,
-    peakLoop: qp.kernelTier === 'wasmsimd', kernels };
+    peakLoop: qp.kernelTier === 'wasmsimd', threads, kernels };
 }
 
-function availableKernels(qp, caps) {
+function availableKernels(qp, caps, threaded) {
   // In the scalar build the 'int8' and 'f32' kinds run the portable tier, not SIMD: say so.
   const tier = qp.kernelTier === 'wasmsimd' ? 'SIMD128' : 'portable (scalar build)';
-  return KERNELS.filter((k) => k.needs !== 'relaxed' || caps.relaxedInstalled)
-    .map((k) => (k.kind === 'int8' || k.kind === 'f32' ? { ...k, label: `${k.label} ${tier}` } : k));
+  return KERNELS.filter((k) => (k.needs !== 'relaxed' || caps.relaxedInstalled) && (k.needs !== 'threads' || threaded?.qp))
+    .map((k) => (k.needs !== 'threads' && (k.kind === 'int8' || k.kind === 'f32') ? { ...k, label: `${k.label} ${tier}` }
+      : k.needs === 'threads' ? { ...k, label: `${k.label} (${threaded.count})` } : k));
 }
 
 const isSmall = ([m, k, n]) => m * k * n <= SMALL_OPS;
@@ -232,15 +238,15 @@ async function timeRuns(run, ops, repetitions, step) {
  * SIMD build each shape starts with the register-only peak loop (kernel 'peak'), so the ratio to
  * the peak compares figures measured under the same machine load.
  */
-export function benchKernels(qp, { id, shapes, repetitions = 5, seed = 1 }, post) {
+export function benchKernels(qp, { id, shapes, repetitions = 5, seed = 1 }, post, threaded = null) {
   if (!Array.isArray(shapes) || shapes.length === 0) throw userError('choose at least one shape');
   for (const s of shapes) {
     if (!SHAPES.some((x) => x.join() === String(s))) throw userError(`unknown shape ${String(s)}`);
   }
   const reps = Math.trunc(repetitions);
   if (!(reps >= 1 && reps <= 50)) throw userError('repetitions must be between 1 and 50');
-  const info = kernelInfo(qp);
-  const kernels = availableKernels(qp, info);
+  const info = kernelInfo(qp, threaded);
+  const kernels = availableKernels(qp, info, threaded);
   const plan = shapes.map((shape) => ({ shape, kernels: kernels.filter((k) => !k.smallOnly || isSmall(shape)) }));
   const total = plan.reduce((sum, p) => sum + p.kernels.length + (info.peakLoop ? 1 : 0), 0);
 
@@ -270,7 +276,7 @@ export function benchKernels(qp, { id, shapes, repetitions = 5, seed = 1 }, post
         await tick(done, total, { name });
         const base = { shape, kernel: kernel.id, label: kernel.label, kind: kernel.kind };
         const options = planOptions(kernel, kernel.kind, inputs, shape);
-        const matmul = qp.prepareMatmul(options);
+        const matmul = (kernel.needs === 'threads' ? threaded.qp : qp).prepareMatmul(options);
         let row;
         try {
           matmul.run(1);
