@@ -78,6 +78,10 @@ val matmul_output(int id) {
 
 void release_matmul(int id) { plans().erase(id); }
 
+val matmul_variant(int id) {
+  return guarded([&] { return val(plan(id).variant()); });
+}
+
 val peak_loop(double iterations) {
   return val(kernels::dot_i16x8_peak_loop(static_cast<size_t>(iterations)));
 }
