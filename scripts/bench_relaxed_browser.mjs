@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-// Benchmark (not a test) of the relaxed-SIMD int8 GEMM in headless Chromium: GOPS (2·M·N·K per
-// run) of kind 'int8-relaxed' beside 'int8' (SIMD128) and 'int8-ref' (triple loop), one page,
-// kinds interleaved within each repetition, median and min over the repetitions, for weights in
-// [−64, 63] (relaxed: one dot), [−127, 127] (two dots) and the full int8 range (SIMD128 fallback).
-// uint8 activations (MatMulInteger uint8×int8). Also the time of a one-micro-kernel call
-// (1×16×8) per kind, which bounds the cost of calling the WAT kernel through the function table.
+// Benchmark (not a test) of the relaxed-SIMD int8 GEMM in headless Chromium, one page:
+//   1. the register-only peak loops (scripts/bench_relaxed_peak.wat): relaxed dot vs SIMD128
+//      dot_i16x8 + add, GOPS, interleaved;
+//   2. GEMM GOPS (2·M·N·K per run) of kind 'int8-relaxed' beside 'int8' (SIMD128) and 'int8-ref'
+//      (triple loop), kinds interleaved within each repetition, median and best over the
+//      repetitions, for weights in [−64, 63] (relaxed: one dot), [−127, 127] (two dots, forced
+//      with relaxedTwoDots) and the full int8 range (SIMD128 fallback); uint8 activations;
+//   3. the time of a one-micro-kernel matmul (1×16×8) per kind: the cost of calling the WAT kernel
+//      through the function table and of the per-call packing.
 //   node scripts/bench_relaxed_browser.mjs [--reps 7] [--quick]
-// Needs web/gen/ built (node scripts/build.mjs wasm) and node_modules (playwright-core).
+// Needs web/gen/ built (node scripts/build.mjs wasm), wat2wasm and node_modules (playwright-core).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { launchSourcePage } from '../tests/e2e/source_page.mjs';
 
 const args = process.argv.slice(2);
@@ -22,7 +30,32 @@ try {
   const env = await src.page.evaluate(() => navigator.userAgent);
   console.log(`Chromium: ${env}\ncapabilities: ${JSON.stringify(caps)}`);
   if (!caps.relaxedInstalled) throw new Error(`relaxed kernel not installed: ${caps.relaxedReason}`);
-  console.log(`\n| shape M×K×N | weights | kind | path | GOPS median | GOPS max | runs/rep |`);
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'qplay-peak-'));
+  const peakWasm = path.join(tmp, 'peak.wasm');
+  execFileSync('wat2wasm', ['--enable-relaxed-simd', fileURLToPath(new URL('./bench_relaxed_peak.wat', import.meta.url)), '-o', peakWasm]);
+  const peakBytes = Array.from(readFileSync(peakWasm));
+  rmSync(tmp, { recursive: true, force: true });
+  const peak = await src.page.evaluate(async ({ bytes, reps }) => {
+    const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes));
+    const loops = [['relaxed', 6 * 32], ['simd128', 6 * 16]];
+    const samples = { relaxed: [], simd128: [] };
+    const n = 1e7;
+    for (let r = 0; r < reps; r++) {
+      for (const [name, ops] of loops) {
+        const t0 = performance.now();
+        instance.exports[name](n);
+        samples[name].push((n * ops) / ((performance.now() - t0) * 1e6));
+      }
+    }
+    return Object.fromEntries(Object.entries(samples).map(([k, v]) => {
+      v.sort((x, y) => x - y);
+      return [k, { median: v[Math.floor(v.length / 2)], max: v[v.length - 1] }];
+    }));
+  }, { bytes: peakBytes, reps });
+  console.log(`\nregister-only peak loops, GOPS median (best): relaxed dot ${peak.relaxed.median.toFixed(1)} ` +
+    `(${peak.relaxed.max.toFixed(1)}), SIMD128 dot_i16x8+add ${peak.simd128.median.toFixed(1)} (${peak.simd128.max.toFixed(1)})`);
+  console.log(`\n| shape M×K×N | weights | kind | path | GOPS median | GOPS best | runs/rep |`);
   console.log('|---|---|---|---|---:|---:|---:|');
   for (const [m, k, n] of SHAPES) {
     for (const range of RANGES) {
@@ -35,7 +68,7 @@ try {
         // Both ends present in every column, so the weight range is exactly the named one.
         for (let j = 0; j < n; j++) { b[j] = range.lo; if (k > 1) b[n + j] = range.hi; }
         const ops = 2 * m * n * k;
-        const plans = kinds.map((kind) => qp.prepareMatmul({ kind, a, b, m, k, n, aZeroPoint: 128, bZeroPoints: [0] }));
+        const plans = kinds.map((kind) => qp.prepareMatmul({ kind, a, b, m, k, n, aZeroPoint: 128, bZeroPoints: [0], relaxedTwoDots: true }));
         // Runs per timing: about 40 ms of work (the reference: one run).
         const times = plans.map((p, i) => {
           const t0 = performance.now();

@@ -13,7 +13,8 @@
 //               16 multiply-adds, v stored as is;
 //   span ≤ 254  (e.g. symmetric narrow-range int8, [−127, 127]): v = h + l with h = v >> 1 and
 //               l = v − h, both in [0, 127]; two dots into the SAME accumulator (a'·h + a'·l = a'·v),
-//               laid out as if K were doubled (every 16-k block of A is used twice);
+//               laid out as if K were doubled (every 16-k block of A is used twice). Opt-in: the
+//               SIMD128 path measured faster (see pack_q8_relaxed_weights);
 //   span = 255  (both ends of the 8-bit range used): the packed SIMD128 path (gemm_q8), since no
 //               split into two [0, 127] parts exists. The packing function decides from the actual
 //               weight values and records the choice in `mode`.
@@ -71,12 +72,12 @@ struct PackedQ8RelaxedWeights {
 };
 
 // Packs B (element (k, j) at b.data[k*stride_k + j*stride_n]; zero_points: n values or one), like
-// pack_q8_weights, choosing the mode from the codes. allow_two_dots = false sends spans of 128..254
-// to kSimd128 too (the default follows the measurement in docs/numerics/relaxed.md). Throws
-// qp::Error on bad sizes or zero points.
+// pack_q8_weights, choosing the mode from the codes. Spans of 128..254 take two dots only when
+// allow_two_dots is set: by default they go to kSimd128, which measured faster in Chromium on x86
+// without VNNI (docs/numerics/relaxed.md). Throws qp::Error on bad sizes or zero points.
 PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
                                                const std::vector<int32_t>& zero_points,
-                                               bool allow_two_dots = true);
+                                               bool allow_two_dots = false);
 
 // The micro-kernel contract: out[r*8 + j] = Σ over `blocks` 16-byte blocks of the group's rows (4
 // interleaved, or 1 contiguous) against the panel's 8 columns, Σ a'·v as int32 (mod 2^32), with

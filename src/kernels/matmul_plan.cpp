@@ -36,7 +36,8 @@ MatmulPlan::MatmulPlan(MatmulInputs inputs) : in_(std::move(inputs)) {
   // Packing validates the weight zero points; gemm_q8 validates the input zero point, checked here
   // too so a bad one fails at preparation, not at the first run.
   if (is_relaxed_) {
-    packed_relaxed_ = pack_q8_relaxed_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points);
+    packed_relaxed_ = pack_q8_relaxed_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points,
+                                              in_.relaxed_two_dots);
     b_zero_points_full_ = packed_relaxed_.zero_points;
   } else {
     packed_q8_ = pack_q8_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points);

@@ -29,6 +29,7 @@ struct MatmulInputs {
   bool a_signed = false, b_signed = true;
   int32_t a_zero_point = 0;
   std::vector<int32_t> b_zero_points{0};  // 1 or N values
+  bool relaxed_two_dots = false;  // int8-relaxed: weight spans of 128..254 take two dots, not SIMD128
 };
 
 class MatmulPlan {

@@ -205,14 +205,15 @@ class Qplay {
    * A a Uint8Array or Int8Array (M×K), B an Int8Array or Uint8Array (K×N), row-major; the array
    * types give the signedness. 'int8' runs the packed SIMD kernel, 'int8-ref' the triple loop,
    * 'int8-relaxed' the relaxed-SIMD kernel (browsers only: see capabilities(); variant() names
-   * the path its weights chose: 'int8-relaxed/one-dot', '/two-dots' or '/simd128').
+   * the path its weights chose: 'int8-relaxed/one-dot', '/two-dots' or '/simd128'; weights spanning
+   * 128..254 codes take SIMD128 unless relaxedTwoDots is true, see docs/numerics/relaxed.md).
    * Float kinds ('f32', 'f32-ref'): A and B Float32Array, C = A·B.
    * @returns {{ run(times?: number): void, output(): Int32Array|Float32Array, variant(): string,
    *   release(): void }}
    */
-  prepareMatmul({ kind = 'int8', a, b, m, k, n, aZeroPoint = 0, bZeroPoints = [0] }) {
+  prepareMatmul({ kind = 'int8', a, b, m, k, n, aZeroPoint = 0, bZeroPoints = [0], relaxedTwoDots = false }) {
     const isFloat = kind === 'f32' || kind === 'f32-ref';
-    const options = { kind, m, k, n, aZeroPoint, bZeroPoints: Array.from(bZeroPoints) };
+    const options = { kind, m, k, n, aZeroPoint, bZeroPoints: Array.from(bZeroPoints), relaxedTwoDots };
     if (isFloat) Object.assign(options, { a, b });
     else Object.assign(options, { a: asBytes(a, 'a'), b: asBytes(b, 'b'), aSigned: a instanceof Int8Array, bSigned: b instanceof Int8Array });
     const id = this._call('prepareMatmul', options);
