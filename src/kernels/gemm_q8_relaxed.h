@@ -1,9 +1,10 @@
 // 8-bit integer matrix multiplication on WebAssembly relaxed SIMD: the same contract as gemm_q8.h
 // (ONNX MatMulInteger, int32 result modulo 2^32, bit-exact with gemm_q8_ref), computed with
-// i32x4.relaxed_dot_i8x16_i7x16_add_s, which does 16 multiply-adds per instruction on 8-bit codes.
-// Derivation and measurements: docs/numerics/relaxed.md.
+// relaxed SIMD's 8-bit dot products (i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.extadd_pairwise_i16x8_s,
+// the same sums as i32x4.relaxed_dot_i8x16_i7x16_add_s but compiled better by V8): 16 multiply-adds
+// per dot on 8-bit codes. Derivation and measurements: docs/numerics/relaxed.md.
 //
-// Operand ranges. The instruction multiplies a signed i8 lane by an "i7" lane and is only
+// Operand ranges. The dot multiplies a signed i8 lane by an "i7" lane and is only
 // deterministic when the i7 lane is in [0, 127] (V8 on x86 without VNNI lowers it to pmaddubsw,
 // which reads that operand as unsigned and saturates pair sums to int16). So:
 //   activations (first operand):  a' = a − oa  with oa = 128 for uint8 A, 0 for int8 A → [−128, 127]

@@ -2,8 +2,14 @@
 ;; one byte per code; the dot runs along K). Hand-written because clang 14 cannot emit relaxed SIMD
 ;; (see docs/numerics/relaxed.md). Assembled at build time with
 ;;   wat2wasm --enable-relaxed-simd gemm_q8_relaxed.wat -o web/gen/qp_relaxed.wasm
-;; wabt 1.0.32 spells i32x4.relaxed_dot_i8x16_i7x16_add_s (opcode 0xfd 0x113) as
-;; i32x4.dot_i8x16_i7x16_add_s.
+;;
+;; The dot: i16x8.relaxed_dot_i8x16_i7x16_s (16 products, summed in pairs into 8 int16 lanes),
+;; then i32x4.extadd_pairwise_i16x8_s and i32x4.add. With the i7 operand in [0, 127] a pair sum is
+;; within ±32 512, so this is exactly i32x4.relaxed_dot_i8x16_i7x16_add_s, but V8 (Chromium 156, x86
+;; without VNNI) compiles it to 3 instructions (pmaddubsw, pmaddwd with a constant in memory, paddd)
+;; where it gives the fused instruction 5 (it rebuilds the i16 ones vector each time): 2.5× the
+;; throughput in the register-only loop of scripts/bench_relaxed_peak.wat (docs/numerics/relaxed.md).
+;; wabt 1.0.32 spells i16x8.relaxed_dot_i8x16_i7x16_s (0xfd 0x112) as i16x8.dot_i8x16_i7x16_s.
 ;;
 ;; The module owns no memory: it imports the main module's (env.memory), so the C++ driver passes
 ;; plain pointers and nothing is copied. web/lib/relaxed.mjs puts the two exports into the main
@@ -14,8 +20,8 @@
 ;;   out[r*8 + j] = Σ over `blocks` 16-byte blocks of (row r of the A group) · (column j of the
 ;;   panel), int32 modulo 2^32, for r < 4 (4x8) or r = 0 (1x8), blocks ≥ 1, every panel byte in
 ;;   [0, 127] (the i7 operand; the A bytes are the signed i8 operand).
-;; Each relaxed dot adds 4 partial sums into the 4 lanes of an accumulator; the lanes are summed
-;; once at the end (lane_sums).
+;; Each dot adds 4 partial sums into the 4 lanes of an accumulator; the lanes are summed once at the
+;; end (lane_sums).
 (module
   (import "env" "memory" (memory 1))
 
@@ -58,15 +64,15 @@
         (local.set $a2 (v128.load offset=32 (local.get $a)))
         (local.set $a3 (v128.load offset=48 (local.get $a)))
         (local.set $w (v128.load (local.get $b)))  ;; column 2·pair
-        (local.set $c00 (i32x4.dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w) (local.get $c00)))
-        (local.set $c10 (i32x4.dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w) (local.get $c10)))
-        (local.set $c20 (i32x4.dot_i8x16_i7x16_add_s (local.get $a2) (local.get $w) (local.get $c20)))
-        (local.set $c30 (i32x4.dot_i8x16_i7x16_add_s (local.get $a3) (local.get $w) (local.get $c30)))
+        (local.set $c00 (i32x4.add (local.get $c00) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a0) (local.get $w)))))
+        (local.set $c10 (i32x4.add (local.get $c10) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a1) (local.get $w)))))
+        (local.set $c20 (i32x4.add (local.get $c20) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a2) (local.get $w)))))
+        (local.set $c30 (i32x4.add (local.get $c30) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a3) (local.get $w)))))
         (local.set $w (v128.load offset=16 (local.get $b)))  ;; column 2·pair + 1
-        (local.set $c01 (i32x4.dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w) (local.get $c01)))
-        (local.set $c11 (i32x4.dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w) (local.get $c11)))
-        (local.set $c21 (i32x4.dot_i8x16_i7x16_add_s (local.get $a2) (local.get $w) (local.get $c21)))
-        (local.set $c31 (i32x4.dot_i8x16_i7x16_add_s (local.get $a3) (local.get $w) (local.get $c31)))
+        (local.set $c01 (i32x4.add (local.get $c01) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a0) (local.get $w)))))
+        (local.set $c11 (i32x4.add (local.get $c11) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a1) (local.get $w)))))
+        (local.set $c21 (i32x4.add (local.get $c21) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a2) (local.get $w)))))
+        (local.set $c31 (i32x4.add (local.get $c31) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a3) (local.get $w)))))
         (local.set $a (i32.add (local.get $a) (i32.const 64)))
         (local.set $b (i32.add (local.get $b) (i32.const 32)))
         (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
@@ -97,14 +103,14 @@
     (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))
     (loop $k
       (local.set $x (v128.load (local.get $a)))
-      (local.set $c0 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load (local.get $b0)) (local.get $c0)))
-      (local.set $c1 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load offset=16 (local.get $b0)) (local.get $c1)))
-      (local.set $c2 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load (local.get $b1)) (local.get $c2)))
-      (local.set $c3 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load offset=16 (local.get $b1)) (local.get $c3)))
-      (local.set $c4 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load (local.get $b2)) (local.get $c4)))
-      (local.set $c5 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load offset=16 (local.get $b2)) (local.get $c5)))
-      (local.set $c6 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load (local.get $b3)) (local.get $c6)))
-      (local.set $c7 (i32x4.dot_i8x16_i7x16_add_s (local.get $x) (v128.load offset=16 (local.get $b3)) (local.get $c7)))
+      (local.set $c0 (i32x4.add (local.get $c0) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load (local.get $b0))))))
+      (local.set $c1 (i32x4.add (local.get $c1) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load offset=16 (local.get $b0))))))
+      (local.set $c2 (i32x4.add (local.get $c2) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load (local.get $b1))))))
+      (local.set $c3 (i32x4.add (local.get $c3) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load offset=16 (local.get $b1))))))
+      (local.set $c4 (i32x4.add (local.get $c4) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load (local.get $b2))))))
+      (local.set $c5 (i32x4.add (local.get $c5) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load offset=16 (local.get $b2))))))
+      (local.set $c6 (i32x4.add (local.get $c6) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load (local.get $b3))))))
+      (local.set $c7 (i32x4.add (local.get $c7) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $x) (v128.load offset=16 (local.get $b3))))))
       (local.set $b0 (i32.add (local.get $b0) (i32.const 32)))
       (local.set $b1 (i32.add (local.get $b1) (i32.const 32)))
       (local.set $b2 (i32.add (local.get $b2) (i32.const 32)))

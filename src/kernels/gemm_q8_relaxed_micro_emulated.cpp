@@ -1,7 +1,7 @@
 // Portable emulation of the relaxed-SIMD micro-kernels of gemm_q8_relaxed.h (the WAT ones in
-// gemm_q8_relaxed.wat), for native builds and the tests. Each i32x4.relaxed_dot_i8x16_i7x16_add_s
-// is computed the way V8 lowers it on x86 without VNNI, the least forgiving of the allowed
-// implementations:
+// gemm_q8_relaxed.wat), for native builds and the tests. Each dot (the WAT's
+// i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.extadd_pairwise_i16x8_s + i32x4.add) is computed the way
+// V8 lowers it on x86 without VNNI, the least forgiving of the allowed implementations:
 //   pmaddubsw: 8 int16 = saturate16(a'[2i]·u[2i] + a'[2i+1]·u[2i+1]), u = the i7 byte read as UNSIGNED
 //   pmaddwd with ones: 4 int32 = sum of adjacent int16 pairs;  paddd: add to the accumulator.
 // With every weight byte in [0, 127] this is the exact dot product; outside it gives the same wrong
