@@ -5,10 +5,9 @@
 ;;
 ;; The dot: i16x8.relaxed_dot_i8x16_i7x16_s (16 products, summed in pairs into 8 int16 lanes),
 ;; then i32x4.extadd_pairwise_i16x8_s and i32x4.add. With the i7 operand in [0, 127] a pair sum is
-;; within ±32 512, so this is exactly i32x4.relaxed_dot_i8x16_i7x16_add_s, but V8 (Chromium 156, x86
-;; without VNNI) compiles it to 3 instructions (pmaddubsw, pmaddwd with a constant in memory, paddd)
-;; where it gives the fused instruction 5 (it rebuilds the i16 ones vector each time): 2.5× the
-;; throughput in the register-only loop of scripts/bench_relaxed_peak.wat (docs/numerics/relaxed.md).
+;; within ±32 512, so this is exactly i32x4.relaxed_dot_i8x16_i7x16_add_s, but it runs 2–2.8× faster
+;; in Chromium 156 on x86 without VNNI (register-only loops of scripts/bench_relaxed_peak.wat; see
+;; docs/numerics/relaxed.md).
 ;; wabt 1.0.32 spells i16x8.relaxed_dot_i8x16_i7x16_s (0xfd 0x112) as i16x8.dot_i8x16_i7x16_s.
 ;;
 ;; The module owns no memory: it imports the main module's (env.memory), so the C++ driver passes
