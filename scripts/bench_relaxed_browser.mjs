@@ -41,6 +41,10 @@ try {
     const loops = [['relaxed', 6 * 32], ['relaxed_i16', 6 * 32], ['simd128', 6 * 16]];
     const samples = Object.fromEntries(loops.map(([name]) => [name, []]));
     const n = 1e7;
+    // Warm-up: V8 starts wasm in its baseline compiler and has no on-stack replacement, so a loop
+    // is timed only after short calls got it optimized (and the background compile had time).
+    for (let i = 0; i < 2000; i++) for (const [name] of loops) instance.exports[name](100);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     for (let r = 0; r < reps; r++) {
       for (const [name, ops] of loops) {
         const t0 = performance.now();
@@ -60,7 +64,7 @@ try {
   console.log('|---|---|---|---|---:|---:|---:|');
   for (const [m, k, n] of SHAPES) {
     for (const range of RANGES) {
-      const rows = await src.page.evaluate(({ m, k, n, range, reps, kinds }) => {
+      const rows = await src.page.evaluate(async ({ m, k, n, range, reps, kinds }) => {
         const qp = window.qp;
         let seed = 12345;
         const next = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed >>> 8; };
@@ -77,6 +81,7 @@ try {
           const dt = performance.now() - t0;
           return kinds[i] === 'int8-ref' ? 1 : Math.max(1, Math.min(2000, Math.round(40 / Math.max(dt, 0.001))));
         });
+        await new Promise((resolve) => setTimeout(resolve, 200));  // let V8's optimizing tier finish
         const samples = kinds.map(() => []);
         for (let r = 0; r < reps; r++) {
           plans.forEach((p, i) => {
