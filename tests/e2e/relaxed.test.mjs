@@ -7,10 +7,12 @@
 // sub-path) links it too. A failure names kind, shape, ranges, seed, index, expected and actual.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { launchSourcePage } from './source_page.mjs';
-import { launchPage, dist } from './browser.mjs';
+import { launchPage, dist, root } from './browser.mjs';
 
 const EDGE = [1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100, 255, 256, 257];
 // Weight ranges and the path each must take when a column holds both ends.
@@ -148,6 +150,27 @@ test('int8-relaxed equals int8-ref on extreme codes and zero points at the range
   }
   const { failures } = await runInPage(cases);
   assert.deepEqual(failures, []);
+});
+
+test("the load-time self-check accepts the kernel and refuses one with a wrong sum", async () => {
+  // A copy of the kernel whose 1x8 dot for column 7 uses column 6's weights: wrong sums, valid module.
+  const wat = readFileSync(path.join(root, 'src/kernels/gemm_q8_relaxed.wat'), 'utf8');
+  const broken = wat.replace(/\(v128\.load offset=16 \(local\.get \$b3\)\)/, '(v128.load (local.get $b3))');
+  assert.notEqual(broken, wat);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'qplay-relaxed-'));
+  try {
+    writeFileSync(path.join(tmp, 'broken.wat'), broken);
+    execFileSync('wat2wasm', ['--enable-relaxed-simd', path.join(tmp, 'broken.wat'), '-o', path.join(tmp, 'broken.wasm')]);
+    const good = Array.from(readFileSync(path.join(root, 'web/gen/qp_relaxed.wasm')));
+    const bad = Array.from(readFileSync(path.join(tmp, 'broken.wasm')));
+    const verdicts = await src.page.evaluate(async ([good, bad]) => {
+      const { relaxedKernelSelfCheck } = await import('/web/lib/relaxed.mjs');
+      return [relaxedKernelSelfCheck(new Uint8Array(good)), relaxedKernelSelfCheck(new Uint8Array(bad))];
+    }, [good, bad]);
+    assert.deepEqual(verdicts, [true, false]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('the page loaded no error', () => {

@@ -4,14 +4,15 @@
 // The kernel module imports the core's own WebAssembly.Memory (no copies) and its two exports are
 // appended to the core's function table, so the C++ driver calls them wasm to wasm through a
 // function pointer (call_indirect), with no JS in the hot path. Installed only when
-//   - the engine validates a relaxed-SIMD instruction (RELAXED_PROBE), and
-//   - the runtime is not Node: Node 20's relaxed dot gives wrong sums (shared/notes/toolchain.md).
+//   - the engine validates the relaxed-SIMD instruction the kernels use (RELAXED_PROBE),
+//   - the runtime is not Node: Node 20's relaxed dot gives wrong sums (shared/notes/toolchain.md), and
+//   - the kernel gives exact sums on a small known input (relaxedKernelSelfCheck).
 // Everywhere else the kind 'int8-relaxed' reports a clear error and 'int8' (SIMD128) is used.
 
-// (func (param v128) (result v128) local.get 0 ×3, i32x4.relaxed_dot_i8x16_i7x16_add_s): the
-// instruction the kernels need (opcode 0xfd 0x113), assembled by wat2wasm --enable-relaxed-simd.
+// (func (param v128) (result v128) local.get 0 ×2, i16x8.relaxed_dot_i8x16_i7x16_s): the
+// instruction the kernels use (opcode 0xfd 0x112), assembled by wat2wasm --enable-relaxed-simd.
 const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0,
-  10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 147, 2, 11]);
+  10, 11, 1, 9, 0, 32, 0, 32, 0, 253, 146, 2, 11]);
 
 /** True when this engine can compile relaxed SIMD's int8 dot product. */
 export function engineHasRelaxedSimd() {
@@ -20,6 +21,31 @@ export function engineHasRelaxedSimd() {
 
 function runtimeIsNode() {
   return typeof process === 'object' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+}
+
+/**
+ * Runs the 1x8 kernel of a private instance (own memory) on codes covering the whole i8 range
+ * against i7 codes covering [0, 127] and compares with sums computed here: false when the engine's
+ * relaxed dot is wrong even in range (as Node 20's was). Throws if the module does not compile.
+ */
+export function relaxedKernelSelfCheck(moduleBytes) {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { env: { memory } });
+  const blocks = 2, A = 0, PANEL = 256, OUT = 1024;
+  const bytes = new Int8Array(memory.buffer);
+  for (let p = 0; p < 16 * blocks; p++) bytes[A + p] = ((p * 37 + 11) & 255) - 128;
+  for (let i = 0; i < 8 * 16 * blocks; i++) bytes[PANEL + i] = (i * 53 + 7) & 127;
+  exports.gemm_q8_relaxed_micro_1x8(blocks, A, PANEL, OUT);
+  const out = new Int32Array(memory.buffer, OUT, 8);
+  for (let j = 0; j < 8; j++) {
+    // Column j: pair j>>1's stream (32·blocks bytes), slot j&1 of each 32-byte block pair.
+    let sum = 0;
+    for (let p = 0; p < 16 * blocks; p++) {
+      sum += bytes[A + p] * bytes[PANEL + (j >> 1) * 32 * blocks + (p >> 4) * 32 + (j & 1) * 16 + (p & 15)];
+    }
+    if (out[j] !== sum) return false;
+  }
+  return true;
 }
 
 function exportOfType(module, type) {
@@ -43,7 +69,9 @@ export async function installRelaxedKernels(module) {
   try {
     const response = await fetch(new URL('../gen/qp_relaxed.wasm', import.meta.url));
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    ({ instance } = await WebAssembly.instantiate(await response.arrayBuffer(), { env: { memory } }));
+    const bytes = await response.arrayBuffer();
+    if (!relaxedKernelSelfCheck(bytes)) return report(false, "this engine's relaxed dot product failed the self-check");
+    ({ instance } = await WebAssembly.instantiate(bytes, { env: { memory } }));
   } catch (e) {
     return report(false, `the relaxed kernel module did not load (${e?.message ?? e})`);
   }
