@@ -30,7 +30,7 @@
 // blocks (h then l), so the micro-kernels see `blocks` = dots · k_padded / 16.
 //   Weights: panels of kPanelCols = 8 columns; inside a panel, column pairs (j, j+1) one after the
 //   other; inside a pair, for each block: the 16 bytes of column j, then the 16 of column j+1.
-//   Rows of A, packed per call in groups of kMicroRows = 4: for each block, the 16 bytes of row 0,
+//   Rows of A, packed per call in groups of kRelaxedMicroRows = 4: for each block, the 16 bytes of row 0,
 //   then rows 1, 2, 3 (64 bytes); a group of 1 row is the row's blocks one after the other.
 // Padding k (and padding rows and columns) are zero on both sides and add nothing.
 //
@@ -48,6 +48,9 @@
 namespace qp::kernels {
 
 constexpr size_t kRelaxedDepth = 16;
+// Rows per group of the 4x8 micro-kernel. Its own constant, not gemm_q8's kMicroRows: the WAT kernel
+// is written for 4 rows whatever the SIMD128 kernel uses.
+constexpr size_t kRelaxedMicroRows = 4;
 
 enum class RelaxedWeightMode {
   kOneDot,    // every column spans ≤ 127 codes

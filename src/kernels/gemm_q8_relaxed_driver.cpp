@@ -23,7 +23,7 @@ inline int8_t shifted(const uint8_t* src, size_t p, bool is_signed) {
 // writes R_i = Σ_k a' to row_sums. Padding k and missing rows are zero.
 void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k, size_t kp, size_t dots,
                 int8_t* dst, uint32_t* row_sums) {
-  const size_t group_rows = rows == 1 ? 1 : kMicroRows;
+  const size_t group_rows = rows == 1 ? 1 : kRelaxedMicroRows;
   for (size_t r = 0; r < group_rows; ++r) {
     uint32_t sum = 0;
     for (size_t p = 0; p < kp; ++p) {
@@ -42,7 +42,7 @@ void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_
 // same number of codes), a multiple of the micro-kernel's rows.
 size_t block_rows(size_t block_bytes_per_row) {
   const size_t rows = (size_t{64} * 1024) / block_bytes_per_row;
-  return std::clamp<size_t>(rows / kMicroRows * kMicroRows, kMicroRows, 256);
+  return std::clamp<size_t>(rows / kRelaxedMicroRows * kRelaxedMicroRows, kRelaxedMicroRows, 256);
 }
 
 void check_input_zero_point(bool is_signed, int32_t za) {
@@ -87,25 +87,26 @@ void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, con
   const uint32_t alpha = (a.is_signed ? 0u : 128u) - static_cast<uint32_t>(a_zero_point);
 
   // Scratch for one block of A, reused across calls (grow-only: a batch-1 call allocates nothing).
-  const size_t mc = std::min(block_rows(row_bytes), (m + kMicroRows - 1) / kMicroRows * kMicroRows);
+  constexpr size_t mr = kRelaxedMicroRows;
+  const size_t mc = std::min(block_rows(row_bytes), (m + mr - 1) / mr * mr);
   thread_local std::vector<int8_t> a_block;
   thread_local std::vector<uint32_t> row_sums;
   if (a_block.size() < mc * row_bytes) a_block.resize(mc * row_bytes);
   if (row_sums.size() < mc) row_sums.resize(mc);
-  alignas(16) int32_t tile[kMicroRows * kPanelCols];
+  alignas(16) int32_t tile[mr * kPanelCols];
   const size_t panels = (n + kPanelCols - 1) / kPanelCols;
 
   for (size_t i0 = 0; i0 < m; i0 += mc) {
     const size_t rows = std::min(mc, m - i0);
-    for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
-      pack_group(a.data + (i0 + r0) * lda, lda, a.is_signed, std::min(kMicroRows, rows - r0), b.k, kp, dots,
+    for (size_t r0 = 0; r0 < rows; r0 += mr) {
+      pack_group(a.data + (i0 + r0) * lda, lda, a.is_signed, std::min(mr, rows - r0), b.k, kp, dots,
                  a_block.data() + r0 * row_bytes, row_sums.data() + r0);
     }
     for (size_t panel = 0; panel < panels; ++panel) {
       const size_t j0 = panel * kPanelCols;
       const size_t cols = std::min(kPanelCols, n - j0);
-      for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
-        const size_t group = std::min(kMicroRows, rows - r0);
+      for (size_t r0 = 0; r0 < rows; r0 += mr) {
+        const size_t group = std::min(mr, rows - r0);
         const int8_t* a_group = a_block.data() + r0 * row_bytes;
         if (group == 1) kernels.micro_1x8(blocks, a_group, b.panel(panel), tile);
         else kernels.micro_4x8(blocks, a_group, b.panel(panel), tile);

@@ -44,7 +44,7 @@ void micro(size_t rows, size_t block_stride, uint32_t blocks, const int8_t* a, c
 }
 
 void micro_4x8_emulated(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out) {
-  micro(kMicroRows, kMicroRows * kRelaxedDepth, blocks, a, panel, out);
+  micro(kRelaxedMicroRows, kRelaxedMicroRows * kRelaxedDepth, blocks, a, panel, out);
 }
 
 void micro_1x8_emulated(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out) {
