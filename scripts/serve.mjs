@@ -22,7 +22,10 @@ const MIME = {
   '.gz': 'application/gzip', '.webmanifest': 'application/manifest+json',
 };
 
-export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/', isolation = true } = {}) {
+// csp: the policy sent with every response; the GEMM bench page passes one that also admits its
+// inline import map by hash (scripts/bench_gemm_browser.mjs).
+export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/', isolation = true,
+  csp = CONTENT_SECURITY_POLICY } = {}) {
   const base = path.resolve(dir);
   const dirPrefix = prefix.endsWith('/') ? prefix : `${prefix}/`;  // '/sub' must not match '/subway' 
   const server = createServer((req, res) => {
@@ -49,7 +52,7 @@ export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/'
       'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Content-Security-Policy': csp,
     };
     if (isolation) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';

@@ -53,14 +53,14 @@ void gemm_f32(size_t m, const float* a, size_t lda, const PackedF32Weights& b, f
 #endif
   const size_t panels = (b.n + kPanelCols - 1) / kPanelCols;
   // Rows of A per block: about 128 KiB of it stays in L2 while every panel passes over it.
-  const size_t mc = std::clamp<size_t>((size_t{32} * 1024) / b.k / kMicroRows * kMicroRows, kMicroRows, 256);
-  float tile[kMicroRows * kPanelCols];
+  const size_t mc = std::clamp<size_t>((size_t{32} * 1024) / b.k / kF32MicroRows * kF32MicroRows, kF32MicroRows, 256);
+  float tile[kF32MicroRows * kPanelCols];
   for (size_t i0 = 0; i0 < m; i0 += mc) {
     const size_t rows = std::min(mc, m - i0);
     for (size_t panel = 0; panel < panels; ++panel) {
       const size_t j0 = panel * kPanelCols, cols = std::min(kPanelCols, b.n - j0);
-      for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
-        const size_t group = std::min(kMicroRows, rows - r0);
+      for (size_t r0 = 0; r0 < rows; r0 += kF32MicroRows) {
+        const size_t group = std::min(kF32MicroRows, rows - r0);
         micro(group, b.k, a + (i0 + r0) * lda, lda, b.panel(panel), tile);
         for (size_t r = 0; r < group; ++r) {
           std::copy(tile + r * kPanelCols, tile + r * kPanelCols + cols, c + (i0 + r0 + r) * ldc + j0);

@@ -15,6 +15,8 @@
 
 namespace qp::kernels {
 
+constexpr size_t kF32MicroRows = 4;  // 8 accumulators + 2 weight vectors + 1 splat: no spills
+
 struct PackedF32Weights {
   size_t k = 0, n = 0;
   std::vector<float> panels;  // ceil(n/8) panels of k*8 floats
@@ -29,7 +31,7 @@ void gemm_f32(size_t m, const float* a, size_t lda, const PackedF32Weights& b, f
 void gemm_f32_ref(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
                   float* c, size_t ldc);
 
-// Micro-kernel contract: `rows` (1..kMicroRows) rows of A (a_stride apart) times one panel; the
+// Micro-kernel contract: `rows` (1..kF32MicroRows) rows of A (a_stride apart) times one panel; the
 // rows×8 results go to out[r*8 + j].
 void gemm_f32_micro_generic(size_t rows, size_t k, const float* a, size_t a_stride, const float* panel,
                             float* out);

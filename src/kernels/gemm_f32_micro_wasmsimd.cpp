@@ -34,7 +34,7 @@ void micro_rows(size_t k, const float* a, size_t a_stride, const float* panel, f
 
 void gemm_f32_micro__wasmsimd(size_t rows, size_t k, const float* a, size_t a_stride, const float* panel,
                               float* out) {
-  static_assert(kMicroRows == 4, "one instantiation per row count below");
+  static_assert(kF32MicroRows == 4, "one instantiation per row count below");
   switch (rows) {
     case 4: micro_rows<4>(k, a, a_stride, panel, out); break;
     case 3: micro_rows<3>(k, a, a_stride, panel, out); break;

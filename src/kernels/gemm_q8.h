@@ -20,8 +20,8 @@
 //   Weights (PackedQ8Weights): panels of kPanelCols = 8 columns; inside a panel, column pairs
 //   (j, j+1) one after the other; inside a pair, for each block of 8 k: the 8 values of column j,
 //   then the 8 of column j+1 (32 bytes). One pair's stream is contiguous.
-//   Rows of A, packed per call in groups of kMicroRows = 4: for each block of 8 k, the 8 values of
-//   row 0, then rows 1, 2, 3 (64 bytes); a group of 1 row is just the row.
+//   Rows of A, packed per call in groups of kMicroRows = 3: for each block of 8 k, the 8 values of
+//   row 0, then rows 1, 2 (48 bytes); a group of 1 row is just the row.
 // One i32x4.dot_i16x8_s of a row vector and a column vector gives 4 partial sums of that output;
 // the micro-kernel adds them up across K and once, at the end, across the 4 lanes. The only
 // vector work per 8 multiply-adds is one dot and one add (no broadcasts or shuffles in the loop).
@@ -73,13 +73,21 @@ void gemm_q8_ref(size_t m, size_t n, size_t k, Q8Matrix a, size_t lda, int32_t a
 
 // Micro-kernels (one set per tier): the int32 sums Σ_k a·b of raw codes (no zero points) of a
 // group of rows against one whole panel (8 columns), written to out[r*8 + j].
-//   4x8: a group of 4 rows in the interleaved layout above (missing rows are zero rows);
+//   3x8: a group of 3 rows in the interleaved layout above (missing rows are zero rows);
 //   1x8: one row, contiguous: batch 1 (GEMV) and a last single row.
-constexpr size_t kMicroRows = 4;
-void gemm_q8_micro_4x8_generic(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
+constexpr size_t kMicroRows = 3;
+void gemm_q8_micro_3x8_generic(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
 void gemm_q8_micro_1x8_generic(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
+// Packing of one group of A rows (rows ≤ kMicroRows) for the micro-kernels: interleaved for the
+// 3x8 kernel (missing rows are zero rows), contiguous when it is a single row (the 1x8 kernel);
+// K is padded with zeros to k_padded; the raw row sums (mod 2^32, kMicroRows of them, or one) go to
+// row_sums. Runs once per call on every row of A, so it has a SIMD tier too.
+void gemm_q8_pack_rows_generic(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k,
+                               size_t k_padded, int16_t* dst, uint32_t* row_sums);
 #if defined(__wasm_simd128__)
-void gemm_q8_micro_4x8__wasmsimd(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
+void gemm_q8_pack_rows__wasmsimd(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k,
+                                 size_t k_padded, int16_t* dst, uint32_t* row_sums);
+void gemm_q8_micro_3x8__wasmsimd(size_t k_padded, const int16_t* a_group, const int16_t* panel, int32_t* out);
 void gemm_q8_micro_1x8__wasmsimd(size_t k_padded, const int16_t* a_row, const int16_t* panel, int32_t* out);
 #endif
 

@@ -13,42 +13,14 @@ namespace qp::kernels {
 namespace {
 
 #if defined(__wasm_simd128__)
-constexpr auto micro_4x8 = gemm_q8_micro_4x8__wasmsimd;
+constexpr auto micro_3x8 = gemm_q8_micro_3x8__wasmsimd;
 constexpr auto micro_1x8 = gemm_q8_micro_1x8__wasmsimd;
+constexpr auto pack_group = gemm_q8_pack_rows__wasmsimd;
 #else
-constexpr auto micro_4x8 = gemm_q8_micro_4x8_generic;
+constexpr auto micro_3x8 = gemm_q8_micro_3x8_generic;
 constexpr auto micro_1x8 = gemm_q8_micro_1x8_generic;
+constexpr auto pack_group = gemm_q8_pack_rows_generic;
 #endif
-
-inline int16_t widen(const uint8_t* src, size_t p, bool is_signed) {
-  return is_signed ? static_cast<int8_t>(src[p]) : src[p];
-}
-
-// Packs rows [0, rows) of A (rows ≤ 4) as one micro-kernel group: interleaved for the 4x8 kernel
-// (missing rows are zeros), or contiguous when it is a single row (the 1x8 kernel). Returns the
-// raw row sums through row_sums.
-void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k, size_t kp, int16_t* dst,
-                uint32_t* row_sums) {
-  if (rows == 1) {
-    uint32_t sum = 0;
-    for (size_t p = 0; p < k; ++p) {
-      dst[p] = widen(a, p, is_signed);
-      sum += static_cast<uint32_t>(static_cast<int32_t>(dst[p]));
-    }
-    for (size_t p = k; p < kp; ++p) dst[p] = 0;
-    row_sums[0] = sum;
-    return;
-  }
-  for (size_t r = 0; r < kMicroRows; ++r) {
-    uint32_t sum = 0;
-    for (size_t p = 0; p < kp; ++p) {
-      const int16_t v = r < rows && p < k ? widen(a + r * lda, p, is_signed) : 0;
-      dst[(p / kDepthBlock) * kMicroRows * kDepthBlock + r * kDepthBlock + p % kDepthBlock] = v;
-      sum += static_cast<uint32_t>(static_cast<int32_t>(v));
-    }
-    row_sums[r] = sum;
-  }
-}
 
 // Rows of A per packed block: about 128 KiB of int16, a multiple of the micro-kernel's rows.
 size_t block_rows(size_t k_padded) {
@@ -91,7 +63,7 @@ void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const Packe
       for (size_t r0 = 0; r0 < rows; r0 += kMicroRows) {
         const size_t group = std::min(kMicroRows, rows - r0);
         if (group == 1) micro_1x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
-        else micro_4x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
+        else micro_3x8(kp, a_block.data() + r0 * kp, b.panel(panel), tile);
         for (size_t r = 0; r < group; ++r) {
           int32_t* out = c + (i0 + r0 + r) * ldc + j0;
           const uint32_t row_sum = row_sums[r0 + r];

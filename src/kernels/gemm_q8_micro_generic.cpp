@@ -34,7 +34,7 @@ void micro(size_t rows, size_t block_stride, size_t k_padded, const int16_t* a, 
 
 }  // namespace
 
-void gemm_q8_micro_4x8_generic(size_t k_padded, const int16_t* a, const int16_t* panel, int32_t* out) {
+void gemm_q8_micro_3x8_generic(size_t k_padded, const int16_t* a, const int16_t* panel, int32_t* out) {
   micro(kMicroRows, kMicroRows * kDepthBlock, k_padded, a, panel, out);
 }
 

@@ -157,3 +157,26 @@ TEST_CASE("gemm_q8: bad arguments are refused with a message") {
   CHECK_THROWS_WITH_AS(k::gemm_q8(1, {a.data(), false}, 2, -1, w, c.data(), 3),
                        doctest::Contains("input zero point -1 is outside the code range [0, 255]"), qp::Error);
 }
+
+#if defined(__wasm_simd128__)
+TEST_CASE("gemm_q8_pack_rows: SIMD tier writes the same values and row sums as the portable tier") {
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t k : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 100u, 257u}) {
+    const size_t kp = (k + k::kDepthBlock - 1) / k::kDepthBlock * k::kDepthBlock, lda = k + 3;
+    std::vector<uint8_t> a(k::kMicroRows * lda);
+    for (auto& v : a) v = static_cast<uint8_t>(byte(rng));
+    for (size_t rows = 1; rows <= k::kMicroRows; ++rows) {
+      for (bool is_signed : {false, true}) {
+        std::vector<int16_t> want(k::kMicroRows * kp, 99), got(k::kMicroRows * kp, 99);
+        std::vector<uint32_t> want_sums(k::kMicroRows, 7), got_sums(k::kMicroRows, 7);
+        k::gemm_q8_pack_rows_generic(a.data(), lda, is_signed, rows, k, kp, want.data(), want_sums.data());
+        k::gemm_q8_pack_rows__wasmsimd(a.data(), lda, is_signed, rows, k, kp, got.data(), got_sums.data());
+        INFO("k=" << k << " rows=" << rows << " signed=" << is_signed);
+        CHECK(got == want);
+        CHECK(got_sums == want_sums);
+      }
+    }
+  }
+}
+#endif
