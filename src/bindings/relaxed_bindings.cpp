@@ -8,13 +8,13 @@
 
 namespace qp::bindings {
 
-val install_relaxed_kernels(int index_4x8, int index_1x8) {
+val install_relaxed_kernels(int index_3x8, int index_1x8) {
   return guarded([&] {
-    if (index_4x8 <= 0 || index_1x8 <= 0) throw Error("relaxed SIMD: bad function-table index");
+    if (index_3x8 <= 0 || index_1x8 <= 0) throw Error("relaxed SIMD: bad function-table index");
     const auto as_kernel = [](int index) {
       return reinterpret_cast<kernels::RelaxedMicroKernel>(static_cast<uintptr_t>(index));
     };
-    kernels::install_relaxed_kernels({as_kernel(index_4x8), as_kernel(index_1x8)});
+    kernels::install_relaxed_kernels({as_kernel(index_3x8), as_kernel(index_1x8)});
     return val::undefined();
   });
 }

@@ -10,7 +10,7 @@ using emscripten::val;
 
 // Installs the micro-kernels at these function-table indices (wasm32 function pointers are table
 // indices; a call goes wasm to wasm through call_indirect, no JS in between).
-val install_relaxed_kernels(int index_4x8, int index_1x8);
+val install_relaxed_kernels(int index_3x8, int index_1x8);
 bool relaxed_kernels_installed();
 
 }  // namespace qp::bindings

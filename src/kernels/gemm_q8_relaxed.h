@@ -30,8 +30,8 @@
 // blocks (h then l), so the micro-kernels see `blocks` = dots · k_padded / 16.
 //   Weights: panels of kPanelCols = 8 columns; inside a panel, column pairs (j, j+1) one after the
 //   other; inside a pair, for each block: the 16 bytes of column j, then the 16 of column j+1.
-//   Rows of A, packed per call in groups of kRelaxedMicroRows = 4: for each block, the 16 bytes of row 0,
-//   then rows 1, 2, 3 (64 bytes); a group of 1 row is the row's blocks one after the other.
+//   Rows of A, packed per call in groups of kRelaxedMicroRows = 3: for each block, the 16 bytes of row 0,
+//   then rows 1, 2 (48 bytes); a group of 1 row is the row's blocks one after the other.
 // Padding k (and padding rows and columns) are zero on both sides and add nothing.
 //
 // Micro-kernels: gemm_q8_relaxed.wat (assembled by wat2wasm, linked at load time by web/lib/relaxed.mjs
@@ -48,9 +48,9 @@
 namespace qp::kernels {
 
 constexpr size_t kRelaxedDepth = 16;
-// Rows per group of the 4x8 micro-kernel. Its own constant, not gemm_q8's kMicroRows: the WAT kernel
-// is written for 4 rows whatever the SIMD128 kernel uses.
-constexpr size_t kRelaxedMicroRows = 4;
+// Rows per group of the 3x8 micro-kernel. Its own constant, not gemm_q8's kMicroRows: the WAT kernel
+// is written for 3 rows whatever the SIMD128 kernel uses.
+constexpr size_t kRelaxedMicroRows = 3;
 
 enum class RelaxedWeightMode {
   kOneDot,    // every column spans ≤ 127 codes
@@ -83,13 +83,13 @@ PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, s
                                                const std::vector<int32_t>& zero_points,
                                                bool allow_two_dots = false);
 
-// The micro-kernel contract: out[r*8 + j] = Σ over `blocks` 16-byte blocks of the group's rows (4
+// The micro-kernel contract: out[r*8 + j] = Σ over `blocks` 16-byte blocks of the group's rows (3
 // interleaved, or 1 contiguous) against the panel's 8 columns, Σ a'·v as int32 (mod 2^32), with
 // every panel byte in [0, 127]. uint32_t and pointers: (i32, i32, i32, i32) -> () in wasm32, the
 // signature the WAT functions export.
 using RelaxedMicroKernel = void (*)(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out);
 struct RelaxedKernels {
-  RelaxedMicroKernel micro_4x8 = nullptr;
+  RelaxedMicroKernel micro_3x8 = nullptr;
   RelaxedMicroKernel micro_1x8 = nullptr;
 };
 

@@ -17,7 +17,7 @@
 ;;
 ;; Contract (same as the portable emulation, gemm_q8_relaxed_micro_emulated.cpp):
 ;;   out[r*8 + j] = Σ over `blocks` 16-byte blocks of (row r of the A group) · (column j of the
-;;   panel), int32 modulo 2^32, for r < 4 (4x8) or r = 0 (1x8), blocks ≥ 1, every panel byte in
+;;   panel), int32 modulo 2^32, for r < 3 (3x8) or r = 0 (1x8), blocks ≥ 1, every panel byte in
 ;;   [0, 127] (the i7 operand; the A bytes are the signed i8 operand).
 ;; Each dot adds 4 partial sums into the 4 lanes of an accumulator; the lanes are summed once at the
 ;; end (lane_sums).
@@ -38,16 +38,17 @@
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
 
-  ;; 4 rows × 8 columns. For each column pair, 8 accumulators (4 rows × 2 columns) walk K: per
-  ;; 16-k block 4 row loads, 2 column loads and 8 relaxed dots (128 multiply-adds). 8 accumulators
-  ;; + 4 rows + 1 column = 13 live vectors, leaving V8 its scratch register on x86-64.
+  ;; 3 rows × 8 columns. For each column pair, 6 accumulators (3 rows × 2 columns) walk K: per
+  ;; 16-k block 3 row loads, 2 column loads and 6 dots (96 multiply-adds). 6 accumulators + 3 rows
+  ;; + 1 column = 10 live vectors: V8 keeps them all in registers (a 4-row version, 13 live vectors
+  ;; plus the dot's temporaries, ran ≈1.15–1.4× slower, best of 15, docs/numerics/relaxed.md).
   ;; The pairs' streams are contiguous, so $b simply runs on from one pair to the next.
-  (func (export "gemm_q8_relaxed_micro_4x8")
+  (func (export "gemm_q8_relaxed_micro_3x8")
     (param $blocks i32) (param $a_group i32) (param $panel i32) (param $out i32)
     (local $pair i32) (local $a i32) (local $b i32) (local $n i32) (local $o i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $w v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $w v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
-    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $c20 v128) (local $c21 v128)
     (local $r01 v128) (local $r23 v128)
     (local.set $b (local.get $panel))
     (loop $pairs
@@ -56,33 +57,28 @@
       (local.set $c00 (v128.const i64x2 0 0)) (local.set $c01 (v128.const i64x2 0 0))
       (local.set $c10 (v128.const i64x2 0 0)) (local.set $c11 (v128.const i64x2 0 0))
       (local.set $c20 (v128.const i64x2 0 0)) (local.set $c21 (v128.const i64x2 0 0))
-      (local.set $c30 (v128.const i64x2 0 0)) (local.set $c31 (v128.const i64x2 0 0))
       (loop $k
         (local.set $a0 (v128.load (local.get $a)))
         (local.set $a1 (v128.load offset=16 (local.get $a)))
         (local.set $a2 (v128.load offset=32 (local.get $a)))
-        (local.set $a3 (v128.load offset=48 (local.get $a)))
         (local.set $w (v128.load (local.get $b)))  ;; column 2·pair
         (local.set $c00 (i32x4.add (local.get $c00) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a0) (local.get $w)))))
         (local.set $c10 (i32x4.add (local.get $c10) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a1) (local.get $w)))))
         (local.set $c20 (i32x4.add (local.get $c20) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a2) (local.get $w)))))
-        (local.set $c30 (i32x4.add (local.get $c30) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a3) (local.get $w)))))
         (local.set $w (v128.load offset=16 (local.get $b)))  ;; column 2·pair + 1
         (local.set $c01 (i32x4.add (local.get $c01) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a0) (local.get $w)))))
         (local.set $c11 (i32x4.add (local.get $c11) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a1) (local.get $w)))))
         (local.set $c21 (i32x4.add (local.get $c21) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a2) (local.get $w)))))
-        (local.set $c31 (i32x4.add (local.get $c31) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $a3) (local.get $w)))))
-        (local.set $a (i32.add (local.get $a) (i32.const 64)))
+        (local.set $a (i32.add (local.get $a) (i32.const 48)))
         (local.set $b (i32.add (local.get $b) (i32.const 32)))
         (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-      ;; [r0j0, r0j1, r1j0, r1j1] and [r2j0, r2j1, r3j0, r3j1]: 64-bit halves go to out[r*8 + 2·pair].
+      ;; [r0j0, r0j1, r1j0, r1j1] and [r2j0, r2j1, (again)]: 64-bit halves go to out[r*8 + 2·pair].
       (local.set $r01 (call $lane_sums (local.get $c00) (local.get $c01) (local.get $c10) (local.get $c11)))
-      (local.set $r23 (call $lane_sums (local.get $c20) (local.get $c21) (local.get $c30) (local.get $c31)))
+      (local.set $r23 (call $lane_sums (local.get $c20) (local.get $c21) (local.get $c20) (local.get $c21)))
       (local.set $o (i32.add (local.get $out) (i32.shl (local.get $pair) (i32.const 3))))
       (v128.store64_lane 0 (local.get $o) (local.get $r01))
       (v128.store64_lane offset=32 1 (local.get $o) (local.get $r01))
       (v128.store64_lane offset=64 0 (local.get $o) (local.get $r23))
-      (v128.store64_lane offset=96 1 (local.get $o) (local.get $r23))
       (br_if $pairs (i32.lt_u
         (local.tee $pair (i32.add (local.get $pair) (i32.const 1))) (i32.const 4)))))
 

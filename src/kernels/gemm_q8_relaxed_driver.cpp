@@ -19,7 +19,7 @@ inline int8_t shifted(const uint8_t* src, size_t p, bool is_signed) {
   return static_cast<int8_t>(is_signed ? src[p] : static_cast<uint8_t>(src[p] ^ 0x80));
 }
 
-// Packs rows [0, rows) of A (rows ≤ 4) as one micro-kernel group (layout in gemm_q8_relaxed.h);
+// Packs rows [0, rows) of A (rows ≤ 3) as one micro-kernel group (layout in gemm_q8_relaxed.h);
 // writes R_i = Σ_k a' to row_sums. Padding k and missing rows are zero.
 void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k, size_t kp, size_t dots,
                 int8_t* dst, uint32_t* row_sums) {
@@ -41,8 +41,9 @@ void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_
 // Rows of A per packed block: about 64 KiB of int8 (the SIMD128 driver holds 128 KiB of int16, the
 // same number of codes), a multiple of the micro-kernel's rows.
 size_t block_rows(size_t block_bytes_per_row) {
+  constexpr size_t mr = kRelaxedMicroRows;
   const size_t rows = (size_t{64} * 1024) / block_bytes_per_row;
-  return std::clamp<size_t>(rows / kRelaxedMicroRows * kRelaxedMicroRows, kRelaxedMicroRows, 256);
+  return std::clamp<size_t>(rows / mr * mr, mr, 256 / mr * mr);
 }
 
 void check_input_zero_point(bool is_signed, int32_t za) {
@@ -56,11 +57,11 @@ void check_input_zero_point(bool is_signed, int32_t za) {
 }  // namespace
 
 void install_relaxed_kernels(RelaxedKernels kernels) {
-  if (!kernels.micro_4x8 || !kernels.micro_1x8) throw Error("relaxed SIMD: both micro-kernels are needed");
+  if (!kernels.micro_3x8 || !kernels.micro_1x8) throw Error("relaxed SIMD: both micro-kernels are needed");
   g_installed = kernels;
 }
 
-const RelaxedKernels* installed_relaxed_kernels() { return g_installed.micro_4x8 ? &g_installed : nullptr; }
+const RelaxedKernels* installed_relaxed_kernels() { return g_installed.micro_3x8 ? &g_installed : nullptr; }
 
 void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const PackedQ8RelaxedWeights& b,
                      int32_t* c, size_t ldc) {
@@ -109,7 +110,7 @@ void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, con
         const size_t group = std::min(mr, rows - r0);
         const int8_t* a_group = a_block.data() + r0 * row_bytes;
         if (group == 1) kernels.micro_1x8(blocks, a_group, b.panel(panel), tile);
-        else kernels.micro_4x8(blocks, a_group, b.panel(panel), tile);
+        else kernels.micro_3x8(blocks, a_group, b.panel(panel), tile);
         for (size_t r = 0; r < group; ++r) {
           int32_t* out = c + (i0 + r0 + r) * ldc + j0;
           const uint32_t row_sum = row_sums[r0 + r];

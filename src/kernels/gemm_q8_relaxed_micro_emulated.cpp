@@ -43,7 +43,7 @@ void micro(size_t rows, size_t block_stride, uint32_t blocks, const int8_t* a, c
   }
 }
 
-void micro_4x8_emulated(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out) {
+void micro_3x8_emulated(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out) {
   micro(kRelaxedMicroRows, kRelaxedMicroRows * kRelaxedDepth, blocks, a, panel, out);
 }
 
@@ -53,6 +53,6 @@ void micro_1x8_emulated(uint32_t blocks, const int8_t* a, const int8_t* panel, i
 
 }  // namespace
 
-RelaxedKernels relaxed_kernels_emulated() { return {micro_4x8_emulated, micro_1x8_emulated}; }
+RelaxedKernels relaxed_kernels_emulated() { return {micro_3x8_emulated, micro_1x8_emulated}; }
 
 }  // namespace qp::kernels

@@ -72,7 +72,7 @@ export async function installRelaxedKernels(module) {
     if (!relaxedKernelSelfCheck(bytes)) return report(false, "this engine's relaxed dot product failed the self-check");
     const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
     const first = table.grow(2);  // the old length: the two new slots (needs -sALLOW_TABLE_GROWTH)
-    table.set(first, instance.exports.gemm_q8_relaxed_micro_4x8);
+    table.set(first, instance.exports.gemm_q8_relaxed_micro_3x8);
     table.set(first + 1, instance.exports.gemm_q8_relaxed_micro_1x8);
     module.installRelaxedKernels(first, first + 1);
   } catch (e) {
