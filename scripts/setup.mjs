@@ -24,6 +24,8 @@ const NEEDS = [
   ['/usr/include/zlib.h', 'zlib1g-dev'],
   // emcc's JS optimizer imports acorn from Debian's node modules (see the toolchain notes).
   ['/usr/share/nodejs/acorn', 'node-acorn'],
+  // wat2wasm assembles the relaxed-SIMD micro-kernels (src/kernels/gemm_q8_relaxed.wat).
+  ['/usr/bin/wat2wasm', 'wabt'],
 ];
 const TEST_NEEDS = [
   ['/usr/bin/chromium', 'chromium'],

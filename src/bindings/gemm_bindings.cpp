@@ -51,6 +51,7 @@ val prepare_matmul(val options) {
       in.a_signed = get_bool(options, "aSigned", false);
       in.b_signed = get_bool(options, "bSigned", true);
       in.a_zero_point = get_int(options, "aZeroPoint", 0);
+      in.relaxed_two_dots = get_bool(options, "relaxedTwoDots", false);
       const val zb = options["bZeroPoints"];
       in.b_zero_points.clear();
       if (zb.isUndefined() || zb.isNull()) in.b_zero_points.push_back(0);
@@ -85,6 +86,10 @@ val set_threads(int n) {
   o.set("threads", thread_count());
   o.set("available", threads_available());
   return o;
+}
+
+val matmul_variant(int id) {
+  return guarded([&] { return val(plan(id).variant()); });
 }
 
 val peak_loop(double iterations) {

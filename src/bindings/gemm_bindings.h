@@ -11,6 +11,7 @@ val prepare_matmul(val options);   // -> id
 val run_matmul(int id, int times);  // runs it `times` times
 val matmul_output(int id);          // Int32Array or Float32Array copy of C
 void release_matmul(int id);
+val matmul_variant(int id);         // which path runs, e.g. "int8-relaxed/one-dot"
 val peak_loop(double iterations);   // checksum
 val set_threads(int n);             // -> { threads, available }: threads the matmuls may use
 

@@ -12,8 +12,13 @@ std::string dims(size_t a, size_t b) { return std::to_string(a) + "×" + std::to
 
 MatmulPlan::MatmulPlan(MatmulInputs inputs) : in_(std::move(inputs)) {
   const std::string& kind = in_.kind;
-  if (kind != "int8" && kind != "int8-ref" && kind != "f32" && kind != "f32-ref") {
-    throw Error("matmul: unknown kind '" + kind + "' (expected int8, int8-ref, f32 or f32-ref)");
+  if (kind != "int8" && kind != "int8-ref" && kind != "int8-relaxed" && kind != "f32" && kind != "f32-ref") {
+    throw Error("matmul: unknown kind '" + kind + "' (expected int8, int8-ref, int8-relaxed, f32 or f32-ref)");
+  }
+  is_relaxed_ = kind == "int8-relaxed";
+  if (is_relaxed_ && !installed_relaxed_kernels()) {
+    throw Error("matmul: kind 'int8-relaxed' needs the relaxed-SIMD kernel, which is not installed in this runtime "
+                "(it runs only in browsers with WebAssembly relaxed SIMD, not in Node); use kind 'int8'");
   }
   is_float_ = kind == "f32" || kind == "f32-ref";
   is_reference_ = kind == "int8-ref" || kind == "f32-ref";
@@ -30,8 +35,14 @@ MatmulPlan::MatmulPlan(MatmulInputs inputs) : in_(std::move(inputs)) {
   }
   // Packing validates the weight zero points; gemm_q8 validates the input zero point, checked here
   // too so a bad one fails at preparation, not at the first run.
-  packed_q8_ = pack_q8_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points);
-  b_zero_points_full_ = packed_q8_.zero_points;
+  if (is_relaxed_) {
+    packed_relaxed_ = pack_q8_relaxed_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points,
+                                              in_.relaxed_two_dots);
+    b_zero_points_full_ = packed_relaxed_.zero_points;
+  } else {
+    packed_q8_ = pack_q8_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points);
+    b_zero_points_full_ = packed_q8_.zero_points;
+  }
   c_int_.assign(m * n, 0);
   const int32_t lo = in_.a_signed ? -128 : 0, hi = in_.a_signed ? 127 : 255;
   if (in_.a_zero_point < lo || in_.a_zero_point > hi) {
@@ -51,9 +62,15 @@ void MatmulPlan::run() {
   if (is_reference_) {
     gemm_q8_ref(m, n, k, a, k, in_.a_zero_point, {in_.b_bytes.data(), in_.b_signed}, n, b_zero_points_full_.data(),
                 c_int_.data(), n);
+  } else if (is_relaxed_) {
+    gemm_q8_relaxed(m, a, k, in_.a_zero_point, packed_relaxed_, c_int_.data(), n);
   } else {
     gemm_q8(m, a, k, in_.a_zero_point, packed_q8_, c_int_.data(), n);
   }
+}
+
+std::string MatmulPlan::variant() const {
+  return is_relaxed_ ? in_.kind + "/" + relaxed_weight_mode_name(packed_relaxed_.mode) : in_.kind;
 }
 
 }  // namespace qp::kernels

@@ -5,6 +5,8 @@
 // Kinds:
 //   int8       gemm_q8: A uint8 or int8, B int8 or uint8, zero points, int32 output
 //   int8-ref   gemm_q8_ref, the triple loop (the "scalar reference" of the benchmarks)
+//   int8-relaxed  gemm_q8_relaxed (relaxed-SIMD micro-kernels installed by the browser loader;
+//              qp::Error where none is installed: Node, native, engines without relaxed SIMD)
 //   f32        gemm_f32 on float32 A and B
 //   f32-ref    gemm_f32_ref
 #pragma once
@@ -15,6 +17,7 @@
 
 #include "kernels/gemm_f32.h"
 #include "kernels/gemm_q8.h"
+#include "kernels/gemm_q8_relaxed.h"
 
 namespace qp::kernels {
 
@@ -26,6 +29,7 @@ struct MatmulInputs {
   bool a_signed = false, b_signed = true;
   int32_t a_zero_point = 0;
   std::vector<int32_t> b_zero_points{0};  // 1 or N values
+  bool relaxed_two_dots = false;  // int8-relaxed: weight spans of 128..254 take two dots, not SIMD128
 };
 
 class MatmulPlan {
@@ -36,11 +40,14 @@ class MatmulPlan {
   const std::vector<int32_t>& int_output() const { return c_int_; }
   const std::vector<float>& float_output() const { return c_float_; }
   bool is_float() const { return is_float_; }
+  // Which code path runs: the kind, and for int8-relaxed the weight mode ("int8-relaxed/one-dot").
+  std::string variant() const;
 
  private:
   MatmulInputs in_;
-  bool is_float_ = false, is_reference_ = false;
+  bool is_float_ = false, is_reference_ = false, is_relaxed_ = false;
   PackedQ8Weights packed_q8_;
+  PackedQ8RelaxedWeights packed_relaxed_;
   PackedF32Weights packed_f32_;
   std::vector<int32_t> b_zero_points_full_;
   std::vector<int32_t> c_int_;

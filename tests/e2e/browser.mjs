@@ -12,7 +12,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const dist = path.join(root, 'dist');
 export const outDir = path.join(root, 'test-results');
 const PREFIX = '/sub/app/';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Starts the server and the browser and opens the page. close() undoes everything. */
 export async function launchPage({ viewport = { width: 1280, height: 900 } } = {}) {
@@ -24,8 +26,7 @@ export async function launchPage({ viewport = { width: 1280, height: 900 } } = {
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'qplay-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM, headless: true, viewport, acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   await context.route('**/*', (route) => {
     const url = route.request().url();

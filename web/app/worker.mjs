@@ -2,7 +2,7 @@
 // renders. Protocol (one update in flight at a time, see client.mjs):
 //
 //   → {id, type: 'hello'}
-//   ← {id, type: 'result', build, kernelTier, schemes, calibrations}
+//   ← {id, type: 'result', build, kernelTier, capabilities, schemes, calibrations}
 //        schemes: qp.schemes() (the registry); calibrations: the calibrators the core accepts
 //        today, probed from CALIBRATIONS with a tiny runScheme each
 //   → {id, type: 'update', load?, options, channel}
@@ -67,7 +67,7 @@ self.onmessage = async (event) => {
     const { qp } = core;
     if (msg.type === 'hello') {
       self.postMessage({ id: msg.id, type: 'result', build: qp.build, kernelTier: qp.kernelTier,
-        schemes: core.schemes, calibrations: core.calibrations });
+        capabilities: qp.capabilities(), schemes: core.schemes, calibrations: core.calibrations });
     } else if (msg.type === 'update') {
       const { reply, transfer } = update(core, msg);
       self.postMessage({ id: msg.id, type: 'result', ...reply }, transfer);

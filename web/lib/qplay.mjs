@@ -10,6 +10,7 @@
 // with a message meant for the user.
 
 import { inflateRaw } from './inflate.mjs';
+import { engineHasRelaxedSimd, installRelaxedKernels } from './relaxed.mjs';
 
 // A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
 // supports 128-bit SIMD.
@@ -52,8 +53,9 @@ function asBytes(arr, name) {
 }
 
 class Qplay {
-  constructor(module, build) {
+  constructor(module, build, relaxed) {
     this._m = module;
+    this._relaxed = relaxed;
     /** 'simd', 'scalar' or 'threads': which WebAssembly build is running. */
     this.build = build;
     /** Kernel tier compiled into that build ('wasmsimd' or 'ref'). */
@@ -201,19 +203,24 @@ class Qplay {
    * Prepare a matrix multiplication to run many times (benchmarks, the Kernels panel).
    * Integer kinds: C = Σ_k (A − aZeroPoint)(B − bZeroPoints[j]) as int32 (ONNX MatMulInteger),
    * A a Uint8Array or Int8Array (M×K), B an Int8Array or Uint8Array (K×N), row-major; the array
-   * types give the signedness. 'int8' runs the packed SIMD kernel, 'int8-ref' the triple loop.
+   * types give the signedness. 'int8' runs the packed SIMD kernel, 'int8-ref' the triple loop,
+   * 'int8-relaxed' the relaxed-SIMD kernel (browsers only: see capabilities(); variant() names
+   * the path its weights chose: 'int8-relaxed/one-dot', '/two-dots' or '/simd128'; weights spanning
+   * 128..254 codes take SIMD128 unless relaxedTwoDots is true, see docs/numerics/relaxed.md).
    * Float kinds ('f32', 'f32-ref'): A and B Float32Array, C = A·B.
-   * @returns {{ run(times?: number): void, output(): Int32Array|Float32Array, release(): void }}
+   * @returns {{ run(times?: number): void, output(): Int32Array|Float32Array, variant(): string,
+   *   release(): void }}
    */
-  prepareMatmul({ kind = 'int8', a, b, m, k, n, aZeroPoint = 0, bZeroPoints = [0] }) {
+  prepareMatmul({ kind = 'int8', a, b, m, k, n, aZeroPoint = 0, bZeroPoints = [0], relaxedTwoDots = false }) {
     const isFloat = kind === 'f32' || kind === 'f32-ref';
-    const options = { kind, m, k, n, aZeroPoint, bZeroPoints: Array.from(bZeroPoints) };
+    const options = { kind, m, k, n, aZeroPoint, bZeroPoints: Array.from(bZeroPoints), relaxedTwoDots };
     if (isFloat) Object.assign(options, { a, b });
     else Object.assign(options, { a: asBytes(a, 'a'), b: asBytes(b, 'b'), aSigned: a instanceof Int8Array, bSigned: b instanceof Int8Array });
     const id = this._call('prepareMatmul', options);
     return {
       run: (times = 1) => this._call('runMatmul', id, times),
       output: () => this._call('matmulOutput', id),
+      variant: () => this._call('matmulVariant', id),
       release: () => this._m.releaseMatmul(id),
     };
   }
@@ -239,6 +246,19 @@ class Qplay {
    */
   setThreads(n) {
     return this._m.setThreads(n);
+  }
+
+  /**
+   * What this runtime can run (for the Kernels panel): { build, simd, relaxedSimd (the engine
+   * validates it), relaxedInstalled (kind 'int8-relaxed' works), relaxedReason (why not, or null),
+   * threads (the pthreads build is running), crossOriginIsolated }.
+   */
+  capabilities() {
+    return {
+      build: this.build, simd: this.build === 'simd', ...this._relaxed,
+      relaxedInstalled: this._m.relaxedKernelsInstalled(),
+      threads: this.build === 'threads', crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    };
   }
 
   /** Runs the register-only dot_i16x8 + add loop (iterations × 96 operations); returns a checksum. */
@@ -338,7 +358,9 @@ export async function loadQplay({ build = 'auto' } = {}) {
       throw new QplayError('the threaded build needs SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers)');
     }
     const { default: create } = await import('../gen/qp_wasm_threads.mjs');
-    const qp = new Qplay(await create(), 'threads');
+    // The relaxed kernels import an unshared memory: this build keeps the SIMD128 kernels.
+    const qp = new Qplay(await create(), 'threads', { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false,
+      relaxedReason: 'the threaded build runs the SIMD128 kernels' });
     qp.setThreads(Math.min(navigator.hardwareConcurrency || 1, 4 + 1));  // pool of 4 + the caller
     return qp;
   }
@@ -348,5 +370,9 @@ export async function loadQplay({ build = 'auto' } = {}) {
   const { default: create } = useSimd
     ? await import('../gen/qp_wasm.mjs')
     : await import('../gen/qp_wasm_scalar.mjs');
-  return new Qplay(await create(), useSimd ? 'simd' : 'scalar');
+  const module = await create();
+  // Relaxed SIMD builds on SIMD128; the scalar build never gets it.
+  const relaxed = useSimd ? await installRelaxedKernels(module)
+    : { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false, relaxedReason: 'the scalar build is running' };
+  return new Qplay(module, useSimd ? 'simd' : 'scalar', relaxed);
 }
