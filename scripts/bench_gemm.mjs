@@ -44,6 +44,7 @@ const meta = {
 const result = await runGemmBench({
   shapes: opts.shapes,
   timing: opts.timing,
+  weightBits: opts.weightBits,
   meta,
   makeRunners: async (shape, data) => [...await makeOurRunners(qp, shape, data), ...await makeOrtRunners(ort, shape, data)],
   log: (line) => console.error(line),

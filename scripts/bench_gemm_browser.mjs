@@ -58,7 +58,8 @@ try {
   const page = await context.newPage();
   page.on('console', (msg) => console.error(`[page] ${msg.text()}`));
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  const query = new URLSearchParams({ shapes: opts.shapes.map(shapeName).join(','), ...(opts.quick ? { quick: '1' } : {}) });
+  const query = new URLSearchParams({ shapes: opts.shapes.map(shapeName).join(','), weights: String(opts.weightBits),
+    ...(opts.quick ? { quick: '1' } : {}) });
   await page.goto(`${origin}/scripts/bench/browser_bench.html?${query}`);
   await page.waitForFunction(() => window.__benchDone === true, null, { timeout: TIMEOUT_MS, polling: 500 });
   const error = await page.evaluate(() => window.__benchError ?? null);

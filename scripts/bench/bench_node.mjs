@@ -14,10 +14,12 @@ export const USAGE = `options:
   --quick            3 short repetitions per runner (a smoke run; numbers are rough)
   --shapes LIST      only these shapes, e.g. --shapes 1x784x256,256x1024x1024 (any MxKxN allowed)
   --note TEXT        a note saved with the results (e.g. "machine shared with 2 other jobs")
+  --weights 7|8      weight codes in [−64, 63] (7) or the full int8 range (8, default): the relaxed
+                     kernel needs 7-bit weights for its one-dot path, the others do not care
   --no-save          print only, write nothing under bench/results/`;
 
 export function parseBenchArgs(argv) {
-  const opts = { quick: false, shapes: GEMM_SHAPES, save: true, note: null };
+  const opts = { quick: false, shapes: GEMM_SHAPES, save: true, note: null, weightBits: 8 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -27,6 +29,7 @@ export function parseBenchArgs(argv) {
     if (a === '--quick') opts.quick = true;
     else if (a === '--shapes') opts.shapes = parseShapes(value());
     else if (a === '--note') opts.note = value();
+    else if (a === '--weights') opts.weightBits = Number(value());
     else if (a === '--no-save') opts.save = false;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option '${a}'\n${USAGE}`);

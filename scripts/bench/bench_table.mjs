@@ -222,9 +222,9 @@ export async function timeRunners(runners, { reps, batchSeconds, warmupSeconds }
  * timeRunners). Returns the result object that formatMarkdown()
  * prints and save_results.mjs writes.
  */
-export async function runGemmBench({ shapes, makeRunners, timing = TIMING.full, meta = {}, log = () => {}, cpuSeconds = null }) {
+export async function runGemmBench({ shapes, makeRunners, timing = TIMING.full, meta = {}, log = () => {}, cpuSeconds = null, weightBits = 8 }) {
   const result = {
-    meta: { ...meta, date: new Date().toISOString(), timing },
+    meta: { ...meta, date: new Date().toISOString(), timing, weights: weightBits === 7 ? 'int8 codes in [−64, 63] (7-bit)' : 'int8 codes in [−128, 127]' },
     shapes: shapes.map(shapeName),
     runners: [],   // [{ name, kind }] in order of first appearance
     cells: {},     // runner name → shape name → { median, min, max, gops, batch, msPerRun }
@@ -234,12 +234,13 @@ export async function runGemmBench({ shapes, makeRunners, timing = TIMING.full, 
   for (const shape of shapes) {
     const name = shapeName(shape);
     log(`${name}: building inputs and runners`);
-    const data = makeGemmData(shape);
+    const data = makeGemmData(shape, { weightBits });
     const runners = await makeRunners(shape, data);
     for (const r of runners) {
       if (!result.runners.some((x) => x.name === r.name)) result.runners.push({ name: r.name, kind: r.kind });
     }
     const check = await crossCheck(runners, shape, data);
+    for (const r of runners) if (r.variant?.startsWith('int8-relaxed')) check.notes.push(`${name}: ${r.name} ran ${r.variant}`);
     result.checks[name] = check;
     for (const line of check.notes) log(`  ${line}`);
     const good = runners.filter((r) => !check.failed.includes(r.name));
@@ -325,6 +326,7 @@ function formatMeta(m) {
     `- ours: ${m.ours ?? 'not loaded'}`,
     m.crossOriginIsolated !== undefined ? `- cross-origin isolated: ${m.crossOriginIsolated}` : null,
     `- date: ${m.date}`,
+    m.weights ? `- weights (B): ${m.weights}` : null,
     `- timing: ${m.timing.reps} repetitions of a batch of ≈ ${m.timing.batchSeconds} s per runner and shape, interleaved, after ≥ ${m.timing.warmupSeconds} s warm-up`,
     m.loadAverage ? `- load average at start (1, 5, 15 min): ${m.loadAverage.map((x) => x.toFixed(2)).join(', ')}` : null,
     m.note ? `- note: ${m.note}` : null,

@@ -45,6 +45,7 @@ async function main() {
   return runGemmBench({
     shapes,
     timing: quick ? TIMING.quick : TIMING.full,
+    weightBits: Number(params.get('weights') ?? 8),
     meta,
     makeRunners: async (shape, data) => [...await makeOurRunners(qp, shape, data), ...await makeOrtRunners(ort, shape, data)],
     log,

@@ -47,7 +47,12 @@ export const BENCH_ZERO_POINTS = Object.freeze({ aU8: 131, aS8: 131 - 128, b: 0 
  *   aF32 = aU8 − zpU8 and bF32 = bS8 − zpB as float32, so the float runners compute the same
  *   product, and exactly as long as partial sums stay below 2^24 (see bench_table.mjs).
  */
-export function makeGemmData({ M, K, N }, { seed = 1, zp = BENCH_ZERO_POINTS } = {}) {
+export function makeGemmData({ M, K, N }, { seed = 1, zp = BENCH_ZERO_POINTS, weightBits = 8 } = {}) {
+  // weightBits 7: B in [−64, 63] (7-bit weights, e.g. reduce_range or int4 stored as int8): the
+  // range where the relaxed-SIMD kernel needs one dot per 16 multiply-adds. The other kernels'
+  // speed does not depend on the values.
+  if (weightBits !== 7 && weightBits !== 8) throw new Error(`weightBits must be 7 or 8, got ${weightBits}`);
+  const bSpan = weightBits === 7 ? 128 : 256;
   if (zp.aS8 !== zp.aU8 - 128) throw new Error('zero points: aS8 must equal aU8 − 128 (same a − za)');
   const r = rng(seed);
   const aU8 = new Uint8Array(M * K);
@@ -61,7 +66,7 @@ export function makeGemmData({ M, K, N }, { seed = 1, zp = BENCH_ZERO_POINTS } =
   const bS8 = new Int8Array(K * N);
   const bF32 = new Float32Array(K * N);
   for (let i = 0; i < bS8.length; i++) {
-    bS8[i] = Math.floor(r() * 256) - 128;
+    bS8[i] = Math.floor(r() * bSpan) - bSpan / 2;
     bF32[i] = bS8[i] - zp.b;
   }
   return { M, K, N, seed, zp: { ...zp }, aU8, aS8, bS8, aF32, bF32 };

@@ -36,6 +36,8 @@ export async function makeOurRunners(qp, shape, data) {
     const p = qp.prepareMatmul({ m, k, n, ...options });
     runners.push({
       name, kind, ops,
+      // Which path the relaxed kernel took for these weights ('int8-relaxed/one-dot' or '/simd128').
+      variant: typeof p.variant === 'function' ? p.variant() : null,
       run: async () => p.run(),
       output: async () => { p.run(); return p.output(); },  // one product, as ORT's output()
       dispose: async () => p.release(),

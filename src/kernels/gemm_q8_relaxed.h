@@ -2,7 +2,7 @@
 // (ONNX MatMulInteger, int32 result modulo 2^32, bit-exact with gemm_q8_ref), computed with
 // relaxed SIMD's 8-bit dot products (i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.extadd_pairwise_i16x8_s,
 // the same sums as i32x4.relaxed_dot_i8x16_i7x16_add_s but compiled better by V8): 16 multiply-adds
-// per dot on 8-bit codes. Derivation and measurements: docs/numerics/relaxed.md.
+// per dot on 8-bit codes. Derivation and measurements: docs/numerics.md §12.5.
 //
 // Operand ranges. The dot multiplies a signed i8 lane by an "i7" lane and is only
 // deterministic when the i7 lane is in [0, 127] (V8 on x86 without VNNI lowers it to pmaddubsw,
@@ -78,7 +78,7 @@ struct PackedQ8RelaxedWeights {
 // Packs B (element (k, j) at b.data[k*stride_k + j*stride_n]; zero_points: n values or one), like
 // pack_q8_weights, choosing the mode from the codes. Spans of 128..254 take two dots only when
 // allow_two_dots is set: by default they go to kSimd128, which measured faster in Chromium on x86
-// without VNNI (docs/numerics/relaxed.md). Throws qp::Error on bad sizes or zero points.
+// without VNNI (docs/numerics.md §12.5). Throws qp::Error on bad sizes or zero points.
 PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
                                                const std::vector<int32_t>& zero_points,
                                                bool allow_two_dots = false);

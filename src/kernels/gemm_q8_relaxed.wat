@@ -1,13 +1,13 @@
 ;; Relaxed-SIMD micro-kernels of gemm_q8_relaxed.h ("c16" layout: 16 consecutive k per vector,
 ;; one byte per code; the dot runs along K). Hand-written because clang 14 cannot emit relaxed SIMD
-;; (see docs/numerics/relaxed.md). Assembled at build time with
+;; (see docs/numerics.md §12.5). Assembled at build time with
 ;;   wat2wasm --enable-relaxed-simd gemm_q8_relaxed.wat -o web/gen/qp_relaxed.wasm
 ;;
 ;; The dot: i16x8.relaxed_dot_i8x16_i7x16_s (16 products, summed in pairs into 8 int16 lanes),
 ;; then i32x4.extadd_pairwise_i16x8_s and i32x4.add. With the i7 operand in [0, 127] a pair sum is
 ;; within ±32 512, so this is exactly i32x4.relaxed_dot_i8x16_i7x16_add_s, but it runs 2–2.8× faster
 ;; in Chromium 156 on x86 without VNNI (register-only loops of scripts/bench_relaxed_peak.wat; see
-;; docs/numerics/relaxed.md).
+;; docs/numerics.md §12.5).
 ;; wabt 1.0.32 spells i16x8.relaxed_dot_i8x16_i7x16_s (0xfd 0x112) as i16x8.dot_i8x16_i7x16_s.
 ;;
 ;; The module owns no memory: it imports the main module's (env.memory), so the C++ driver passes
@@ -41,7 +41,7 @@
   ;; 3 rows × 8 columns. For each column pair, 6 accumulators (3 rows × 2 columns) walk K: per
   ;; 16-k block 3 row loads, 2 column loads and 6 dots (96 multiply-adds). 6 accumulators + 3 rows
   ;; + 1 column = 10 live vectors: V8 keeps them all in registers (a 4-row version, 13 live vectors
-  ;; plus the dot's temporaries, ran ≈1.15–1.4× slower, best of 15, docs/numerics/relaxed.md).
+  ;; plus the dot's temporaries, ran ≈1.15–1.4× slower, best of 15, docs/numerics.md §12.5).
   ;; The pairs' streams are contiguous, so $b simply runs on from one pair to the next.
   (func (export "gemm_q8_relaxed_micro_3x8")
     (param $blocks i32) (param $a_group i32) (param $panel i32) (param $out i32)

@@ -206,7 +206,7 @@ class Qplay {
    * types give the signedness. 'int8' runs the packed SIMD kernel, 'int8-ref' the triple loop,
    * 'int8-relaxed' the relaxed-SIMD kernel (browsers only: see capabilities(); variant() names
    * the path its weights chose: 'int8-relaxed/one-dot', '/two-dots' or '/simd128'; weights spanning
-   * 128..254 codes take SIMD128 unless relaxedTwoDots is true, see docs/numerics/relaxed.md).
+   * 128..254 codes take SIMD128 unless relaxedTwoDots is true, see docs/numerics.md §12.5).
    * Float kinds ('f32', 'f32-ref'): A and B Float32Array, C = A·B.
    * @returns {{ run(times?: number): void, output(): Int32Array|Float32Array, variant(): string,
    *   release(): void }}
