@@ -3,6 +3,7 @@
 
 #include "bindings/convert.h"
 #include "bindings/gemm_bindings.h"
+#include "bindings/requant_bindings.h"
 #include "bindings/model_bindings.h"
 #include "bindings/relaxed_bindings.h"
 #include "bindings/scheme_bindings.h"
@@ -35,6 +36,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("releaseMatmul", &release_matmul);
   emscripten::function("peakLoop", &peak_loop);
   emscripten::function("setThreads", &set_threads);
+  emscripten::function("dynamicQuantize", &dynamic_quantize_js);
+  emscripten::function("requantize", &requantize_js);
   emscripten::function("matmulVariant", &matmul_variant);
   emscripten::function("installRelaxedKernels", &install_relaxed_kernels);
   emscripten::function("relaxedKernelsInstalled", &relaxed_kernels_installed);

@@ -82,3 +82,58 @@ test('the SIMD build reports the peak loop work as a checksum (nonzero), the sca
   assert.notEqual(builds.simd.peakLoop(1000), 0);
   assert.equal(builds.scalar.peakLoop(1000), 0);
 });
+
+// Round half to even, as nearbyint: the rounding of ONNX and of the float requantization.
+const roundHalfEven = (x) => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+};
+
+for (const [name, qp] of Object.entries(builds)) {
+  test(`${name}: dynamicQuantize equals DynamicQuantizeLinear's formula, per matrix and per row`, () => {
+    const r = rng(11);
+    const x = Float32Array.from({ length: 3 * 17 }, () => Math.fround(Math.max(0, r() * 3 - 0.5) - 0.1));
+    const formula = (v) => {
+      const mn = Math.min(0, ...v), mx = Math.max(0, ...v);
+      const scale = Math.fround(Math.fround(mx - mn) / 255);
+      const zp = Math.min(255, Math.max(0, roundHalfEven(Math.fround(0 - Math.fround(mn / scale)))));
+      return { scale, zp, codes: Array.from(v, (t) => Math.min(255, Math.max(0, roundHalfEven(Math.fround(t / scale)) + zp))) };
+    };
+    const whole = qp.dynamicQuantize(x, [3, 17]);
+    const want = formula(x);
+    assert.equal(whole.scales[0], want.scale);
+    assert.equal(whole.zeroPoints[0], want.zp);
+    assert.deepEqual(Array.from(whole.codes), want.codes);
+    const rows = qp.dynamicQuantize(x, [3, 17], { perRow: true });
+    for (let i = 0; i < 3; i++) {
+      const w = formula(x.subarray(i * 17, (i + 1) * 17));
+      assert.equal(rows.scales[i], w.scale);
+      assert.deepEqual(Array.from(rows.codes.subarray(i * 17, (i + 1) * 17)), w.codes);
+    }
+    assert.throws(() => qp.dynamicQuantize(new Float32Array([1, NaN]), [1, 2]), /NaN or infinity/);
+    assert.throws(() => qp.dynamicQuantize(x, [4, 17]), /does not match/);
+  });
+
+  test(`${name}: requantize (float) equals its formula; fixed point within one code; bad options refused`, () => {
+    const r = rng(12);
+    const [m, n] = [3, 9];
+    const acc = Int32Array.from({ length: m * n }, () => Math.floor(r() * 200001) - 100000);
+    const bias = Int32Array.from({ length: n }, (_, j) => j * 37 - 100);
+    const mults = Float32Array.from({ length: n }, (_, j) => 0.0004 * (j + 1));
+    const got = qp.requantize(acc, [m, n], { multipliers: mults, bias, zeroPoint: 3 });
+    assert.ok(got instanceof Int8Array);
+    const want = Array.from(acc, (a, i) => {
+      const v = roundHalfEven(Math.fround(Math.fround(a + bias[i % n]) * mults[i % n])) + 3;
+      return Math.min(127, Math.max(-128, v));
+    });
+    assert.deepEqual(Array.from(got), want);
+    const fixed = qp.requantize(acc, [m, n], { method: 'fixed-point', multipliers: mults, bias, zeroPoint: 3 });
+    assert.ok(Array.from(fixed).every((v, i) => Math.abs(v - want[i]) <= 1));
+    const relu = qp.requantize(acc, [m, n], { multipliers: 0.001, zeroPoint: 10, qmin: 10, qmax: 255 });
+    assert.ok(relu instanceof Uint8Array && relu.every((v) => v >= 10));
+    assert.throws(() => qp.requantize(acc, [m, n], { multipliers: [1, 2] }), /expected 1 or 9 multipliers/);
+    assert.throws(() => qp.requantize(acc, [m, n], { multipliers: 1, method: 'magic' }), /unknown method 'magic'/);
+    assert.throws(() => qp.requantize(acc, [m, n], { multipliers: -1 }), /finite and ≥ 0/);
+    assert.throws(() => qp.requantize(acc, [m, n], { multipliers: 1, qmin: -128, qmax: 255 }), /not an int8 or uint8 range/);
+  });
+}

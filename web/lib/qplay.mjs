@@ -261,6 +261,26 @@ class Qplay {
     };
   }
 
+  /**
+   * Dynamic quantization of an activation matrix (docs/numerics.md §12.4): mode 'onnx'
+   * (DynamicQuantizeLinear, uint8 0..255) or 'pytorch' (quint8 reduce_range, 0..127); perRow: one
+   * scale and zero point per row. -> { codes: Uint8Array, scales: Float32Array, zeroPoints: Int32Array, qmin, qmax }
+   */
+  dynamicQuantize(data, [rows, cols], { mode = 'onnx', perRow = false } = {}) {
+    return this._call('dynamicQuantize', data, rows, cols, { mode, perRow });
+  }
+
+  /**
+   * Requantize int32 accumulators (M×N) to 8-bit codes (docs/numerics.md §12.3): method 'float'
+   * (ONNX QLinearMatMul / XNNPACK fp32) or 'fixed-point' (gemmlowp / TFLite); multipliers: one
+   * number, or one per column (S_a·S_w/S_y); bias: Int32Array of N or null; the clamp [qmin, qmax]
+   * (qmin = zeroPoint is a fused ReLU). -> Int8Array (qmin < 0) or Uint8Array.
+   */
+  requantize(acc, [m, n], { method = 'float', multipliers, bias = null, zeroPoint = 0, qmin = -128, qmax = 127 } = {}) {
+    const mult = typeof multipliers === 'number' ? new Float32Array([multipliers]) : Float32Array.from(multipliers ?? []);
+    return this._call('requantize', acc, m, n, { method, multipliers: mult, bias, zeroPoint, qmin, qmax });
+  }
+
   /** Runs the register-only dot_i16x8 + add loop (iterations × 96 operations); returns a checksum. */
   peakLoop(iterations) {
     return this._m.peakLoop(iterations);
