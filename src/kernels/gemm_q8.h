@@ -57,6 +57,11 @@ struct PackedQ8Weights {
   const int16_t* panel(size_t p) const { return panels.data() + p * k_padded * kPanelCols; }
 };
 
+// The refusals every int8 matmul entry point shares (qp::Error, one wording everywhere): an empty
+// weight matrix, a zero-point count other than 1 or N, a zero point outside the codes' range.
+void check_q8_weights(Q8Matrix b, size_t k, size_t n, const std::vector<int32_t>& zero_points);
+void check_q8_input_zero_point(bool is_signed, int32_t zero_point);
+
 // Packs B given as element (k, j) at b.data[k*stride_k + j*stride_n] (K×N row-major: stride_k=N,
 // stride_n=1; an N×K PyTorch Linear weight: stride_k=1, stride_n=K). zero_points has n values,
 // or one value used for every column. Throws qp::Error on bad sizes.

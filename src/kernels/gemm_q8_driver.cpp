@@ -33,11 +33,7 @@ size_t block_rows(size_t k_padded) {
 
 void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const PackedQ8Weights& b,
              int32_t* c, size_t ldc) {
-  const int32_t lo = a.is_signed ? -128 : 0, hi = a.is_signed ? 127 : 255;
-  if (a_zero_point < lo || a_zero_point > hi) {
-    throw Error("matmul: input zero point " + std::to_string(a_zero_point) +
-                " is outside the code range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
+  check_q8_input_zero_point(a.is_signed, a_zero_point);
   if (m == 0) return;
   const size_t n = b.n, kp = b.k_padded;
   const uint32_t za = static_cast<uint32_t>(a_zero_point);

@@ -7,8 +7,7 @@
 
 namespace qp::kernels {
 
-PackedQ8Weights pack_q8_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
-                                const std::vector<int32_t>& zero_points) {
+void check_q8_weights(Q8Matrix b, size_t k, size_t n, const std::vector<int32_t>& zero_points) {
   if (k == 0 || n == 0) throw Error("matmul: the weight matrix is empty (" + std::to_string(k) + "×" +
                                     std::to_string(n) + ")");
   if (zero_points.size() != 1 && zero_points.size() != n) {
@@ -22,6 +21,19 @@ PackedQ8Weights pack_q8_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k,
                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
     }
   }
+}
+
+void check_q8_input_zero_point(bool is_signed, int32_t zero_point) {
+  const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
+  if (zero_point < lo || zero_point > hi) {
+    throw Error("matmul: input zero point " + std::to_string(zero_point) + " is outside the code range [" +
+                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+}
+
+PackedQ8Weights pack_q8_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
+                                const std::vector<int32_t>& zero_points) {
+  check_q8_weights(b, k, n, zero_points);
   PackedQ8Weights w;
   w.k = k;
   w.n = n;

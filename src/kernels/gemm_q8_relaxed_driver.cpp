@@ -46,13 +46,6 @@ size_t block_rows(size_t block_bytes_per_row) {
   return std::clamp<size_t>(rows / mr * mr, mr, 256 / mr * mr);
 }
 
-void check_input_zero_point(bool is_signed, int32_t za) {
-  const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
-  if (za < lo || za > hi) {
-    throw Error("matmul: input zero point " + std::to_string(za) + " is outside the code range [" +
-                std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-}
 
 }  // namespace
 
@@ -79,7 +72,7 @@ void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, con
     gemm_q8(m, a, lda, a_zero_point, b.fallback, c, ldc);
     return;
   }
-  check_input_zero_point(a.is_signed, a_zero_point);
+  check_q8_input_zero_point(a.is_signed, a_zero_point);
   if (m == 0) return;
   const size_t n = b.n, kp = b.k_padded, dots = b.dots;
   const size_t row_bytes = b.blocks() * kRelaxedDepth;  // one packed row of A

@@ -14,24 +14,6 @@ inline int32_t code_at(Q8Matrix b, size_t index) {
   return b.is_signed ? static_cast<int32_t>(static_cast<int8_t>(b.data[index])) : static_cast<int32_t>(b.data[index]);
 }
 
-// The same refusals as pack_q8_weights, with the same messages.
-void check_arguments(Q8Matrix b, size_t k, size_t n, const std::vector<int32_t>& zero_points) {
-  if (k == 0 || n == 0) {
-    throw Error("matmul: the weight matrix is empty (" + std::to_string(k) + "×" + std::to_string(n) + ")");
-  }
-  if (zero_points.size() != 1 && zero_points.size() != n) {
-    throw Error("matmul: expected 1 or " + std::to_string(n) + " weight zero points, got " +
-                std::to_string(zero_points.size()));
-  }
-  const int32_t lo = b.is_signed ? -128 : 0, hi = b.is_signed ? 127 : 255;
-  for (int32_t z : zero_points) {
-    if (z < lo || z > hi) {
-      throw Error("matmul: weight zero point " + std::to_string(z) + " is outside the code range [" +
-                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    }
-  }
-}
-
 }  // namespace
 
 const char* relaxed_weight_mode_name(RelaxedWeightMode mode) {
@@ -45,7 +27,7 @@ const char* relaxed_weight_mode_name(RelaxedWeightMode mode) {
 
 PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
                                                const std::vector<int32_t>& zero_points, bool allow_two_dots) {
-  check_arguments(b, k, n, zero_points);
+  check_q8_weights(b, k, n, zero_points);
   PackedQ8RelaxedWeights w;
   w.k = k;
   w.n = n;

@@ -44,11 +44,7 @@ MatmulPlan::MatmulPlan(MatmulInputs inputs) : in_(std::move(inputs)) {
     b_zero_points_full_ = packed_q8_.zero_points;
   }
   c_int_.assign(m * n, 0);
-  const int32_t lo = in_.a_signed ? -128 : 0, hi = in_.a_signed ? 127 : 255;
-  if (in_.a_zero_point < lo || in_.a_zero_point > hi) {
-    throw Error("matmul: input zero point " + std::to_string(in_.a_zero_point) + " is outside the code range [" +
-                std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
+  check_q8_input_zero_point(in_.a_signed, in_.a_zero_point);
 }
 
 void MatmulPlan::run() {
