@@ -53,28 +53,6 @@ double peak_loop_gops() {
   return gops(qp::kernels::kPeakLoopOpsPerIteration * (1 << 18),
               [] { g_sink = g_sink + qp::kernels::dot_i16x8_peak_loop(1 << 18); });
 }
-[[maybe_unused]] double old_peak_loop_gops() {
-  volatile v128_t source = wasm_i16x8_make(1, -2, 3, -4, 5, -6, 7, -8);
-  const size_t iters = 1 << 20;
-  auto body = [&] {
-    v128_t acc[12];
-    v128_t x[12];
-    // Operands derived from a volatile load: the engine cannot rematerialise them as constants.
-    const v128_t seed = source;
-    for (int i = 0; i < 12; ++i) {
-      acc[i] = wasm_i32x4_splat(0);
-      x[i] = wasm_i16x8_add(seed, wasm_i16x8_splat(static_cast<int16_t>(i + 1)));
-    }
-    for (size_t it = 0; it < iters; ++it) {
-      const v128_t y = source;
-      for (int i = 0; i < 12; ++i) acc[i] = wasm_i32x4_add(acc[i], wasm_i32x4_dot_i16x8(x[i], y));
-    }
-    int32_t sink = 0;
-    for (int i = 0; i < 12; ++i) sink += wasm_i32x4_extract_lane(acc[i], 0);
-    source = wasm_i32x4_splat(sink & 1);
-  };
-  return gops(12.0 * 16.0 * iters, body);  // 8 multiply-adds = 16 ops per dot
-}
 #endif
 
 }  // namespace
