@@ -46,8 +46,7 @@ std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
 }
 
 #if defined(__wasm_simd128__)
-// 12 independent accumulator chains of dot + add on registers; one volatile load per iteration
-// keeps the compiler from hoisting the (pure) dots out of the loop.
+// The core's register-only loop (kernels/matmul_plan.h dot_i16x8_peak_loop), in GOPS.
 double peak_loop_gops() {
   // The checksum goes to a volatile sink: otherwise the link-time optimizer deletes the loop.
   return gops(qp::kernels::kPeakLoopOpsPerIteration * (1 << 18),
