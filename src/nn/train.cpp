@@ -67,25 +67,6 @@ size_t argmax_row(const float* z, size_t n) {
   return best;
 }
 
-// Mean softmax cross-entropy of the batch; with `grad`, its gradient with respect to the logits.
-// exp and log come from train_math.h (the same bits everywhere), in double.
-double cross_entropy(const float* logits, const int32_t* labels, size_t batch, size_t classes, float* grad) {
-  double total = 0;
-  std::vector<double> e(classes);
-  for (size_t b = 0; b < batch; ++b) {
-    const float* z = logits + b * classes;
-    const float m = z[argmax_row(z, classes)];
-    double s = 0;
-    for (size_t j = 0; j < classes; ++j) s += (e[j] = det_exp(static_cast<double>(z[j]) - m));
-    total += det_log(s) - (static_cast<double>(z[labels[b]]) - m);
-    if (grad)
-      for (size_t j = 0; j < classes; ++j)
-        grad[b * classes + j] =
-            static_cast<float>(e[j] / s - (static_cast<int32_t>(j) == labels[b] ? 1.0 : 0.0)) / static_cast<float>(batch);
-  }
-  return total / static_cast<double>(batch);
-}
-
 void check_data(const Network& net, const std::vector<ActShape>& shapes, const Dataset& data) {
   if (!(data.sample == net.input))
     throw Error("the data's samples are " + std::to_string(data.sample.c) + "×" + std::to_string(data.sample.h) +
@@ -118,7 +99,7 @@ Evaluation run_evaluation(const Network& net, const std::vector<const float*>& w
     std::copy(data.input(b0), data.input(b0) + n * in, pass.acts[0].begin());
     forward(net, shapes, weights, fq, false, n, pass);
     const float* logits = pass.acts.back().data();
-    loss += cross_entropy(logits, data.labels.data() + b0, n, classes, nullptr) * static_cast<double>(n);
+    loss += softmax_cross_entropy(logits, data.labels.data() + b0, n, classes, nullptr) * static_cast<double>(n);
     for (size_t i = 0; i < n; ++i) {
       ev.predictions[b0 + i] = static_cast<int32_t>(argmax_row(logits + i * classes, classes));
       ev.correct += ev.predictions[b0 + i] == data.labels[b0 + i];
@@ -130,6 +111,24 @@ Evaluation run_evaluation(const Network& net, const std::vector<const float*>& w
 }
 
 }  // namespace
+
+// exp and log come from train_math.h (the same bits everywhere), in double.
+double softmax_cross_entropy(const float* logits, const int32_t* labels, size_t batch, size_t classes, float* grad) {
+  double total = 0;
+  std::vector<double> e(classes);
+  for (size_t b = 0; b < batch; ++b) {
+    const float* z = logits + b * classes;
+    const float m = z[argmax_row(z, classes)];
+    double s = 0;
+    for (size_t j = 0; j < classes; ++j) s += (e[j] = det_exp(static_cast<double>(z[j]) - m));
+    total += det_log(s) - (static_cast<double>(z[labels[b]]) - m);
+    if (grad)
+      for (size_t j = 0; j < classes; ++j)
+        grad[b * classes + j] =
+            static_cast<float>(e[j] / s - (static_cast<int32_t>(j) == labels[b] ? 1.0 : 0.0)) / static_cast<float>(batch);
+  }
+  return total / static_cast<double>(batch);
+}
 
 Evaluation evaluate(const Network& net, const Dataset& data, size_t batch_size) {
   std::vector<const float*> weights;
@@ -308,7 +307,7 @@ float Trainer::step() {
     weights.push_back(o.fake_quant.enabled ? s.wq[w].data() : net_.layers[s.weighted[w]].weight.data());
   forward(net_, s.shapes, weights, s.afq.empty() ? nullptr : &s.afq, true, batch, s.pass);
   const size_t classes = s.shapes.back().size();
-  const double loss = cross_entropy(s.pass.acts.back().data(), labels.data(), batch, classes, s.grads.back().data());
+  const double loss = softmax_cross_entropy(s.pass.acts.back().data(), labels.data(), batch, classes, s.grads.back().data());
   if (!std::isfinite(loss)) throw Error("training diverged (the loss is not finite); try a lower learning rate");
 
   // Backward. Layers before the first weighted one need no input gradient.

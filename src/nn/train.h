@@ -54,6 +54,10 @@ struct Evaluation {
   std::vector<int32_t> predictions;  // argmax of the logits (lowest index on ties)
 };
 
+// Mean softmax cross-entropy of `batch` rows of logits; with `grad` (batch × classes), its
+// gradient with respect to the logits, (softmax − one-hot) / batch.
+double softmax_cross_entropy(const float* logits, const int32_t* labels, size_t batch, size_t classes, float* grad);
+
 // Float inference of `net` on `data` (labels required for the accuracy and loss).
 Evaluation evaluate(const Network& net, const Dataset& data, size_t batch_size = 128);
 

@@ -11,15 +11,91 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/gemm_f32.h"
 
 namespace qp::nn {
 
+namespace {
+
+constexpr size_t kNr = 8, kMr = 4;  // micro-tile: 4 rows of A × one panel of 8 columns of B
+
+// Four floats as a GCC/clang vector type: element-wise IEEE operations per lane, lowered to SSE
+// natively, to wasm SIMD with -msimd128 and to scalar code otherwise, with the same bits.
+typedef float v4f __attribute__((vector_size(16)));
+
+inline v4f load4(const float* p) {
+  v4f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// rows (1..4) rows of A times one packed panel (k × 8): acc[r][j] = Σ_p a_r[p]·panel[p][j], p
+// increasing from +0. Each lane owns one output, so the vector code computes exactly the scalar
+// sums; the 4×8 accumulators stay in 8 registers.
+void micro_4x8(size_t rows, size_t k, const float* a, size_t lda, const float* panel, float* c, size_t ldc,
+               size_t cols) {
+  const float* a0 = a;
+  const float* a1 = rows > 1 ? a + lda : a0;
+  const float* a2 = rows > 2 ? a + 2 * lda : a0;
+  const float* a3 = rows > 3 ? a + 3 * lda : a0;
+  v4f c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {}, c30 = {}, c31 = {};
+  for (size_t p = 0; p < k; ++p) {
+    const v4f b0 = load4(panel + p * kNr), b1 = load4(panel + p * kNr + 4);
+    const float x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p];
+    const v4f s0 = {x0, x0, x0, x0}, s1 = {x1, x1, x1, x1}, s2 = {x2, x2, x2, x2}, s3 = {x3, x3, x3, x3};
+    c00 += s0 * b0;
+    c01 += s0 * b1;
+    c10 += s1 * b0;
+    c11 += s1 * b1;
+    c20 += s2 * b0;
+    c21 += s2 * b1;
+    c30 += s3 * b0;
+    c31 += s3 * b1;
+  }
+  float acc[kMr][kNr];
+  std::memcpy(acc[0], &c00, 16);
+  std::memcpy(acc[0] + 4, &c01, 16);
+  std::memcpy(acc[1], &c10, 16);
+  std::memcpy(acc[1] + 4, &c11, 16);
+  std::memcpy(acc[2], &c20, 16);
+  std::memcpy(acc[2] + 4, &c21, 16);
+  std::memcpy(acc[3], &c30, 16);
+  std::memcpy(acc[3] + 4, &c31, 16);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t j = 0; j < cols; ++j) c[r * ldc + j] = acc[r][j];
+}
+
+}  // namespace
+
+// The trainer's own product (rather than kernels::gemm_f32): its portable micro-kernel is
+// written for wasm SIMD and vectorizes poorly natively, and training spends most of its time
+// here. Each output is still Σ_p a[i][p]·b[p][j] in increasing p from +0, so the bits do not
+// depend on the compiler or on vectorization. The packing buffer is reused between calls.
 void matmul_f32(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t stride_k,
                 size_t stride_n, float* c, size_t ldc) {
   if (m == 0 || n == 0) return;
-  const kernels::PackedF32Weights packed = kernels::pack_f32_weights(b, k, n, stride_k, stride_n);
-  kernels::gemm_f32(m, a, lda, packed, c, ldc);
+  thread_local std::vector<float> packed;
+  const size_t panels = (n + kNr - 1) / kNr;
+  packed.resize(panels * k * kNr);
+  for (size_t q = 0; q < panels; ++q) {
+    float* panel = packed.data() + q * k * kNr;
+    const size_t cols = std::min(kNr, n - q * kNr);
+    for (size_t p = 0; p < k; ++p) {
+      const float* src = b + p * stride_k + q * kNr * stride_n;
+      for (size_t j = 0; j < cols; ++j) panel[p * kNr + j] = src[j * stride_n];
+      for (size_t j = cols; j < kNr; ++j) panel[p * kNr + j] = 0.0f;
+    }
+  }
+  // Rows of A in blocks of about 64 KiB, so a block stays in L2 while every panel passes over it.
+  const size_t mc = std::max<size_t>(kMr, (size_t{16384} / std::max<size_t>(k, 1)) / kMr * kMr);
+  for (size_t i0 = 0; i0 < m; i0 += mc) {
+    const size_t i1 = std::min(m, i0 + mc);
+    for (size_t q = 0; q < panels; ++q) {
+      const float* panel = packed.data() + q * k * kNr;
+      const size_t cols = std::min(kNr, n - q * kNr);
+      for (size_t i = i0; i < i1; i += kMr)
+        micro_4x8(std::min(kMr, i1 - i), k, a + i * lda, lda, panel, c + i * ldc + q * kNr, ldc, cols);
+    }
+  }
 }
 
 namespace {
@@ -45,9 +121,16 @@ void im2col(const ConvGeometry& g, size_t batch, const float* x, float* col) {
           for (size_t ky = 0; ky < g.k; ++ky) {
             // Signed arithmetic for the padding border: iy may be negative.
             const long iy = static_cast<long>(oy * g.stride + ky) - static_cast<long>(g.pad);
+            const long ix0 = static_cast<long>(ox * g.stride) - static_cast<long>(g.pad);
+            const bool row_inside = iy >= 0 && iy < static_cast<long>(g.h);
+            if (row_inside && ix0 >= 0 && ix0 + static_cast<long>(g.k) <= static_cast<long>(g.w)) {
+              const float* src = xs + (ci * g.h + iy) * g.w + ix0;  // the common, interior case
+              for (size_t kx = 0; kx < g.k; ++kx) *row++ = src[kx];
+              continue;
+            }
             for (size_t kx = 0; kx < g.k; ++kx) {
-              const long ix = static_cast<long>(ox * g.stride + kx) - static_cast<long>(g.pad);
-              const bool inside = iy >= 0 && iy < static_cast<long>(g.h) && ix >= 0 && ix < static_cast<long>(g.w);
+              const long ix = ix0 + static_cast<long>(kx);
+              const bool inside = row_inside && ix >= 0 && ix < static_cast<long>(g.w);
               *row++ = inside ? xs[(ci * g.h + iy) * g.w + ix] : 0.0f;
             }
           }

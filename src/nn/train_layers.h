@@ -1,8 +1,8 @@
 // Batched forward and backward passes of each layer kind, for training. Activations are a batch
 // of NCHW samples, sample after sample ([batch, C, H, W]); parameters are in the PyTorch layouts
-// of network.h. Every matrix product goes through qp::kernels::gemm_f32, whose per-output order
-// (sum over k in increasing order from +0, no FMA) is fixed, so the results are the same bits
-// natively and in WebAssembly, with the SIMD or the scalar micro-kernel, with or without threads.
+// of network.h. Every matrix product goes through matmul_f32, whose per-output order (sum over k
+// in increasing order from +0, no FMA) is fixed, so the results are the same bits natively and in
+// WebAssembly, in the SIMD and the scalar build.
 //
 // Gradients follow the chain rule of each layer exactly as PyTorch defines it: ReLU passes the
 // gradient where its output is > 0, max-pool routes it to the first maximum of each window.
@@ -34,7 +34,8 @@ void backward_layer(const Layer& layer, const float* weight, const ActShape& in,
                     size_t batch, const float* x, const float* y, const float* dy, float* dx,
                     float* dweight, float* dbias, LayerScratch& s);
 
-// C[m×n] = A[m×k] · B, A row-major with row stride lda, B(p, j) = b[p·stride_k + j·stride_n].
+// C[m×n] = A[m×k] · B, A row-major with row stride lda, B(p, j) = b[p·stride_k + j·stride_n];
+// C[i][j] = Σ_p A[i][p]·B(p, j) summed in increasing p from +0, each operation rounded to float.
 void matmul_f32(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t stride_k,
                 size_t stride_n, float* c, size_t ldc);
 
