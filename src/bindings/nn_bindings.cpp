@@ -9,6 +9,7 @@
 #include "bindings/guard.h"
 #include "core/error.h"
 #include "nn/dataset.h"
+#include "nn/dataset_idx.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
 #include "nn/network.h"
@@ -152,6 +153,15 @@ val nn_dataset_from_arrays(val inputs, val shape, val labels) {
         throw Error(std::to_string(d->labels.size()) + " labels for " + std::to_string(d->count) + " samples");
     }
     return val(datasets().add(std::move(d)));
+  });
+}
+
+// The caller passes decompressed IDX bytes (the page and the CLI gunzip with the platform's
+// DecompressionStream / zlib), so no inflater is needed here.
+val nn_dataset_from_idx(val images, val labels) {
+  return guarded([&] {
+    nn::Dataset d = nn::dataset_from_idx(to_byte_vector(images, "IDX images"), to_byte_vector(labels, "IDX labels"));
+    return val(datasets().add(std::make_unique<nn::Dataset>(std::move(d))));
   });
 }
 

@@ -15,6 +15,7 @@ val nn_encode_network(int id, val metadata);
 void nn_release_network(int id);
 
 val nn_dataset_from_arrays(val inputs, val shape, val labels);
+val nn_dataset_from_idx(val images, val labels);
 val nn_describe_dataset(int id);
 val nn_dataset_inputs(int id, int begin, int count);
 void nn_release_dataset(int id);

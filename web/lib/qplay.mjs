@@ -307,6 +307,11 @@ class Qplay {
     return new DatasetHandle(this, this._call('nnDatasetFromArrays', inputs, shape, labels));
   }
 
+  /** A dataset from IDX images (N×H×W ubyte, scaled to pixel/255) and labels, both decompressed. */
+  datasetFromIdx(images, labels) {
+    return new DatasetHandle(this, this._call('nnDatasetFromIdx', images, labels));
+  }
+
   /** { correct, total, accuracy, confusion: Uint32Array classes × classes [true][predicted] }. */
   scorePredictions(predicted, labels, classes) {
     return this._call('nnScore', predicted, labels, classes);
