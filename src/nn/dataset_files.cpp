@@ -49,7 +49,10 @@ ActShape sample_shape(const std::string& what, const Shape& shape, const std::op
     throw Error(what + " has samples of " + shape_to_string(Shape(shape.begin() + 1, shape.end())) + " = " +
                 std::to_string(own.size()) + " values, but the network takes " + shape_text(net) + " = " +
                 std::to_string(net.size()));
-  if (dims.size() == 1 || squeezed(dims) == squeezed({net.c, net.h, net.w})) return net;
+  // Flat samples fit any network shape of their size, and a flat network input flattens in C, H, W
+  // order, which is the array's own order.
+  const bool net_flat = net.h == 1 && net.w == 1;
+  if (dims.size() == 1 || net_flat || squeezed(dims) == squeezed({net.c, net.h, net.w})) return net;
   throw Error(what + " has samples of " + shape_to_string(Shape(shape.begin() + 1, shape.end())) +
               ", which is not the network's input " + shape_text(net) +
               " in C, H, W order (transpose the array, e.g. from N×H×W×C to N×C×H×W)");
@@ -58,6 +61,7 @@ ActShape sample_shape(const std::string& what, const Shape& shape, const std::op
 void read_inputs(const io::Model& m, size_t index, io::Inflater* inflater, const std::optional<ActShape>& network_input,
                  Dataset& d) {
   const io::TensorEntry& e = m.tensors[index];
+  if (!e.problem.empty()) throw Error(where(m, e) + ": " + e.problem);
   const bool pixels = e.dtype == io::DType::U8;
   if (!pixels && !io::dtype_is_float(e.dtype))
     throw Error(where(m, e) + " holds " + e.stored_type +
@@ -74,6 +78,7 @@ void read_inputs(const io::Model& m, size_t index, io::Inflater* inflater, const
 void read_labels(const io::Model& m, size_t index, io::Inflater* inflater, Dataset& d) {
   const io::TensorEntry& e = m.tensors[index];
   const std::string what = where(m, e);
+  if (!e.problem.empty()) throw Error(what + ": " + e.problem);
   if (!is_integer(e.dtype) && !io::dtype_is_float(e.dtype))
     throw Error(what + " holds " + e.stored_type + " labels; integer class indices are needed");
   const bool flat = e.shape.size() == 1 || (e.shape.size() == 2 && e.shape[1] == 1);
@@ -118,6 +123,7 @@ const std::vector<std::pair<std::string, std::string>>& npz_dataset_names() {
 
 Dataset dataset_from_npz(std::shared_ptr<io::ByteSource> file, io::Inflater* inflater,
                          std::optional<ActShape> network_input) {
+  if (!inflater) inflater = io::native_inflater();
   const io::Model m = io::open_npz(std::move(file), inflater);
   auto find = [&m](const std::string& name) -> int64_t {
     for (size_t i = 0; i < m.tensors.size(); ++i) {

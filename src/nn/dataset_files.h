@@ -10,7 +10,8 @@
 // Per-sample shape, from the array's dimensions after N:
 //   [N, F] → F×1×1     [N, H, W] → 1×H×W     [N, C, H, W] → C×H×W
 // When the caller passes the network's input shape, it is used instead if it holds the same number
-// of values and reads the same bytes: any shape for flat samples ([N, F]), and otherwise a shape
+// of values and reads the same bytes: any shape for flat samples ([N, F]) or a flat network input
+// (its Flatten reads C, H, W order, the array's own), and otherwise a shape
 // that equals the array's once axes of size 1 are dropped ([N, 28, 28] or [N, 28, 28, 1] for
 // 1×28×28). Anything else is refused with both shapes named, rather than silently reinterpreted.
 #pragma once

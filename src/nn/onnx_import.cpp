@@ -459,6 +459,14 @@ class Importer {
     } catch (const Error& e) {
       fail(std::string("the imported network does not fit together: ") + e.what());
     }
+    // Gemm needs a 2-D input and MatMul on an N×C×H×W value would multiply along W only: a
+    // Linear must see a flat vector (after a Flatten, a Reshape or another Linear).
+    for (size_t i = 0; i < net_.layers.size(); ++i) {
+      const ActShape& in = i == 0 ? net_.input : shapes[i - 1];
+      if (net_.layers[i].kind == LayerKind::Linear && (in.h != 1 || in.w != 1))
+        fail("layer '" + net_.layers[i].name + "' multiplies a " + std::to_string(in.c) + "×" + std::to_string(in.h) +
+             "×" + std::to_string(in.w) + " value; Gemm and MatMul need a flattened [N, features] input");
+    }
     for (const auto& [layer, size] : flat_sizes_) {
       if (shapes[layer].size() != size)
         fail("node '" + net_.layers[layer].name + "' (Reshape) asks for " + std::to_string(size) +
