@@ -245,6 +245,7 @@ class Importer {
   }
 
   void push_weighted(LayerKind kind, const OnnxNode& n, const std::string& weight_name, size_t in, size_t out) {
+    if (in == 0 || out == 0) fail(n, "has an empty weight (" + std::to_string(out) + " outputs, " + std::to_string(in) + " inputs)");
     Layer& l = push(kind, n);
     l.name = layer_name(n, weight_name);
     l.in = in;
