@@ -26,6 +26,8 @@ const NEEDS = [
   ['/usr/share/nodejs/acorn', 'node-acorn'],
   // wat2wasm assembles the relaxed-SIMD micro-kernels (src/kernels/gemm_q8_relaxed.wat).
   ['/usr/bin/wat2wasm', 'wabt'],
+  // Fashion-MNIST (IDX files): the bundled network's test, calibration and QAT data.
+  ['/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz', 'dataset-fashion-mnist'],
 ];
 const TEST_NEEDS = [
   ['/usr/bin/chromium', 'chromium'],

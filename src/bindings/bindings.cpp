@@ -5,6 +5,7 @@
 #include "bindings/gemm_bindings.h"
 #include "bindings/requant_bindings.h"
 #include "bindings/model_bindings.h"
+#include "bindings/nn_bindings.h"
 #include "bindings/relaxed_bindings.h"
 #include "bindings/scheme_bindings.h"
 
@@ -41,4 +42,21 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("matmulVariant", &matmul_variant);
   emscripten::function("installRelaxedKernels", &install_relaxed_kernels);
   emscripten::function("relaxedKernelsInstalled", &relaxed_kernels_installed);
+  emscripten::function("nnLoadNetwork", &nn_load_network);
+  emscripten::function("nnDescribeNetwork", &nn_describe_network);
+  emscripten::function("nnEncodeNetwork", &nn_encode_network);
+  emscripten::function("nnReleaseNetwork", &nn_release_network);
+  emscripten::function("nnDatasetFromArrays", &nn_dataset_from_arrays);
+  emscripten::function("nnDatasetFromIdx", &nn_dataset_from_idx);
+  emscripten::function("nnDescribeDataset", &nn_describe_dataset);
+  emscripten::function("nnDatasetInputs", &nn_dataset_inputs);
+  emscripten::function("nnReleaseDataset", &nn_release_dataset);
+  emscripten::function("nnCalibrate", &nn_calibrate);
+  emscripten::function("nnPrepareEngine", &nn_prepare_engine);
+  emscripten::function("nnEngineInfo", &nn_engine_info);
+  emscripten::function("nnPredict", &nn_predict);
+  emscripten::function("nnForward", &nn_forward);
+  emscripten::function("nnTiming", &nn_timing);
+  emscripten::function("nnReleaseEngine", &nn_release_engine);
+  emscripten::function("nnScore", &nn_score);
 }

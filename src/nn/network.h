@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/model.h"
+
 namespace qp::nn {
 
 enum class LayerKind {
@@ -80,12 +82,14 @@ void init_parameters(Network& net, uint64_t seed);
 // passed through.
 std::vector<uint8_t> encode_network(const Network& net,
                                     const std::vector<std::pair<std::string, std::string>>& metadata);
-// Reads a network written by encode_network. Without "qp.architecture" (a plain PyTorch MLP state
-// dict), the layers are inferred: every 2-D "*.weight" with its "*.bias", in file order, chained
-// with ReLU between them; a first in-features of 784 gets input 1×28×28 and a Flatten.
-// Throws qp::Error with the reason on anything that does not form a chain.
-Network decode_network(const std::vector<uint8_t>& file_bytes, const std::string& name,
-                       std::vector<std::pair<std::string, std::string>>* metadata = nullptr);
+// Reads a network from an opened weight file (io::Model: safetensors, .pt/.pth, .npz). With the
+// "qp.architecture" metadata of encode_network the layers are taken from it. Without it (a plain
+// PyTorch MLP state dict), they are inferred: every 2-D "*.weight" with its "*.bias", in file
+// order, chained with ReLU between them; a first in-features of 784 gets input 1×28×28 and a
+// Flatten. Throws qp::Error with the reason on anything that does not form a chain.
+Network network_from_model(const io::Model& model, const std::string& name);
+// network_from_model on a file held in memory (any format open_model recognises).
+Network decode_network(const std::vector<uint8_t>& file_bytes, const std::string& name);
 
 const char* layer_kind_name(LayerKind k);
 

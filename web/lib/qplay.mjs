@@ -11,6 +11,7 @@
 
 import { inflateRaw } from './inflate.mjs';
 import { engineHasRelaxedSimd, installRelaxedKernels } from './relaxed.mjs';
+import { DatasetHandle, NetworkHandle } from './network.mjs';
 
 // A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
 // supports 128-bit SIMD.
@@ -291,6 +292,29 @@ class Qplay {
     const flags = this._call('paretoFront', rows);
     rows.forEach((r, i) => { r.pareto = flags[i]; });
     return rows;
+  }
+
+  /**
+   * A network from a state dict (.safetensors written by the playground or torch, .pt/.pth, .npz)
+   * held in `bytes`; see web/lib/network.mjs for what the handle offers.
+   */
+  loadNetwork(bytes, name = 'network.safetensors') {
+    return new NetworkHandle(this, this._call('nnLoadNetwork', bytes, name));
+  }
+
+  /** A dataset from NCHW float32 inputs of shape [count, c, h, w] and optional Int32Array labels. */
+  datasetFromArrays(inputs, shape, labels = null) {
+    return new DatasetHandle(this, this._call('nnDatasetFromArrays', inputs, shape, labels));
+  }
+
+  /** A dataset from IDX images (N×H×W ubyte, scaled to pixel/255) and labels, both decompressed. */
+  datasetFromIdx(images, labels) {
+    return new DatasetHandle(this, this._call('nnDatasetFromIdx', images, labels));
+  }
+
+  /** { correct, total, accuracy, confusion: Uint32Array classes × classes [true][predicted] }. */
+  scorePredictions(predicted, labels, classes) {
+    return this._call('nnScore', predicted, labels, classes);
   }
 
   /** The real values of the integer grid: (q - zeroPoint) * scale for q in [qmin, qmax]. */

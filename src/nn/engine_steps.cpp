@@ -1,0 +1,302 @@
+#include "nn/engine_steps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "nn/layer_ops.h"
+#include "quant/dynamic_quantize.h"
+#include "quant/quantize.h"
+
+namespace qp::nn {
+
+namespace {
+constexpr IntRange kActRange{0, 255};
+
+// Pack [out][fan_in] int8 codes (zero point 0 per column: symmetric weights) for gemm_q8.
+kernels::PackedQ8Weights pack_codes(const WeightedGeometry& g, const std::vector<int8_t>& codes) {
+  kernels::Q8Matrix b{reinterpret_cast<const uint8_t*>(codes.data()), true};
+  return kernels::pack_q8_weights(b, g.fan_in, g.channels_out, 1, g.fan_in, {0});
+}
+
+// Runs `gemm(rows, input_rows, out_rows)` once per sample for a convolution (on its im2col rows)
+// or once for the whole batch for a Linear. T is float or uint8.
+template <typename T, typename Gemm>
+void for_each_gemm(const WeightedGeometry& g, const T* in, size_t batch, const std::function<T(size_t)>& pad_of,
+                   std::vector<T>& cols, Gemm gemm) {
+  if (g.kind == LayerKind::Linear) {
+    gemm(batch, in, g.fan_in, size_t(0));
+    return;
+  }
+  const size_t positions = g.positions(), in_size = g.in.size();
+  cols.resize(positions * g.fan_in);
+  for (size_t b = 0; b < batch; ++b) {
+    im2col_nhwc<T>(in + b * in_size, g.in, g.kernel, g.stride, g.padding, pad_of(b), cols.data());
+    gemm(positions, cols.data(), g.fan_in, b * positions);
+  }
+}
+
+class FloatStep final : public Step {
+ public:
+  FloatStep(const WeightedGeometry& g, const std::vector<float>& w, const std::vector<float>& bias)
+      : g_(g), packed_(kernels::pack_f32_weights(w.data(), g.fan_in, g.channels_out, 1, g.fan_in)), bias_(bias) {}
+  int weighted_index() const override { return g_.weighted_index; }
+  void run(Activations& a) override {
+    to_float(a);
+    const size_t n = g_.channels_out, rows_per_sample = g_.kind == LayerKind::Linear ? 1 : g_.positions();
+    out_.resize(a.batch * rows_per_sample * n);
+    for_each_gemm<float>(g_, a.values.data(), a.batch, [](size_t) { return 0.0f; }, cols_,
+                         [&](size_t m, const float* rows, size_t lda, size_t first_row) {
+                           kernels::gemm_f32(m, rows, lda, packed_, out_.data() + first_row * n, n);
+                         });
+    for (size_t r = 0; r < out_.size() / n; ++r)
+      for (size_t j = 0; j < n; ++j) out_[r * n + j] += bias_[j];
+    a.values.swap(out_);
+    a.shape = g_.out;
+  }
+
+ private:
+  WeightedGeometry g_;
+  kernels::PackedF32Weights packed_;
+  std::vector<float> bias_, out_, cols_;
+};
+
+// Shared by the dynamic and static steps: uint8 activations × packed int8 weights → int32.
+class IntGemm {
+ public:
+  IntGemm(const WeightedGeometry& g, const std::vector<int8_t>& codes) : g_(g), packed_(pack_codes(g, codes)) {}
+  // acc gets batch·rows_per_sample × N sums Σ (a − za(sample)) · w.
+  void run(const uint8_t* in, size_t batch, const std::vector<int32_t>& zero_point_of_sample,
+           std::vector<int32_t>& acc) {
+    const size_t n = g_.channels_out, rows_per_sample = g_.kind == LayerKind::Linear ? 1 : g_.positions();
+    acc.resize(batch * rows_per_sample * n);
+    const bool one_zero_point = zero_point_of_sample.size() == 1;
+    auto zp = [&](size_t b) { return zero_point_of_sample[one_zero_point ? 0 : b]; };
+    if (g_.kind == LayerKind::Linear && !one_zero_point) {
+      // Per-row zero points: run with za = 0, then subtract za_i · Σ_k w[k][j] (the packed
+      // column sums), the same fold the kernel applies for one zero point.
+      kernels::gemm_q8(batch, kernels::Q8Matrix{in, false}, g_.fan_in, 0, packed_, acc.data(), n);
+      for (size_t i = 0; i < batch; ++i)
+        for (size_t j = 0; j < n; ++j)
+          acc[i * n + j] = static_cast<int32_t>(static_cast<uint32_t>(acc[i * n + j]) -
+                                                static_cast<uint32_t>(zp(i)) *
+                                                    static_cast<uint32_t>(packed_.column_fold[j]));
+      return;
+    }
+    for_each_gemm<uint8_t>(g_, in, batch, [&](size_t b) { return static_cast<uint8_t>(zp(b)); }, cols_,
+                           [&](size_t m, const uint8_t* rows, size_t lda, size_t first_row) {
+                             const int32_t za = g_.kind == LayerKind::Linear ? zp(0) : zp(first_row / rows_per_sample);
+                             kernels::gemm_q8(m, kernels::Q8Matrix{rows, false}, lda, za, packed_,
+                                              acc.data() + first_row * n, n);
+                           });
+  }
+  size_t rows_per_sample() const { return g_.kind == LayerKind::Linear ? 1 : g_.positions(); }
+
+ private:
+  WeightedGeometry g_;
+  kernels::PackedQ8Weights packed_;
+  std::vector<uint8_t> cols_;
+};
+
+class DynamicStep final : public Step {
+ public:
+  DynamicStep(const WeightedGeometry& g, const std::vector<int8_t>& codes, const std::vector<float>& scales,
+              const std::vector<float>& bias, bool per_row)
+      : g_(g), gemm_(g, codes), scales_(scales), bias_(bias), per_row_(per_row) {}
+  int weighted_index() const override { return g_.weighted_index; }
+  void run(Activations& a) override {
+    to_float(a);
+    const size_t in_size = g_.in.size(), n = g_.channels_out;
+    codes_.resize(a.batch * in_size);
+    DynamicQuantSpec spec;
+    spec.mode = NumericsMode::Onnx;  // DynamicQuantizeLinear: uint8, range including 0, divide
+    spec.per_row = per_row_;
+    const std::vector<QParams> qp = dynamic_quantize(a.values.data(), a.batch, in_size, spec, codes_.data());
+    std::vector<int32_t> zps(qp.size());
+    for (size_t i = 0; i < qp.size(); ++i) zps[i] = qp[i].zero_point;
+    gemm_.run(codes_.data(), a.batch, zps, acc_);
+    // y = float(acc) · fl(S_x · S_w[j]) + b[j]: MatMulInteger, Cast, Mul, Add as ORT's dynamic graph.
+    const size_t rows = gemm_.rows_per_sample();
+    a.values.resize(acc_.size());
+    for (size_t b = 0; b < a.batch; ++b) {
+      const float sx = qp[qp.size() == 1 ? 0 : b].scale;
+      for (size_t r = 0; r < rows; ++r) {
+        const size_t base = (b * rows + r) * n;
+        for (size_t j = 0; j < n; ++j) {
+          const float s = sx * scales_[scales_.size() == 1 ? 0 : j];
+          a.values[base + j] = static_cast<float>(acc_[base + j]) * s + bias_[j];
+        }
+      }
+    }
+    a.shape = g_.out;
+  }
+
+ private:
+  WeightedGeometry g_;
+  IntGemm gemm_;
+  std::vector<float> scales_, bias_;
+  bool per_row_;
+  std::vector<uint8_t> codes_;
+  std::vector<int32_t> acc_;
+};
+
+class StaticStep final : public Step {
+ public:
+  StaticStep(const WeightedGeometry& g, const std::vector<int8_t>& codes, const std::vector<float>& scales,
+             const std::vector<float>& bias, std::pair<float, float> in_range,
+             const std::pair<float, float>* out_range)
+      : g_(g), gemm_(g, codes), in_qp_(activation_qparams(in_range)) {
+    const size_t n = g.channels_out;
+    bias_scale_.resize(n);
+    qbias_.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      // ONNX Runtime's quantizer: bias_scale = S_x · S_w (float32), q_b = round_half_even(b / bias_scale).
+      const float bs = in_qp_.scale * scales[scales.size() == 1 ? 0 : j];
+      bias_scale_[j] = bs;
+      const double q = std::nearbyint(static_cast<double>(bias[j] / bs));
+      qbias_[j] = static_cast<int32_t>(std::clamp(q, -2147483648.0, 2147483647.0));
+    }
+    if (out_range) {
+      out_qp_ = activation_qparams(*out_range);
+      codes_out_ = true;
+      multipliers_.resize(n);
+      for (size_t j = 0; j < n; ++j)
+        multipliers_[j] = kernels::quantize_multiplier(static_cast<double>(bias_scale_[j]) / out_qp_.scale);
+    }
+  }
+  int weighted_index() const override { return g_.weighted_index; }
+  void run(Activations& a) override {
+    if (a.is_codes && (a.qparams.scale != in_qp_.scale || a.qparams.zero_point != in_qp_.zero_point)) to_float(a);
+    if (!a.is_codes) to_codes(a, in_qp_);
+    gemm_.run(a.codes.data(), a.batch, {in_qp_.zero_point}, acc_);
+    const size_t n = g_.channels_out, m = acc_.size() / n;
+    if (codes_out_) {
+      kernels::RequantizeFixedPoint p;
+      p.multipliers = multipliers_.data();
+      p.per_column = true;
+      p.bias = qbias_.data();
+      p.zero_point = out_qp_.zero_point;
+      p.qmin = 0;
+      p.qmax = 255;
+      a.codes.resize(acc_.size());
+      kernels::requantize_fixed_point(acc_.data(), m, n, n, p, a.codes.data(), n);
+      a.qparams = out_qp_;
+    } else {
+      // The last quantized layer: logits = S_x·S_w[j] · (acc + q_b), in float.
+      a.values.resize(acc_.size());
+      for (size_t r = 0; r < m; ++r)
+        for (size_t j = 0; j < n; ++j) {
+          const uint32_t sum = static_cast<uint32_t>(acc_[r * n + j]) + static_cast<uint32_t>(qbias_[j]);
+          a.values[r * n + j] = static_cast<float>(static_cast<int32_t>(sum)) * bias_scale_[j];
+        }
+      a.is_codes = false;
+      a.codes.clear();
+    }
+    a.shape = g_.out;
+  }
+
+ private:
+  WeightedGeometry g_;
+  IntGemm gemm_;
+  QParams in_qp_, out_qp_;
+  bool codes_out_ = false;
+  std::vector<float> bias_scale_;
+  std::vector<int32_t> qbias_, acc_;
+  std::vector<kernels::FixedPointMultiplier> multipliers_;
+};
+
+class ShapeStep final : public Step {
+ public:
+  ShapeStep(const Layer& l, const ActShape& in) : kind_(l.kind), kernel_(l.kernel), stride_(l.stride), in_(in) {}
+  void run(Activations& a) override {
+    const size_t in_size = in_.size();
+    switch (kind_) {
+      case LayerKind::Relu:
+        if (a.is_codes) {
+          const uint8_t z = static_cast<uint8_t>(std::clamp(a.qparams.zero_point, 0, 255));
+          for (uint8_t& q : a.codes) q = std::max(q, z);
+        } else {
+          for (float& v : a.values) v = std::max(v, 0.0f);
+        }
+        return;
+      case LayerKind::Flatten:
+        a.shape = {a.shape.size(), 1, 1};  // storage unchanged: the next Linear reads H×W×C order
+        return;
+      default: break;
+    }
+    ActShape out = kind_ == LayerKind::GlobalAvgPool
+                       ? ActShape{in_.c, 1, 1}
+                       : ActShape{in_.c, (in_.h - kernel_) / stride_ + 1, (in_.w - kernel_) / stride_ + 1};
+    const size_t out_size = out.size();
+    if (a.is_codes) {
+      std::vector<uint8_t> o(a.batch * out_size);
+      for (size_t b = 0; b < a.batch; ++b) {
+        const uint8_t* x = a.codes.data() + b * in_size;
+        uint8_t* y = o.data() + b * out_size;
+        if (kind_ == LayerKind::MaxPool2d) max_pool_nhwc<uint8_t>(x, in_, kernel_, stride_, y);
+        else if (kind_ == LayerKind::AvgPool2d) avg_pool_nhwc(x, in_, kernel_, stride_, y);
+        else global_avg_pool_nhwc(x, in_, y);
+      }
+      a.codes.swap(o);
+    } else {
+      std::vector<float> o(a.batch * out_size);
+      for (size_t b = 0; b < a.batch; ++b) {
+        const float* x = a.values.data() + b * in_size;
+        float* y = o.data() + b * out_size;
+        if (kind_ == LayerKind::MaxPool2d) max_pool_nhwc<float>(x, in_, kernel_, stride_, y);
+        else if (kind_ == LayerKind::AvgPool2d) avg_pool_nhwc(x, in_, kernel_, stride_, y);
+        else global_avg_pool_nhwc(x, in_, y);
+      }
+      a.values.swap(o);
+    }
+    a.shape = out;
+  }
+
+ private:
+  LayerKind kind_;
+  size_t kernel_, stride_;
+  ActShape in_;
+};
+
+}  // namespace
+
+QParams activation_qparams(std::pair<float, float> range) {
+  return choose_qparams(range.first, range.second, kActRange, Scheme::Affine, NumericsMode::PyTorch, 8);
+}
+
+void to_float(Activations& a) {
+  if (!a.is_codes) return;
+  a.values.resize(a.codes.size());
+  dequantize_values(a.codes.data(), a.codes.size(), false, a.qparams, a.values.data());
+  a.is_codes = false;
+}
+
+void to_codes(Activations& a, QParams p) {
+  to_float(a);
+  a.codes.resize(a.values.size());
+  quantize_values(a.values.data(), a.values.size(), p, kActRange, NumericsMode::PyTorch, a.codes.data());
+  a.qparams = p;
+  a.is_codes = true;
+}
+
+std::unique_ptr<Step> make_float_step(const WeightedGeometry& g, const std::vector<float>& weight,
+                                      const std::vector<float>& bias) {
+  return std::make_unique<FloatStep>(g, weight, bias);
+}
+std::unique_ptr<Step> make_dynamic_step(const WeightedGeometry& g, const std::vector<int8_t>& codes,
+                                        const std::vector<float>& scales, const std::vector<float>& bias,
+                                        bool per_row) {
+  return std::make_unique<DynamicStep>(g, codes, scales, bias, per_row);
+}
+std::unique_ptr<Step> make_static_step(const WeightedGeometry& g, const std::vector<int8_t>& codes,
+                                       const std::vector<float>& scales, const std::vector<float>& bias,
+                                       std::pair<float, float> input_range,
+                                       const std::pair<float, float>* output_range) {
+  return std::make_unique<StaticStep>(g, codes, scales, bias, input_range, output_range);
+}
+std::unique_ptr<Step> make_shape_step(const Layer& layer, const ActShape& in) {
+  return std::make_unique<ShapeStep>(layer, in);
+}
+
+}  // namespace qp::nn

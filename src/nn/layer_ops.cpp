@@ -1,0 +1,142 @@
+#include "nn/layer_ops.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace qp::nn {
+
+template <typename T>
+void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, size_t padding, T pad, T* cols) {
+  const size_t ho = (in.h + 2 * padding - kernel) / stride + 1;
+  const size_t wo = (in.w + 2 * padding - kernel) / stride + 1;
+  const size_t c = in.c;
+  T* dst = cols;
+  for (size_t oy = 0; oy < ho; ++oy) {
+    for (size_t ox = 0; ox < wo; ++ox) {
+      for (size_t ky = 0; ky < kernel; ++ky) {
+        // Signed arithmetic: the window may start above or left of the image.
+        const long iy = static_cast<long>(oy * stride + ky) - static_cast<long>(padding);
+        for (size_t kx = 0; kx < kernel; ++kx, dst += c) {
+          const long ix = static_cast<long>(ox * stride + kx) - static_cast<long>(padding);
+          if (iy < 0 || ix < 0 || iy >= static_cast<long>(in.h) || ix >= static_cast<long>(in.w)) {
+            std::fill(dst, dst + c, pad);
+          } else {
+            std::memcpy(dst, x + (static_cast<size_t>(iy) * in.w + static_cast<size_t>(ix)) * c, c * sizeof(T));
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out) {
+  const size_t ho = (in.h - kernel) / stride + 1, wo = (in.w - kernel) / stride + 1, c = in.c;
+  for (size_t oy = 0; oy < ho; ++oy)
+    for (size_t ox = 0; ox < wo; ++ox) {
+      T* o = out + (oy * wo + ox) * c;
+      std::memcpy(o, x + (oy * stride * in.w + ox * stride) * c, c * sizeof(T));
+      for (size_t ky = 0; ky < kernel; ++ky)
+        for (size_t kx = 0; kx < kernel; ++kx) {
+          const T* p = x + ((oy * stride + ky) * in.w + ox * stride + kx) * c;
+          for (size_t ch = 0; ch < c; ++ch) o[ch] = std::max(o[ch], p[ch]);
+        }
+    }
+}
+
+namespace {
+// Sums each window into acc (per channel), then `finish` turns a sum into the output value.
+template <typename T, typename Acc, typename Finish>
+void window_sums(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out, Finish finish) {
+  const size_t ho = (in.h - kernel) / stride + 1, wo = (in.w - kernel) / stride + 1, c = in.c;
+  std::vector<Acc> acc(c);
+  for (size_t oy = 0; oy < ho; ++oy)
+    for (size_t ox = 0; ox < wo; ++ox) {
+      std::fill(acc.begin(), acc.end(), Acc(0));
+      for (size_t ky = 0; ky < kernel; ++ky)
+        for (size_t kx = 0; kx < kernel; ++kx) {
+          const T* p = x + ((oy * stride + ky) * in.w + ox * stride + kx) * c;
+          for (size_t ch = 0; ch < c; ++ch) acc[ch] += p[ch];
+        }
+      T* o = out + (oy * wo + ox) * c;
+      for (size_t ch = 0; ch < c; ++ch) o[ch] = finish(acc[ch]);
+    }
+}
+}  // namespace
+
+void avg_pool_nhwc(const float* x, const ActShape& in, size_t kernel, size_t stride, float* out) {
+  const float n = static_cast<float>(kernel * kernel);
+  window_sums<float, float>(x, in, kernel, stride, out, [n](float s) { return s / n; });
+}
+
+void avg_pool_nhwc(const uint8_t* x, const ActShape& in, size_t kernel, size_t stride, uint8_t* out) {
+  const uint32_t n = static_cast<uint32_t>(kernel * kernel);
+  window_sums<uint8_t, uint32_t>(x, in, kernel, stride, out,
+                                 [n](uint32_t s) { return static_cast<uint8_t>((s + n / 2) / n); });
+}
+
+// The map may be H×W with H ≠ W, so these sum directly rather than use one square window.
+void global_avg_pool_nhwc(const float* x, const ActShape& in, float* out) {
+  const size_t c = in.c, n = in.h * in.w;
+  for (size_t ch = 0; ch < c; ++ch) {
+    float s = 0;
+    for (size_t p = 0; p < n; ++p) s += x[p * c + ch];
+    out[ch] = s / static_cast<float>(n);
+  }
+}
+
+void global_avg_pool_nhwc(const uint8_t* x, const ActShape& in, uint8_t* out) {
+  const size_t c = in.c, n = in.h * in.w;
+  for (size_t ch = 0; ch < c; ++ch) {
+    uint64_t s = 0;
+    for (size_t p = 0; p < n; ++p) s += x[p * c + ch];
+    out[ch] = static_cast<uint8_t>((s + n / 2) / n);
+  }
+}
+
+template <typename T>
+void nchw_to_nhwc(const T* x, size_t batch, const ActShape& s, T* out) {
+  const size_t hw = s.h * s.w, size = s.size();
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t ch = 0; ch < s.c; ++ch)
+      for (size_t p = 0; p < hw; ++p) out[b * size + p * s.c + ch] = x[b * size + ch * hw + p];
+}
+
+std::vector<uint32_t> engine_fan_in_order(const Layer& layer, const ActShape& input) {
+  std::vector<uint32_t> order;
+  if (layer.kind == LayerKind::Conv2d) {
+    const size_t k = layer.kernel, c = layer.in;
+    order.reserve(c * k * k);
+    for (size_t ky = 0; ky < k; ++ky)
+      for (size_t kx = 0; kx < k; ++kx)
+        for (size_t ch = 0; ch < c; ++ch) order.push_back(static_cast<uint32_t>((ch * k + ky) * k + kx));
+    return order;
+  }
+  // Linear: `input` is the map that was flattened (c×h×w), or n×1×1 for a flat input.
+  const size_t hw = input.h * input.w;
+  order.reserve(input.size());
+  for (size_t p = 0; p < hw; ++p)
+    for (size_t ch = 0; ch < input.c; ++ch) order.push_back(static_cast<uint32_t>(ch * hw + p));
+  return order;
+}
+
+template <typename T>
+std::vector<T> permute_fan_in(const std::vector<T>& w, size_t out, const std::vector<uint32_t>& order) {
+  const size_t k = order.size();
+  std::vector<T> r(out * k);
+  for (size_t o = 0; o < out; ++o)
+    for (size_t i = 0; i < k; ++i) r[o * k + i] = w[o * k + order[i]];
+  return r;
+}
+
+template void im2col_nhwc<float>(const float*, const ActShape&, size_t, size_t, size_t, float, float*);
+template void im2col_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, size_t, uint8_t, uint8_t*);
+template void max_pool_nhwc<float>(const float*, const ActShape&, size_t, size_t, float*);
+template void max_pool_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, uint8_t*);
+template void nchw_to_nhwc<float>(const float*, size_t, const ActShape&, float*);
+template void nchw_to_nhwc<uint8_t>(const uint8_t*, size_t, const ActShape&, uint8_t*);
+template std::vector<float> permute_fan_in<float>(const std::vector<float>&, size_t, const std::vector<uint32_t>&);
+template std::vector<uint8_t> permute_fan_in<uint8_t>(const std::vector<uint8_t>&, size_t,
+                                                      const std::vector<uint32_t>&);
+
+}  // namespace qp::nn

@@ -1,0 +1,35 @@
+#include "nn/weight_quant.h"
+
+#include <string>
+
+#include "core/error.h"
+#include "quant/quantize.h"
+
+namespace qp::nn {
+
+QuantizedWeights quantize_layer_weights(const Layer& layer, const WeightQuantSpec& spec) {
+  if (!layer.has_weights()) throw Error("layer '" + layer.name + "' has no weights to quantize");
+  const size_t out = layer.out, fan_in = layer.fan_in();
+  QuantSpec q;
+  q.bits = spec.bits;
+  q.is_signed = true;
+  q.scheme = Scheme::Symmetric;
+  q.mode = NumericsMode::PyTorch;
+  if (spec.group_size > 0) {
+    if (spec.per_tensor) throw Error("weights: per tensor and per group exclude each other");
+    q.channel_axis = 1;  // groups of consecutive fan-in values, per output row (GPTQ layout)
+    q.group_size = spec.group_size;
+  } else if (!spec.per_tensor) {
+    q.channel_axis = 0;
+  }
+  const QuantizedTensor t = quantize_tensor(layer.weight.data(), layer.weight.size(),
+                                            Shape{int64_t(out), int64_t(fan_in)}, q);
+  QuantizedWeights w;
+  w.codes.assign(t.codes.begin(), t.codes.end());  // two's complement bytes → int8
+  w.scales = t.scales;
+  w.dequantized = t.dequantized;
+  w.storage_bytes = (w.codes.size() * static_cast<size_t>(spec.bits) + 7) / 8 + w.scales.size() * 4;
+  return w;
+}
+
+}  // namespace qp::nn
