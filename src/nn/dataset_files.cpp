@@ -147,4 +147,17 @@ Dataset dataset_from_npz(std::shared_ptr<io::ByteSource> file, io::Inflater* inf
               (found.empty() ? std::string("no arrays") : found) + ", and the accepted names are " + wanted);
 }
 
+Dataset dataset_from_npy(const std::vector<uint8_t>& inputs, const std::string& inputs_name,
+                         const std::vector<uint8_t>& labels, const std::string& labels_name,
+                         std::optional<ActShape> network_input) {
+  return dataset_from_npy(std::make_shared<io::MemorySource>(inputs_name, inputs),
+                          labels.empty() ? nullptr : std::make_shared<io::MemorySource>(labels_name, labels),
+                          network_input);
+}
+
+Dataset dataset_from_npz(const std::vector<uint8_t>& file, const std::string& name, io::Inflater* inflater,
+                         std::optional<ActShape> network_input) {
+  return dataset_from_npz(std::make_shared<io::MemorySource>(name, file), inflater, network_input);
+}
+
 }  // namespace qp::nn

@@ -1,7 +1,7 @@
 // The user's own test data as a Dataset (nn/dataset.h): a .npy of inputs with a .npy of labels, or
 // one .npz holding both. Arrays are read with the core's npy/npz readers (io/model_open.h,
 // io/npz.h), so every .npy variant they accept (versions, byte orders, Fortran order, deflated
-// members) works here too. IDX files (MNIST-style) have their own reader (io/idx).
+// members) works here too. IDX files (MNIST-style) have their own reader (nn/dataset_idx.h).
 //
 // Inputs: uint8 are pixels and are divided by 255 (as torchvision's ToTensor does, giving
 // [0, 1]); float16/32/64 are used as they are (converted to float32); other types are refused.
@@ -15,6 +15,7 @@
 // that equals the array's once axes of size 1 are dropped ([N, 28, 28] or [N, 28, 28, 1] for
 // 1×28×28). Anything else is refused with both shapes named, rather than silently reinterpreted.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,14 @@ const std::vector<std::pair<std::string, std::string>>& npz_dataset_names();
 // A .npz holding one of the pairs above. Throws qp::Error listing the arrays the file holds when
 // none of the pairs is there. `inflater`: for deflated members (nullptr → the native one).
 Dataset dataset_from_npz(std::shared_ptr<io::ByteSource> file, io::Inflater* inflater = nullptr,
+                         std::optional<ActShape> network_input = std::nullopt);
+
+// The same for files held in memory (the bindings' path); `names` appear in the error messages.
+// Empty `labels` = no labels.
+Dataset dataset_from_npy(const std::vector<uint8_t>& inputs, const std::string& inputs_name,
+                         const std::vector<uint8_t>& labels, const std::string& labels_name,
+                         std::optional<ActShape> network_input = std::nullopt);
+Dataset dataset_from_npz(const std::vector<uint8_t>& file, const std::string& name, io::Inflater* inflater = nullptr,
                          std::optional<ActShape> network_input = std::nullopt);
 
 }  // namespace qp::nn

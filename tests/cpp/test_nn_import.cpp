@@ -20,6 +20,8 @@
 #include "io/model_open.h"
 #include "io/npy.h"
 #include "nn/dataset_files.h"
+#include "nn/engine.h"
+#include "nn/evaluate.h"
 #include "nn/onnx_import.h"
 #include "test_inflater.h"
 
@@ -260,6 +262,64 @@ TEST_CASE("nn import: Gemm with transB 0, alpha and beta, float_data, Identity/D
   for (size_t i = 0; i < 5; ++i) {
     const std::vector<float> got = forward(net, x.values.data() + i * 6);
     for (size_t j = 0; j < 3; ++j) CHECK(got[j] == doctest::Approx(want.values[i * 3 + j]).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("nn import: the core's float engine on imported networks gives torch's logits") {
+  for (const char* model : {"mlp_gemm", "mlp_matmul", "cnn_bn", "cnn_gap"}) {
+    CAPTURE(model);
+    const Network net = qp::nn::import_onnx_network(fixture(std::string(model) + ".onnx")).network;
+    const Dataset data = qp::nn::dataset_from_npy(fixture("images.npy"), fixture("labels.npy"), net.input);
+    auto engine = qp::nn::make_engine(net, qp::nn::EngineOptions{});
+    const qp::io::TensorData want = npy(std::string(model) + ".logits.npy");
+    std::vector<float> got(want.values.size());
+    engine->forward(data.inputs.data(), data.count, got.data());
+    double worst = 0.0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const double diff = std::fabs(static_cast<double>(got[i]) - want.values[i]);
+      worst = std::max(worst, diff);
+      CHECK(diff <= 1e-4 + 1e-4 * std::fabs(want.values[i]));
+    }
+    for (size_t i = 0; i < data.count; ++i) CHECK(argmax(&got[i * 10], 10) == argmax(&want.values[i * 10], 10));
+    MESSAGE(std::string(model) << " on the float engine: largest |logit − torch| = " << worst);
+  }
+}
+
+TEST_CASE("nn import: the MLP state dict saved by torch.save reads as the same network as its ONNX export") {
+  const Network onnx = qp::nn::import_onnx_network(fixture("mlp_gemm.onnx")).network;
+  const Network pt = qp::nn::decode_network(fixture_bytes("mlp_gemm.pt"), "mlp_gemm.pt");
+  CHECK(pt.input == onnx.input);
+  REQUIRE(kinds(pt) == kinds(onnx));
+  for (size_t i = 0; i < pt.layers.size(); ++i) {
+    CHECK(pt.layers[i].weight == onnx.layers[i].weight);
+    CHECK(pt.layers[i].bias == onnx.layers[i].bias);
+  }
+}
+
+TEST_CASE("nn import: every engine mode runs on an imported CNN") {
+  const Network net = qp::nn::import_onnx_network(fixture("cnn_bn.onnx")).network;
+  const Dataset data = qp::nn::dataset_from_npy(fixture("images.npy"), fixture("labels.npy"), net.input);
+  std::vector<int32_t> reference(data.count);
+  {
+    auto engine = qp::nn::make_engine(net, qp::nn::EngineOptions{});
+    qp::nn::predict(*engine, data, 0, data.count, reference.data());
+  }
+  qp::nn::EngineOptions weight_only, dynamic, static_int8;
+  weight_only.mode = qp::nn::Mode::WeightOnly;
+  dynamic.mode = qp::nn::Mode::Dynamic;
+  static_int8.mode = qp::nn::Mode::Static;
+  static_int8.activation_ranges =
+      qp::nn::calibrate_activations(net, data.inputs.data(), data.count, qp::CalibrationSpec{});
+  for (const auto& [name, options] : {std::pair<const char*, qp::nn::EngineOptions>{"weight-only", weight_only},
+                                      {"dynamic", dynamic}, {"static", static_int8}}) {
+    auto engine = qp::nn::make_engine(net, options);
+    std::vector<int32_t> classes(data.count);
+    qp::nn::predict(*engine, data, 0, data.count, classes.data());
+    size_t same = 0;
+    for (size_t i = 0; i < data.count; ++i) same += classes[i] == reference[i];
+    MESSAGE(std::string(name) << ": " << same << "/" << data.count << " predictions as float");
+    // int8 on a small trained CNN: a few top-two swaps at most.
+    CHECK(same >= data.count - 3);
   }
 }
 
