@@ -325,7 +325,7 @@ TEST_CASE("nn network: encode / decode round trip and a plain state dict read as
   CHECK(a == b);
 
   std::vector<io::SafetensorsTensor> swapped = plain;
-  std::swap(swapped[0], swapped[2]);  // fc2 before fc1: 256 outputs feeding 784 inputs... no chain
+  std::swap(swapped[0], swapped[2]);  // fc2 before fc1: 128 outputs cannot feed 784 inputs
   std::swap(swapped[1], swapped[3]);
   CHECK_THROWS_WITH_AS(decode_network(io::encode_safetensors(swapped, {}), "x.safetensors"),
                        doctest::Contains("do not form an MLP chain"), qp::Error);
