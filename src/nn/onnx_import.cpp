@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "io/onnx.h"
 #include "nn/onnx_import_graph.h"
+#include "nn/onnx_import_shapes.h"
 
 namespace qp::nn {
 
@@ -58,6 +59,16 @@ class Importer {
       constants_.emplace(n.outputs[0], it->second);
       constant_node_[i] = true;
     }
+    ShapeValues::Hooks hooks;
+    hooks.is_constant = [this](const std::string& name) { return is_constant(name); };
+    hooks.constant = [this](const OnnxNode& n, const std::string& name) {
+      ShapeValues::Ints v;
+      for (float x : constant(n, name).values) v.push_back(static_cast<int64_t>(x));
+      return v;
+    };
+    hooks.shape_of = [this](const OnnxNode& n, const std::string& name) { return onnx_shape(n, name); };
+    hooks.fail = [this](const OnnxNode& n, const std::string& what) { fail(n, what); };
+    shapes_ = std::make_unique<ShapeValues>(graph_, std::move(hooks));
   }
 
   ImportedNetwork run(const std::string& net_name) {
@@ -67,6 +78,7 @@ class Importer {
     const std::string output = graph_output();
     std::map<std::string, std::vector<size_t>> consumers;
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (shapes_->is_shape_node(i)) continue;  // Shape reads a value's shape, not its data
       for (const std::string& in : graph_.nodes[i].inputs) {
         if (!in.empty() && !constants_.count(in)) consumers[in].push_back(i);
       }
@@ -88,12 +100,16 @@ class Importer {
       visited[index] = true;
       const OnnxNode& node = graph_.nodes[index];
       check_outputs(node, consumers, output);
+      chain_values_[value] = {net_.layers.size(), rank_};
       translate(node, value, output);
+      const std::string& op = node.op_type;
+      if (op == "Gemm" || op == "MatMul" || op == "Flatten" || op == "Reshape") rank_ = 2;
       value = node.outputs[0];
     }
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const OnnxNode& n = graph_.nodes[i];
-      if (!visited[i] && !constant_node_[i])
+      // Shape computations nobody uses are dead code, harmless.
+      if (!visited[i] && !constant_node_[i] && !shapes_->is_shape_node(i))
         fail("node '" + n.name + "' (" + n.op_type + ") is not on the path from the input to the output");
     }
     if (net_.layers.empty()) fail("the graph has no layers");
@@ -108,15 +124,24 @@ class Importer {
   }
 
   // Every operator the graph uses (subgraphs included) that has no translation, with counts.
+  // Gather, Unsqueeze, Squeeze, Concat and Cast count as supported only where they compute a shape.
   void check_operators() const {
+    std::map<std::string, int64_t> shape_uses;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (shapes_->is_shape_node(i)) ++shape_uses[graph_.nodes[i].op_type];
+    }
     std::string bad;
     for (const io::OpCount& op : model_.graph.op_counts) {
       if (supported_ops().count(op.op_type)) continue;
-      bad += (bad.empty() ? "" : ", ") + op.op_type + " ×" + std::to_string(op.count);
+      const auto uses = shape_uses.find(op.op_type);
+      const int64_t count = op.count - (uses == shape_uses.end() ? 0 : uses->second);
+      if (count <= 0) continue;
+      bad += (bad.empty() ? "" : ", ") + op.op_type + " ×" + std::to_string(count);
     }
     if (bad.empty()) return;
     std::string ok;
     for (const std::string& s : supported_ops()) ok += (ok.empty() ? "" : ", ") + s;
+    ok += "; Shape, and Gather, Unsqueeze, Squeeze, Concat, Cast on shapes";
     fail("unsupported ONNX operators: " + bad + " (supported: " + ok + ")");
   }
 
@@ -148,6 +173,7 @@ class Importer {
       if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed");
     }
     const auto u = [&d](size_t i) { return static_cast<size_t>(d[i]); };
+    rank_ = d.size();
     if (d.size() == 2) net_.input = {u(1), 1, 1};
     else if (d.size() == 3) net_.input = {1, u(1), u(2)};
     else net_.input = {u(1), u(2), u(3)};
@@ -186,7 +212,7 @@ class Importer {
       const std::string& in = n.inputs[k];
       if (k == slot) {
         if (in != value) fail(n, "takes the network's value as input " + std::to_string(k) + ", expected " + std::to_string(slot));
-      } else if (!in.empty() && !is_constant(in)) {
+      } else if (!in.empty() && !is_constant(in) && !shapes_->is_shape_value(in)) {
         fail(n, "combines two computed values ('" + value + "' and '" + in +
                     "'); only chains are supported (no residual connections or concatenations)");
       }
@@ -429,14 +455,18 @@ class Importer {
   // Reshape to [N, -1], [N, C·H·W] (N given as 1, 0 = copy or -1) is torch's x.view(x.size(0), -1).
   void reshape(const OnnxNode& n) {
     if (n.inputs.size() != 2) fail(n, "needs a shape input");
-    const io::TensorData t = constant(n, n.inputs[1]);
-    const std::vector<float>& s = t.values;
+    // A constant, or computed from shapes (then the batch dimension is the symbol kBatchDim).
+    std::vector<int64_t> s;
+    if (shapes_->is_shape_value(n.inputs[1])) s = shapes_->evaluate(n.inputs[1]);
+    else
+      for (float v : constant(n, n.inputs[1]).values) s.push_back(static_cast<int64_t>(v));
     const bool allow_zero = n.int_attr("allowzero", 0) != 0;
-    const bool batch_ok = s.size() == 2 && (s[0] == 1 || s[0] == -1 || (s[0] == 0 && !allow_zero));
+    const bool batch_ok =
+        s.size() == 2 && (s[0] == 1 || s[0] == -1 || s[0] == kBatchDim || (s[0] == 0 && !allow_zero));
     const bool rest_ok = s.size() == 2 && (s[1] == -1 || s[1] > 0) && !(s[0] == -1 && s[1] == -1);
     if (!batch_ok || !rest_ok) {
       std::string text;
-      for (float v : s) text += (text.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(v));
+      for (int64_t v : s) text += (text.empty() ? "" : ", ") + (v == kBatchDim ? std::string("N") : std::to_string(v));
       fail(n, "reshapes to [" + text + "]; only a flatten to [N, -1] or [N, C·H·W] is supported");
     }
     push(LayerKind::Flatten, n);
@@ -449,6 +479,27 @@ class Importer {
     if (axis != -1 && axis != 1) fail(n, "axis = " + std::to_string(axis) + "; only the class axis (-1 or 1)");
     warnings_.push_back(n.op_type + " '" + n.name +
                         "' at the end dropped: the network returns logits (the same argmax)");
+  }
+
+  // The ONNX shape of a chain value seen earlier: [N, F], [N, H, W] or [N, C, H, W] by its rank,
+  // with N the symbol kBatchDim.
+  std::vector<int64_t> onnx_shape(const OnnxNode& n, const std::string& name) const {
+    const auto it = chain_values_.find(name);
+    if (it == chain_values_.end()) fail(n, "takes the shape of '" + name + "', which is not a value of the chain");
+    const auto [layers, rank] = it->second;
+    ActShape s = net_.input;
+    if (layers > 0) {
+      try {
+        s = net_.shapes()[layers - 1];
+      } catch (const Error& e) {
+        fail(std::string("the imported network does not fit together: ") + e.what());
+      }
+    }
+    const auto i = [](size_t v) { return static_cast<int64_t>(v); };
+    if (rank == 2) return {kBatchDim, i(s.size())};
+    if (rank == 3 && s.c == 1) return {kBatchDim, i(s.h), i(s.w)};
+    if (rank == 4) return {kBatchDim, i(s.c), i(s.h), i(s.w)};
+    fail(n, "takes the shape of '" + name + "', a rank-" + std::to_string(rank) + " value this importer does not track");
   }
 
   // The layers' shapes (Network::shapes checks every layer against its input) and the sizes
@@ -484,6 +535,10 @@ class Importer {
   std::vector<bool> constant_node_;  // Constant, or Identity of a constant: off the chain
   std::set<std::string> used_names_;
   int64_t fold_target_ = -1;  // the layer whose output is the current value (bias / BN fold into it)
+  size_t rank_ = 0;           // ONNX rank of the current value
+  // Every value of the chain: how many layers precede it, its ONNX rank (for Shape nodes).
+  std::map<std::string, std::pair<size_t, size_t>> chain_values_;
+  std::unique_ptr<ShapeValues> shapes_;
   std::vector<std::pair<size_t, size_t>> flat_sizes_;  // Flatten layer from Reshape, its size
 };
 

@@ -2,7 +2,8 @@
 // a model trained elsewhere. The graph must be a chain from one float input to one output made of
 //   Gemm, MatMul (+ Add), Add (a bias), Relu, Conv, BatchNormalization (folded), MaxPool,
 //   AveragePool, GlobalAveragePool, Flatten, Reshape (to [N, -1]), Softmax / LogSoftmax (last,
-//   dropped), Identity, Dropout (ignored), Constant (as data).
+//   dropped), Identity, Dropout, a zero Pad (ignored), Constant (as data), and Shape, Gather,
+//   Unsqueeze, Squeeze, Concat, Cast where they only compute Reshape's target shape.
 // docs/numerics/nn_import.md states every accepted attribute and how each node is translated.
 #pragma once
 #include <cstdint>
