@@ -42,6 +42,9 @@ std::string module_path(const std::string& node_name) {
   return path;
 }
 
+// Windows, steps and padding beyond any image size: refused before they reach size arithmetic.
+constexpr int64_t kMaxWindow = 1 << 16;
+
 class Importer {
  public:
   Importer(io::Model& model, const OnnxGraph& graph, std::string file_name)
@@ -61,11 +64,7 @@ class Importer {
     }
     ShapeValues::Hooks hooks;
     hooks.is_constant = [this](const std::string& name) { return is_constant(name); };
-    hooks.constant = [this](const OnnxNode& n, const std::string& name) {
-      ShapeValues::Ints v;
-      for (float x : constant(n, name).values) v.push_back(static_cast<int64_t>(x));
-      return v;
-    };
+    hooks.constant = [this](const OnnxNode& n, const std::string& name) { return constant_ints(n, name); };
     hooks.shape_of = [this](const OnnxNode& n, const std::string& name) { return onnx_shape(n, name); };
     hooks.fail = [this](const OnnxNode& n, const std::string& what) { fail(n, what); };
     shapes_ = std::make_unique<ShapeValues>(graph_, std::move(hooks));
@@ -204,6 +203,17 @@ class Importer {
     const auto it = constants_.find(name);
     if (it == constants_.end()) fail(n, "input '" + name + "' must be a constant (an initializer)");
     return io::read_tensor_f32(model_, it->second);
+  }
+
+  // An integer constant (shapes, indices), read through float32 like every tensor: exact for the
+  // small values these hold; anything that is not a whole number below 2^53 is refused.
+  std::vector<int64_t> constant_ints(const OnnxNode& n, const std::string& name) const {
+    std::vector<int64_t> out;
+    for (float x : constant(n, name).values) {
+      if (!(std::fabs(x) < 9.0e15f) || x != std::floor(x)) fail(n, "input '" + name + "' holds a value that is not an integer");
+      out.push_back(static_cast<int64_t>(x));
+    }
+    return out;
   }
 
   // The input that carries the chain's value must be `slot`; every other given input a constant.
@@ -374,9 +384,10 @@ class Importer {
     const std::vector<int64_t> ks = ints(n, "kernel_shape", {k, k});
     if (ks.size() != 2 || ks[0] != k || ks[1] != k) fail(n, "kernel_shape must be square 2-D (k, k)");
     const std::vector<int64_t> st = ints(n, "strides", {1, 1});
-    if (st.size() != 2 || st[0] != st[1] || st[0] < 1) fail(n, "strides must be 2 equal positive values");
+    if (st.size() != 2 || st[0] != st[1] || st[0] < 1 || st[0] > kMaxWindow)
+      fail(n, "strides must be 2 equal values from 1 to " + std::to_string(kMaxWindow));
     const std::vector<int64_t> pads = ints(n, "pads", {0, 0, 0, 0});
-    if (pads.size() != 4 || std::count(pads.begin(), pads.end(), pads[0]) != 4 || pads[0] < 0)
+    if (pads.size() != 4 || std::count(pads.begin(), pads.end(), pads[0]) != 4 || pads[0] < 0 || pads[0] > kMaxWindow)
       fail(n, "pads must be 4 equal values (the same padding on every side)");
     if (!allow_pads && pads[0] != 0) fail(n, "padding is not supported for pooling");
     const std::vector<int64_t> dil = ints(n, "dilations", {1, 1});
@@ -424,7 +435,7 @@ class Importer {
   // mean is always over kernel² values.
   void pool(const OnnxNode& n) {
     const std::vector<int64_t> ks = ints(n, "kernel_shape", {});
-    if (ks.size() != 2 || ks[0] != ks[1] || ks[0] < 1) fail(n, "kernel_shape must be square 2-D (k, k)");
+    if (ks.size() != 2 || ks[0] != ks[1] || ks[0] < 1 || ks[0] > kMaxWindow) fail(n, "kernel_shape must be square 2-D (k, k)");
     check_window_attrs(n, ks[0], false);
     if (n.int_attr("ceil_mode", 0) != 0) fail(n, "ceil_mode = 1 is not supported");
     if (n.int_attr("storage_order", 0) != 0) fail(n, "storage_order = 1 is not supported");
@@ -458,8 +469,7 @@ class Importer {
     // A constant, or computed from shapes (then the batch dimension is the symbol kBatchDim).
     std::vector<int64_t> s;
     if (shapes_->is_shape_value(n.inputs[1])) s = shapes_->evaluate(n.inputs[1]);
-    else
-      for (float v : constant(n, n.inputs[1]).values) s.push_back(static_cast<int64_t>(v));
+    else s = constant_ints(n, n.inputs[1]);
     const bool allow_zero = n.int_attr("allowzero", 0) != 0;
     const bool batch_ok =
         s.size() == 2 && (s[0] == 1 || s[0] == -1 || s[0] == kBatchDim || (s[0] == 0 && !allow_zero));
