@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "io/model_open.h"
 #include "io/onnx.h"
 #include "nn/onnx_import_graph.h"
 #include "nn/onnx_import_shapes.h"
@@ -567,6 +568,25 @@ Network import_onnx_network(const std::vector<uint8_t>& onnx_bytes, const std::s
   ImportedNetwork r = import_onnx_network(std::make_shared<io::MemorySource>(name, onnx_bytes));
   if (warnings) *warnings = std::move(r.warnings);
   return std::move(r.network);
+}
+
+ImportedNetwork open_network(const std::vector<std::shared_ptr<io::ByteSource>>& files, io::Inflater* inflater) {
+  if (files.empty()) throw Error("no network file was given");
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (io::sniff_format(*files[i]) != "onnx") continue;
+    std::vector<std::shared_ptr<io::ByteSource>> companions;
+    for (size_t k = 0; k < files.size(); ++k) {
+      if (k != i) companions.push_back(files[k]);
+    }
+    return import_onnx_network(files[i], companions);
+  }
+  const io::Model model = io::open_model(files, inflater ? inflater : io::native_inflater());
+  const std::string& file = files[0]->name();
+  const size_t dot = file.rfind('.');
+  ImportedNetwork r;
+  r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot));
+  r.warnings = model.warnings;
+  return r;
 }
 
 }  // namespace qp::nn

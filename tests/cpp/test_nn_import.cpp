@@ -314,6 +314,19 @@ TEST_CASE("nn import: the MLP state dict saved by torch.save reads as the same n
   }
 }
 
+TEST_CASE("nn import: open_network picks the ONNX importer or the state-dict reader from the files") {
+  const Network onnx = qp::nn::import_onnx_network(fixture("mlp_gemm.onnx")).network;
+  const Network pt = qp::nn::open_network({fixture("mlp_gemm.pt")}, qp::test::inflater()).network;
+  CHECK(pt.name == "mlp_gemm");
+  REQUIRE(kinds(pt) == kinds(onnx));
+  CHECK(pt.layers[1].weight == onnx.layers[1].weight);
+  // The data file may come first: the model is the .onnx whatever the order.
+  const qp::nn::ImportedNetwork ext = qp::nn::open_network({fixture("gemm_t0_ext.data"), fixture("gemm_t0_ext.onnx")});
+  CHECK(ext.network.name == "gemm_t0_ext");
+  CHECK(kinds(ext.network) == std::vector<LayerKind>{LayerKind::Linear, LayerKind::Relu});
+  CHECK(has_warning(ext.warnings, "LogSoftmax"));
+}
+
 TEST_CASE("nn import: every engine mode runs on an imported CNN") {
   const Network net = qp::nn::import_onnx_network(fixture("cnn_bn.onnx")).network;
   const Dataset data = qp::nn::dataset_from_npy(fixture("images.npy"), fixture("labels.npy"), net.input);
