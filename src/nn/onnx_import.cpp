@@ -294,6 +294,7 @@ class Importer {
   // B is [out, in], nn.Linear's layout). alpha and beta are folded into the weight and the bias.
   void gemm(const OnnxNode& n, const std::string& value) {
     check_inputs(n, value, 0);
+    check_rank2(n);
     if (n.inputs.size() < 2) fail(n, "needs the weight input B");
     if (n.int_attr("transA", 0) != 0) fail(n, "transA = 1 is not supported (the input must be [N, in])");
     const int64_t trans_b = n.int_attr("transB", 0);
@@ -317,6 +318,7 @@ class Importer {
   // MatMul with a constant [in, out] right operand: a Linear without bias (an Add may follow).
   void matmul(const OnnxNode& n, const std::string& value) {
     check_inputs(n, value, 0);
+    check_rank2(n);
     if (n.inputs.size() != 2) fail(n, "needs two inputs");
     const io::TensorData b = constant(n, n.inputs[1]);
     if (b.shape.size() != 2) fail(n, "right operand has shape " + shape_to_string(b.shape) + "; a 2-D [in, out] matrix is needed");
@@ -325,6 +327,13 @@ class Importer {
     Layer& l = net_.layers.back();
     l.weight = transpose(b.values, in, out);
     l.bias.assign(out, 0.0f);
+  }
+
+  // Gemm needs a 2-D input, and MatMul on an [N, C, H, W] value would multiply along W only: a
+  // Linear takes a flattened [N, features] value (the input, or after Flatten, Reshape, a Linear).
+  void check_rank2(const OnnxNode& n) const {
+    if (rank_ != 2)
+      fail(n, "its input has rank " + std::to_string(rank_) + "; Gemm and MatMul need a flattened [N, features] input");
   }
 
   static std::vector<float> transpose(const std::vector<float>& m, size_t rows, size_t cols) {
@@ -521,14 +530,6 @@ class Importer {
       shapes = net_.shapes();
     } catch (const Error& e) {
       fail(std::string("the imported network does not fit together: ") + e.what());
-    }
-    // Gemm needs a 2-D input and MatMul on an N×C×H×W value would multiply along W only: a
-    // Linear must see a flat vector (after a Flatten, a Reshape or another Linear).
-    for (size_t i = 0; i < net_.layers.size(); ++i) {
-      const ActShape& in = i == 0 ? net_.input : shapes[i - 1];
-      if (net_.layers[i].kind == LayerKind::Linear && (in.h != 1 || in.w != 1))
-        fail("layer '" + net_.layers[i].name + "' multiplies a " + std::to_string(in.c) + "×" + std::to_string(in.h) +
-             "×" + std::to_string(in.w) + " value; Gemm and MatMul need a flattened [N, features] input");
     }
     for (const auto& [layer, size] : flat_sizes_) {
       if (shapes[layer].size() != size)

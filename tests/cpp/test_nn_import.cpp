@@ -386,6 +386,8 @@ TEST_CASE("nn import: attributes and placements that cannot be translated are re
   const std::string pads = error_of([] { qp::nn::import_onnx_network(fixture("conv_pads.onnx")); });
   CHECK(pads.find("node 'conv' (Conv)") != std::string::npos);
   CHECK(pads.find("pads must be 4 equal values") != std::string::npos);
+  const std::string rank = error_of([] { qp::nn::import_onnx_network(fixture("matmul_4d.onnx")); });
+  CHECK(rank.find("node 'matmul' (MatMul): its input has rank 4") != std::string::npos);
   const std::string deep = error_of([] { qp::nn::import_onnx_network(fixture("shape_deep.onnx")); });
   CHECK(deep.find("deeper than 64 nodes") != std::string::npos);
   const std::string bn = error_of([] { qp::nn::import_onnx_network(fixture("bn_after_relu.onnx")); });
