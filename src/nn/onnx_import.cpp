@@ -169,8 +169,12 @@ class Importer {
            "; [N, features], [N, H, W] or [N, C, H, W] is needed");
     if (d[0] != -1 && d[0] != 1)
       fail("input '" + in->name + "' has batch dimension " + std::to_string(d[0]) + "; it must be 1 or symbolic");
+    // One sample of at most 2^28 values (1 GiB as float32) keeps every size product in range.
+    uint64_t values = 1;
     for (size_t i = 1; i < d.size(); ++i) {
       if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed");
+      if (d[i] > (1 << 28) || (values *= static_cast<uint64_t>(d[i])) > (1u << 28))
+        fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^28 values per sample");
     }
     const auto u = [&d](size_t i) { return static_cast<size_t>(d[i]); };
     rank_ = d.size();
