@@ -94,7 +94,7 @@ nn::EngineOptions engine_options(const val& o) {
   if (g != "group") opt.weights.group_size = 0;
   opt.weights.per_tensor = g == "tensor";
   opt.dynamic_per_row = get_bool(o, "perRow", false);
-  opt.requantization = nn::parse_requantization(get_string(o, "requantization", "float"));
+  opt.requantization = nn::parse_requantization(get_string(o, "requantization", "fixed-point"));
   const val bits = o["layerBits"];
   if (!bits.isUndefined() && !bits.isNull()) opt.layer_bits = int_vector(bits);
   const val ranges = o["ranges"];

@@ -63,9 +63,9 @@ struct EngineOptions {
   std::vector<int> layer_bits;
   bool dynamic_per_row = false;          // dynamic: one scale / zero point per sample row
   ActivationRanges activation_ranges;    // static: from calibrate_activations or QAT
-  // static. Float by default: what ONNX Runtime's QLinear* kernels do, and SIMD here (the
-  // fixed-point pipeline is scalar: per-column shifts do not vectorise in SIMD128).
-  Requantization requantization = Requantization::Float;
+  // static. Fixed-point by default: integer-only inference, as the classic formulation; float
+  // reproduces ONNX Runtime's QLinear* kernels. Both have SIMD tiers.
+  Requantization requantization = Requantization::FixedPoint;
 };
 
 class Engine {

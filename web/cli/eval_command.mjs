@@ -24,7 +24,7 @@ int8). qat fine-tunes with fake quantization on the bundled 5000 training images
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
 runs the static integer engine with the ranges QAT observed.
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --requantization (static, qat):
-float multiplier as ONNX Runtime (default) or the gemmlowp/TFLite integer-only fixed-point multiplier.`;
+the gemmlowp/TFLite integer-only fixed-point multiplier (default) or a float multiplier as ONNX Runtime.`;
 
 export const EVAL_OPTIONS = {
   data: { type: 'string' }, labels: { type: 'string' }, 'calibration-data': { type: 'string' },
