@@ -273,7 +273,26 @@ class ShapeStep final : public Step {
   ActShape in_;
 };
 
+class NchwOutputStep final : public Step {
+ public:
+  explicit NchwOutputStep(const ActShape& map) : map_(map) {}
+  void run(Activations& a) override {
+    to_float(a);
+    const size_t size = map_.size(), hw = map_.h * map_.w;
+    std::vector<float> o(a.values.size());
+    for (size_t b = 0; b < a.batch; ++b)
+      for (size_t p = 0; p < hw; ++p)
+        for (size_t c = 0; c < map_.c; ++c) o[b * size + c * hw + p] = a.values[b * size + p * map_.c + c];
+    a.values.swap(o);
+  }
+
+ private:
+  ActShape map_;
+};
+
 }  // namespace
+
+std::unique_ptr<Step> make_nchw_output_step(const ActShape& map) { return std::make_unique<NchwOutputStep>(map); }
 
 QParams activation_qparams(std::pair<float, float> range) {
   return choose_qparams(range.first, range.second, kActRange, Scheme::Affine, NumericsMode::PyTorch, 8);

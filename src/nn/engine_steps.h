@@ -65,5 +65,8 @@ std::unique_ptr<Step> make_static_step(const WeightedGeometry& g, const std::vec
                                        std::pair<float, float> input_range,
                                        const std::pair<float, float>* output_range, bool float_requantization);
 std::unique_ptr<Step> make_shape_step(const Layer& layer, const ActShape& in);  // ReLU, pools, Flatten
+// A network that ends in a Flatten of a C×H×W map returns PyTorch's C,H,W order: this step puts
+// the engine's H×W×C values back in that order (as floats).
+std::unique_ptr<Step> make_nchw_output_step(const ActShape& map);
 
 }  // namespace qp::nn

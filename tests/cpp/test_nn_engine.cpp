@@ -158,6 +158,9 @@ TEST_CASE("nn engine: float equals a direct NCHW forward (MLP, CNN, odd shapes a
   Layer g; g.kind = LayerKind::GlobalAvgPool;
   gap.layers.push_back(g);
   check_float_engine(gap, 4, 99);
+  Network flat_end = odd_cnn();
+  flat_end.layers.resize(7);  // ends in the Flatten of a 5×3×2 map: logits in C,H,W order
+  check_float_engine(flat_end, 3, 98);
 }
 
 TEST_CASE("nn engine: static int8 equals the pipeline written from the formulas (both requantizations)") {
