@@ -35,6 +35,8 @@ function buildWasm() {
 function buildSite() {
   // The bundled example tensor (web/public/examples/), generated deterministically, not committed.
   run(process.execPath, [path.join(root, 'scripts/make_example_tensor.mjs')]);
+  // The network's data (web/public/fmnist/), from Debian's dataset-fashion-mnist, not committed.
+  run(process.execPath, [path.join(root, 'scripts/make_fmnist_assets.mjs')]);
   run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
 }
 

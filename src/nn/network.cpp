@@ -16,6 +16,9 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// The playground runs small networks in the browser; far above this is not one of them.
+constexpr size_t kMaxNetworkParameters = 64u << 20;
+
 std::string describe(const Layer& l, size_t index) {
   std::string s = "layer " + std::to_string(index) + " (" + layer_kind_name(l.kind);
   if (!l.name.empty()) s += " '" + l.name + "'";
@@ -94,12 +97,12 @@ const std::string* find_meta(const std::vector<std::pair<std::string, std::strin
 }
 
 // Reads "<prefix>.weight" / ".bias" of a weighted layer and checks their sizes.
-void load_parameters(const io::Model& model, Layer& l, size_t index) {
+void load_parameters(const io::Model& model, Layer& l, size_t index, io::Inflater* inflater) {
   const std::string who = describe(l, index);
   auto read = [&](const std::string& key, size_t expected) {
     for (size_t t = 0; t < model.tensors.size(); ++t) {
       if (model.tensors[t].name != key) continue;
-      io::TensorData d = io::read_tensor_f32(model, t);
+      io::TensorData d = io::read_tensor_f32(model, t, inflater);
       if (d.values.size() != expected)
         throw Error(who + ": '" + key + "' has " + std::to_string(d.values.size()) + " values, expected " +
                     std::to_string(expected));
@@ -139,6 +142,22 @@ Network infer_mlp(const io::Model& model, const std::string& name) {
     net.layers.push_back(l);
   }
   if (net.layers.empty()) throw Error("no '*.weight' tensor found: this is not a network state dict");
+  // Check the chain before any weight is read: a large checkpoint that is not an MLP (a language
+  // model, say) is refused from its header alone, without loading gigabytes.
+  size_t parameters = 0;
+  const Layer* previous = nullptr;
+  for (const Layer& l : net.layers) {
+    if (l.kind != LayerKind::Linear) continue;
+    if (previous && previous->out != l.in)
+      throw Error("'" + previous->name + ".weight' gives " + std::to_string(previous->out) + " outputs but '" + l.name +
+                  ".weight' takes " + std::to_string(l.in) +
+                  " inputs: these weights do not form an MLP chain (in file order)");
+    parameters += l.in * l.out + l.out;
+    previous = &l;
+  }
+  if (parameters > kMaxNetworkParameters)
+    throw Error("the state dict holds " + std::to_string(parameters) + " parameters; the network engine takes at most " +
+                std::to_string(kMaxNetworkParameters));
   const size_t first_in = net.layers.front().in;
   if (first_in == 784) {
     net.input = {1, 28, 28};
@@ -315,7 +334,7 @@ std::vector<uint8_t> encode_network(const Network& net,
   return io::encode_safetensors(tensors, meta);
 }
 
-Network network_from_model(const io::Model& model, const std::string& name) {
+Network network_from_model(const io::Model& model, const std::string& name, io::Inflater* inflater) {
   Network net;
   const std::string* arch_text = find_meta(model.metadata, "qp.architecture");
   if (!arch_text) {
@@ -349,7 +368,7 @@ Network network_from_model(const io::Model& model, const std::string& name) {
     }
   }
   for (size_t i = 0; i < net.layers.size(); ++i)
-    if (net.layers[i].has_weights()) load_parameters(model, net.layers[i], i);
+    if (net.layers[i].has_weights()) load_parameters(model, net.layers[i], i, inflater);
   net.shapes();  // validates the chain
   return net;
 }

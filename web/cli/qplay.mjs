@@ -5,6 +5,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadQplay } from '../lib/qplay.mjs';
 import { sourceFromPath } from '../lib/node_sources.mjs';
+import { EVAL_OPTIONS, EVAL_USAGE, evalCommand } from './eval_command.mjs';
 import { defaultTensorSelection, dequantizedSafetensors, quantizedNpz, quantizedSafetensors } from '../lib/export.mjs';
 
 const USAGE = `usage:
@@ -15,6 +16,7 @@ const USAGE = `usage:
                  [--per-channel AXIS [--group-size G]] [--narrow-range] [--reduce-range]
                  [--double-quant] [--no-saturate] [--mode pytorch|onnx] [--tensor NAME]...
                  [--out OUT.npz|OUT.safetensors] [--dequantized-out FQ.safetensors] [--json]
+${EVAL_USAGE}
 
 FILE: .safetensors (several shards and their .index.json together), .npy, .npz, .onnx (with its
 external data files), .gguf, .pt/.pth (read without executing pickle).
@@ -51,6 +53,7 @@ function parse(argv) {
         'double-quant': { type: 'boolean' }, 'no-saturate': { type: 'boolean' },
         'dequantized-out': { type: 'string' }, tensor: { type: 'string', multiple: true },
         stats: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        ...EVAL_OPTIONS,
       },
     });
   } catch (e) {
@@ -277,12 +280,13 @@ async function main(argv) {
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const [command, ...files] = positionals;
-  if (!['inspect', 'quantize', 'compare', 'schemes'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!['inspect', 'quantize', 'compare', 'schemes', 'eval'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (files.length === 0 && command !== 'schemes') throw new UsageError(`${command} needs a FILE`);
   const qp = await loadQplay();
   if (command === 'inspect') await inspect(qp, files, values);
   else if (command === 'compare') await compare(qp, files, values);
   else if (command === 'schemes') schemes(qp, values);
+  else if (command === 'eval') await evalCommand(qp, files, values);
   else await quantize(qp, files, values);
   return 0;
 }

@@ -1,0 +1,91 @@
+// The network comparison shared by the page's Worker and the CLI: one row per mode, each with
+// accuracy on the test set, change against float, model size, batch-1 latency and batch
+// throughput. All numbers come from the core (engines, argmax, scoring, timing); this module only
+// sequences the work in chunks so a Worker can report progress and cancel between them.
+
+/** The standard rows of the Network table. */
+export const STANDARD_MODES = Object.freeze([
+  { label: 'float32', mode: 'float' },
+  { label: 'weight-only int8', mode: 'weight-only', bits: 8 },
+  { label: 'weight-only int4 g32', mode: 'weight-only', bits: 4, granularity: 'group', groupSize: 32 },
+  { label: 'dynamic int8', mode: 'dynamic', bits: 8 },
+  { label: 'static int8', mode: 'static', bits: 8 },
+]);
+
+const CHUNK = 500;
+const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the CNN in wasm
+
+/**
+ * QAT row: fine-tune a copy of `network` on `trainData` with fake quantization for `steps`
+ * minibatches (default: 2 passes over the data), then convert it to the static integer engine with
+ * the activation ranges QAT observed. onLoss(stepIndex, loss) sees every minibatch.
+ */
+export async function runQat(network, trainData, { bits = 8, granularity = 'channel', groupSize = 0, steps = null,
+  learningRate = 1e-4, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {}, label = 'QAT' } = {}) {
+  const qat = network.startQat(trainData, { bits, granularity, groupSize, learningRate, batchSize, seed });
+  try {
+    const total = steps ?? 2 * qat.stepsPerEpoch;
+    for (let done = 0; done < total;) {
+      await tick(done, total, { name: label });
+      const losses = qat.step(Math.min(QAT_CHUNK, total - done));
+      for (const l of losses) onLoss(done++, l);
+    }
+    return qat.finish();
+  } finally {
+    qat.release();
+  }
+}  // samples per predict call: ~10–50 ms, short enough to cancel promptly
+
+/**
+ * rows = await evaluateModes(qp, network, test, { modes, calibrationData, calibration,
+ *   calibrationCount, limit, timingRuns, timingBatch, tick })
+ * tick(done, total, fields) is awaited between chunks (runCancellable's tick; it may throw to
+ * cancel). `limit` evaluates only the first `limit` test samples. A mode { mode: 'qat', bits,
+ * granularity, steps, learningRate } fine-tunes on calibrationData (runQat), then runs static.
+ */
+export async function evaluateModes(qp, network, test, {
+  modes = STANDARD_MODES, calibrationData = null, calibration = 'minmax', calibrationCount = 1000,
+  limit = test.count, timingRuns = 200, timingBatch = 256, tick = async () => {},
+} = {}) {
+  const count = Math.min(limit, test.count);
+  const labels = test.labels.subarray(0, count);
+  const classes = network.info.classes;
+  let ranges = null;
+  if (modes.some((m) => m.mode === 'static')) {
+    const calib = calibrationData ?? test;
+    ranges = network.calibrate(calib, { calibration, count: Math.min(calibrationCount, calib.count) });
+  }
+  const total = modes.length * count;
+  const rows = [];
+  for (const [i, m] of modes.entries()) {
+    let net = network, modeRanges = m.ranges ?? ranges;
+    if (m.mode === 'qat') {
+      if (!calibrationData) throw new Error('QAT needs training data');
+      const tuned = await runQat(network, calibrationData, { ...m, label: m.label,
+        tick: (done, n, fields) => tick(i * count, total, { ...fields, qatStep: done, qatSteps: n }) });
+      net = tuned.network;
+      modeRanges = tuned.ranges;
+    }
+    const engine = net.prepare({ ...m, mode: m.mode === 'qat' ? 'static' : m.mode,
+      ranges: m.mode === 'static' || m.mode === 'qat' ? modeRanges : null });
+    try {
+      const predictions = new Int32Array(count);
+      for (let begin = 0; begin < count; begin += CHUNK) {
+        await tick(i * count + begin, total, { name: m.label });
+        const n = Math.min(CHUNK, count - begin);
+        predictions.set(engine.predict(test, begin, n), begin);
+      }
+      const score = qp.scorePredictions(predictions, labels, classes);
+      const timing = timingRuns > 0 ? engine.timing(test, { runs: timingRuns, batch: Math.min(timingBatch, count) }) : null;
+      rows.push({ ...m, accuracy: score.accuracy, correct: score.correct, total: score.total,
+        confusion: score.confusion, predictions, modelBytes: engine.info.modelBytes, timing });
+    } finally {
+      engine.release();
+      if (net !== network) net.release();
+    }
+  }
+  await tick(total, total, { name: 'done' });
+  const base = rows.find((r) => r.mode === 'float');
+  for (const r of rows) r.deltaPp = base ? 100 * (r.accuracy - base.accuracy) : null;
+  return { rows, ranges, count };
+}
