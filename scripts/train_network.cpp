@@ -10,7 +10,7 @@
 //
 // --init starts from a saved model instead of init_parameters (--epochs 0: no float training).
 // --qat-bits runs quantization-aware training after the float phase (weights B bits, 8-bit
-// activations, src/nn/train_fake_quant.h) and reports the test accuracy of the float model, of
+// activations, src/nn/train_fake_quant.h; cosine from --qat-lr, the same --hflip / --shift) and reports the test accuracy of the float model, of
 // static int8 PTQ (min-max calibration on 2 000 training images) and of the static engine built
 // from the QAT weights and ranges, all with B-bit per-channel weights.
 //
@@ -69,7 +69,8 @@ double static_accuracy(const qp::nn::Network& net, int bits, const qp::nn::Activ
 }
 
 void run_qat(qp::nn::Network& net, const qp::nn::Dataset& train, const qp::nn::Dataset& test, int bits,
-             size_t epochs, float lr, const std::string& granularity, uint64_t seed, const std::string& out) {
+             size_t epochs, float lr, const std::string& granularity, uint64_t seed, const std::string& out,
+             const qp::nn::TrainOptions& augment) {
   const qp::nn::Evaluation fl = qp::nn::evaluate(net, test);
   const qp::nn::ActivationRanges ptq_ranges = qp::nn::calibrate_activations(
       net, train.inputs.data(), std::min<size_t>(2000, train.count), qp::parse_calibration("minmax"));
@@ -80,6 +81,8 @@ void run_qat(qp::nn::Network& net, const qp::nn::Dataset& train, const qp::nn::D
   q.lr = lr;
   q.schedule = qp::nn::LrSchedule::Cosine;
   q.seed = seed + 1000;
+  q.hflip = augment.hflip;  // the float run's augmentation (--hflip / --shift)
+  q.shift = augment.shift;
   q.fake_quant.enabled = true;
   q.fake_quant.weight_bits = bits;
   q.fake_quant.granularity =
@@ -160,7 +163,7 @@ int run(int argc, char** argv) {
   else net = qp::nn::decode_network(read_file(init), model);
   if (o.epochs == 0) {
     if (qat_bits == 0) throw qp::Error("--epochs 0 needs --qat-bits");
-    run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out);
+    run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out, o);
     return 0;
   }
   qp::nn::Trainer trainer(net, train, o);
@@ -219,7 +222,7 @@ int run(int argc, char** argv) {
   if (!f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
     throw qp::Error("cannot write " + out);
   std::printf("wrote %s (%zu bytes)\n", out.c_str(), bytes.size());
-  if (qat_bits > 0) run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out);
+  if (qat_bits > 0) run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out, o);
   return 0;
 }
 
