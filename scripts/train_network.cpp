@@ -6,7 +6,7 @@
 //            [--weight-decay WD] [--hflip] [--shift PX] [--train-count N] [--threads T]
 //            [--data DIR] [--out FILE]
 //   qp_train --model M --init FILE --epochs 0 --qat-bits B [--qat-epochs E] [--qat-lr LR]
-//            [--qat-granularity channel|tensor] [--qat-out FILE]
+//            [--qat-granularity channel|tensor] [--qat-layer-bits 8,4,4] [--qat-out FILE]
 //
 // --init starts from a saved model instead of init_parameters (--epochs 0: no float training).
 // --qat-bits runs quantization-aware training after the float phase (weights B bits, 8-bit
@@ -57,10 +57,11 @@ std::string fmt(double v, const char* f = "%.6g") {
 
 // Accuracy of the static integer engine with `bits`-bit per-channel weights and these ranges.
 double static_accuracy(const qp::nn::Network& net, int bits, const qp::nn::ActivationRanges& ranges,
-                       const qp::nn::Dataset& test) {
+                       const qp::nn::Dataset& test, const std::vector<int>& layer_bits) {
   qp::nn::EngineOptions eo;
   eo.mode = qp::nn::Mode::Static;
   eo.weights.bits = bits;
+  eo.layer_bits = layer_bits;
   eo.activation_ranges = ranges;
   const std::unique_ptr<qp::nn::Engine> engine = qp::nn::make_engine(net, eo);
   std::vector<int32_t> pred(test.count);
@@ -70,12 +71,12 @@ double static_accuracy(const qp::nn::Network& net, int bits, const qp::nn::Activ
 
 void run_qat(qp::nn::Network& net, const qp::nn::Dataset& train, const qp::nn::Dataset& test, int bits,
              size_t epochs, float lr, const std::string& granularity, uint64_t seed, const std::string& out,
-             const qp::nn::TrainOptions& augment) {
+             const qp::nn::TrainOptions& augment, const std::vector<int>& layer_bits) {
   const qp::nn::Evaluation fl = qp::nn::evaluate(net, test);
   const qp::nn::ActivationRanges ptq_ranges = qp::nn::calibrate_activations(
       net, train.inputs.data(), std::min<size_t>(2000, train.count), qp::parse_calibration("minmax"));
   std::printf("float %.2f%%, static PTQ (w%d per channel, a8, min-max on 2000 images) %.2f%%\n", 100 * fl.accuracy,
-              bits, 100 * static_accuracy(net, bits, ptq_ranges, test));
+              bits, 100 * static_accuracy(net, bits, ptq_ranges, test, layer_bits));
   qp::nn::TrainOptions q;
   q.epochs = epochs;
   q.lr = lr;
@@ -85,6 +86,7 @@ void run_qat(qp::nn::Network& net, const qp::nn::Dataset& train, const qp::nn::D
   q.shift = augment.shift;
   q.fake_quant.enabled = true;
   q.fake_quant.weight_bits = bits;
+  q.fake_quant.layer_bits = layer_bits;
   q.fake_quant.granularity =
       granularity == "tensor" ? qp::nn::WeightGranularity::PerTensor : qp::nn::WeightGranularity::PerChannel;
   qp::nn::Trainer t(net, train, q);
@@ -100,7 +102,7 @@ void run_qat(qp::nn::Network& net, const qp::nn::Dataset& train, const qp::nn::D
   }
   if (granularity != "tensor")
     std::printf("static engine from the QAT weights and ranges: %.2f%%\n",
-                100 * static_accuracy(net, bits, t.activation_ranges(), test));
+                100 * static_accuracy(net, bits, t.activation_ranges(), test, layer_bits));
   if (!out.empty()) {
     const std::vector<uint8_t> bytes = qp::nn::encode_network(net, {{"qp.qat_bits", std::to_string(bits)}});
     std::ofstream f(out, std::ios::binary);
@@ -119,6 +121,7 @@ int run(int argc, char** argv) {
   int threads = 1;
   std::string init, qat_granularity = "channel", qat_out;
   int qat_bits = 0;
+  std::vector<int> qat_layer_bits;
   size_t qat_epochs = 2;
   float qat_lr = 1e-4f;
   for (int i = 1; i < argc; ++i) {
@@ -149,6 +152,14 @@ int run(int argc, char** argv) {
     else if (a == "--qat-lr") qat_lr = std::stof(next());
     else if (a == "--qat-granularity") qat_granularity = next();
     else if (a == "--qat-out") qat_out = next();
+    else if (a == "--qat-layer-bits") {  // "8,4,4": per weighted layer, 0 = float
+      const std::string v = next();
+      for (size_t p = 0; p <= v.size();) {
+        const size_t c = std::min(v.find(',', p), v.size());
+        qat_layer_bits.push_back(std::stoi(v.substr(p, c - p)));
+        p = c + 1;
+      }
+    }
     else throw qp::Error("unknown option " + a + " (see the comment at the top of scripts/train_network.cpp)");
   }
   if (model != "mlp" && model != "cnn") throw qp::Error("--model must be mlp or cnn");
@@ -163,7 +174,7 @@ int run(int argc, char** argv) {
   else net = qp::nn::decode_network(read_file(init), model);
   if (o.epochs == 0) {
     if (qat_bits == 0) throw qp::Error("--epochs 0 needs --qat-bits");
-    run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out, o);
+    run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out, o, qat_layer_bits);
     return 0;
   }
   qp::nn::Trainer trainer(net, train, o);
@@ -222,7 +233,7 @@ int run(int argc, char** argv) {
   if (!f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
     throw qp::Error("cannot write " + out);
   std::printf("wrote %s (%zu bytes)\n", out.c_str(), bytes.size());
-  if (qat_bits > 0) run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out, o);
+  if (qat_bits > 0) run_qat(net, train, test, qat_bits, qat_epochs, qat_lr, qat_granularity, seed, qat_out, o, qat_layer_bits);
   return 0;
 }
 

@@ -163,6 +163,10 @@ Trainer::Trainer(Network& net, const Dataset& data, const TrainOptions& options)
   if (data.count > UINT32_MAX) throw Error("the data set is too large");
   if (options.fake_quant.enabled) validate_fake_quant(options.fake_quant);
   s.weighted = net.weighted_layers();
+  if (options.fake_quant.enabled && !options.fake_quant.layer_bits.empty() &&
+      options.fake_quant.layer_bits.size() != s.weighted.size())
+    throw Error("QAT: " + std::to_string(options.fake_quant.layer_bits.size()) + " layer bit widths for " +
+                std::to_string(s.weighted.size()) + " weighted layers");
   const size_t batch = std::min(options.batch_size, data.count);
   s.pass.resize(net, s.shapes, batch, s.weighted.size());
   s.grads.resize(s.pass.acts.size());
@@ -203,12 +207,17 @@ float Trainer::current_lr() const {
 
 std::vector<std::vector<float>> Trainer::effective_weights() const {
   std::vector<std::vector<float>> out;
-  for (size_t i : s_->weighted) {
-    const Layer& l = net_.layers[i];
-    if (options_.fake_quant.enabled)
-      out.push_back(fake_quantize_weights(l.weight.data(), l.out, l.fan_in(), options_.fake_quant));
-    else
+  const FakeQuantOptions& fq = options_.fake_quant;
+  for (size_t w = 0; w < s_->weighted.size(); ++w) {
+    const Layer& l = net_.layers[s_->weighted[w]];
+    const int bits = fq.layer_bits.empty() ? fq.weight_bits : fq.layer_bits[w];
+    if (!fq.enabled || bits == 0) {
       out.push_back(l.weight);
+      continue;
+    }
+    FakeQuantOptions layer = fq;
+    layer.weight_bits = bits;
+    out.push_back(fake_quantize_weights(l.weight.data(), l.out, l.fan_in(), layer));
   }
   return out;
 }

@@ -12,6 +12,8 @@ namespace qp::nn {
 void validate_fake_quant(const FakeQuantOptions& o) {
   if (o.weight_bits < 2 || o.weight_bits > 8)
     throw Error("QAT: weight bits must be 2..8, got " + std::to_string(o.weight_bits));
+  for (int b : o.layer_bits)
+    if (b != 0 && (b < 2 || b > 8)) throw Error("QAT: layer bits must be 0 (float) or 2..8, got " + std::to_string(b));
   if (o.granularity == WeightGranularity::PerGroup && o.group_size <= 0)
     throw Error("QAT: per-group weights need a group size > 0");
   if (!(o.averaging_constant > 0.0f && o.averaging_constant <= 1.0f))

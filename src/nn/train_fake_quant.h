@@ -28,11 +28,15 @@ struct FakeQuantOptions {
   int weight_bits = 8;  // 2..8, symmetric signed
   WeightGranularity granularity = WeightGranularity::PerChannel;
   int group_size = 0;   // PerGroup: consecutive fan-in indices sharing a scale
+  // Mixed precision: one entry per weighted layer (Network::weighted_layers() order), that layer's
+  // weight bits, 0 = keep it float (as EngineOptions::layer_bits). Empty: weight_bits everywhere.
+  std::vector<int> layer_bits;
   bool activations = true;          // fake-quantize the input of each weighted layer to uint8
   float averaging_constant = 0.01f;
 };
 
-// Throws qp::Error on bits outside 2..8 or a PerGroup without a positive group size.
+// Throws qp::Error on bits outside 2..8 (layer_bits: 0 or 2..8) or a PerGroup without a positive
+// group size.
 void validate_fake_quant(const FakeQuantOptions& o);
 
 // Fake-quantized copy of a [rows, cols] weight matrix (rows = output channels, cols = fan-in).

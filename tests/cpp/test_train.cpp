@@ -402,3 +402,27 @@ TEST_CASE("train: a short run on real Fashion-MNIST images learns, then QAT reco
   CHECK(ranges[1].first == 0.0f);  // after a ReLU
   CHECK(ranges[1].second > 0.0f);
 }
+
+TEST_CASE("train: QAT mixed precision (per-layer weight bits, 0 = float)") {
+  Network net = make_mlp();
+  init_parameters(net, 4);
+  const Dataset d = fashion_test().slice(0, 20);
+  TrainOptions o;
+  o.fake_quant.enabled = true;
+  o.fake_quant.layer_bits = {0, 2, 8};
+  Trainer t(net, d, o);
+  const std::vector<std::vector<float>> w = t.effective_weights();
+  REQUIRE(w.size() == 3);
+  CHECK(w[0] == net.layers[net.weighted_layers()[0]].weight);  // kept float
+  const Layer& fc2 = net.layers[net.weighted_layers()[1]];
+  for (size_t r = 0; r < fc2.out; ++r) {  // 2 bits per channel: at most 4 distinct values a row
+    std::vector<float> row(w[1].begin() + r * fc2.in, w[1].begin() + (r + 1) * fc2.in);
+    std::sort(row.begin(), row.end());
+    REQUIRE(std::unique(row.begin(), row.end()) - row.begin() <= 4);
+  }
+  CHECK(w[2] != net.layers[net.weighted_layers()[2]].weight);  // 8 bits: quantized, not identical
+  o.fake_quant.layer_bits = {4, 4};
+  CHECK_THROWS_WITH_AS(Trainer(net, d, o), "QAT: 2 layer bit widths for 3 weighted layers", qp::Error);
+  o.fake_quant.layer_bits = {4, 1, 4};
+  CHECK_THROWS_AS(Trainer(net, d, o), qp::Error);
+}
