@@ -41,7 +41,7 @@ IdxArray parse_idx(const uint8_t* bytes, size_t n);
 // gzip (RFC 1952) member → its content, with `inflater` for the DEFLATE stream (native zlib when
 // null). Checks the header fields, the trailer's length and the size limit.
 std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t n, Inflater* inflater = nullptr,
-                            size_t max_out = size_t{1} << 31);
+                            size_t max_out = size_t{1} << 30);
 
 // parse_idx of the bytes, gunzipped first when they start with the gzip magic 1f 8b.
 IdxArray read_idx(const std::vector<uint8_t>& bytes, Inflater* inflater = nullptr);
