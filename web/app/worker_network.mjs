@@ -1,0 +1,243 @@
+// The Network tab's side of the Worker: one network, its test data and the calibration data live
+// here (as core handles), the page only renders. Requests (routed by worker.mjs, types 'net*'):
+//
+//   → {type: 'netOpen', model, urls}          a bundled model (fetched here) and, on first use, the
+//                                             bundled test and calibration sets; urls: {model,
+//                                             testImages, testLabels, trainImages, trainLabels}
+//   → {type: 'netOpenFile', name, bytes}      the user's network (.safetensors, .pt/.pth, .npz)
+//   → {type: 'netOpenData', files: [{name, bytes}]}   the user's IDX images + labels (.gz or not)
+//        ← {network, data, build}             what is loaded now (a refused file changes nothing)
+//   → {type: 'netEvaluate', modes, calibration, limit, timingRuns}   a job: ← progress {row} as each
+//        mode finishes (network_eval.mjs evaluateModes, one mode at a time), then {rows, count}
+//   → {type: 'netCurve', calibration, limit}  a job: accuracy against bit width (network_sweeps.mjs)
+//   → {type: 'netSensitivity', bits, calibration, limit}   a job: the sensitivity report
+//   → {type: 'netImages', indices}            ← {images: Float32Array (indices × sample)}
+//   → {type: 'netPad', input, modes, calibration}   ← {predictions: [{label, logits}]}: the drawing
+//        pad's image through every mode; engines stay prepared until the settings, the network
+//        or the data change, or the page sends {type: 'netRelease'} (tab closed)
+import { CALIBRATION_SAMPLES, idxDataset, maybeGunzip } from '../lib/datasets.mjs';
+import { evaluateModes } from '../lib/network_eval.mjs';
+import { bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
+import { runCancellable } from './worker_jobs.mjs';
+
+const state = {
+  network: null,        // {handle, name, source, serial}
+  bundledTest: null,    // DatasetHandle, kept across model changes
+  bundledTrain: null,
+  test: null,           // {handle, name, bundled}
+  ranges: new Map(),    // calibration -> ranges, for the current network and data
+  pad: null,            // {key, engines: [{label, engine}]}
+  job: false,           // a job runs: loading another network or data waits for it
+};
+let serial = 0;
+
+function userError(message) {
+  const e = new Error(message);
+  e.name = 'QplayError';
+  return e;
+}
+
+export const isNetworkRequest = (type) => typeof type === 'string' && type.startsWith('net');
+
+/** Handles one 'net*' request; resolves with the reply's fields. */
+export async function networkRequest(qp, msg, post) {
+  switch (msg.type) {
+    case 'netOpen': return openBundled(qp, msg);
+    case 'netOpenFile': return openNetworkFile(qp, msg);
+    case 'netOpenData': return openData(qp, msg);
+    case 'netEvaluate': return job(msg, post, (tick) => evaluate(qp, msg, post, tick));
+    case 'netCurve': return job(msg, post, (tick) => curve(qp, msg, tick));
+    case 'netSensitivity': return job(msg, post, (tick) => sensitivity(qp, msg, tick));
+    case 'netImages': return images(msg);
+    case 'netPad': return padPredict(qp, msg);
+    case 'netRelease': releasePad(); return {};
+    default: throw new Error(`unknown request type '${msg.type}'`);
+  }
+}
+
+// ---- loading -------------------------------------------------------------------------------
+
+async function fetchBytes(url, what) {
+  const response = await fetch(url);
+  if (!response.ok) throw userError(`the bundled ${what} (${new URL(url).pathname.split('/').pop()}) is missing: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function describe(qp) {
+  const n = state.network, t = state.test;
+  return {
+    build: qp.build,
+    network: n && { ...n.handle.info, source: n.source, serial: n.serial, weighted: weightedLayers(n.handle) },
+    data: t && { name: t.name, count: t.handle.count, sample: t.handle.sample, bundled: t.bundled },
+  };
+}
+
+function refuseDuringJob() {
+  if (state.job) throw userError('an evaluation is running: wait for it or cancel it first');
+}
+
+/** Makes `handle` the current network (the previous one is released only now, after it loaded). */
+function setNetwork(handle, source) {
+  releasePad();
+  state.network?.handle.release();
+  state.network = { handle, name: handle.info.name, source, serial: ++serial };
+  state.ranges.clear();
+}
+
+async function openBundled(qp, { model, urls }) {
+  refuseDuringJob();
+  const bytes = await fetchBytes(urls.model, `${model} model`);
+  if (!state.bundledTest) {
+    state.bundledTest = await idxDataset(qp, await fetchBytes(urls.testImages, 'test images'),
+      await fetchBytes(urls.testLabels, 'test labels'));
+  }
+  if (!state.bundledTrain) {
+    state.bundledTrain = await idxDataset(qp, await fetchBytes(urls.trainImages, 'training images'),
+      await fetchBytes(urls.trainLabels, 'training labels'));
+  }
+  setNetwork(qp.loadNetwork(bytes, `${model}.safetensors`), 'bundled');
+  if (!state.test) state.test = { handle: state.bundledTest, name: 'Fashion-MNIST test set', bundled: true };
+  return describe(qp);
+}
+
+async function openNetworkFile(qp, { name, bytes }) {
+  refuseDuringJob();
+  let handle;
+  try {
+    handle = qp.loadNetwork(new Uint8Array(bytes), name);
+  } catch (e) {
+    // The ONNX importer is not in the core yet: say so rather than show a state-dict complaint.
+    if (/\.onnx$/i.test(name)) {
+      throw userError(`${name}: ONNX networks cannot be loaded yet (the ONNX importer is still to come). ` +
+        `Save the weights as a state dict (.safetensors, .pt/.pth or .npz) instead. The core said: ${e.message}`);
+    }
+    throw e;
+  }
+  setNetwork(handle, 'file');
+  return describe(qp);
+}
+
+/** IDX files announce their rank in byte 3: 3 (N×H×W images) or 1 (labels). */
+function idxRank(bytes) {
+  return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08 ? bytes[3] : -1;
+}
+
+async function openData(qp, { files }) {
+  refuseDuringJob();
+  if (files.length !== 2) throw userError(`choose two IDX files together, the images and their labels (got ${files.length})`);
+  const plain = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await maybeGunzip(new Uint8Array(f.bytes)) })));
+  const images = plain.find((f) => idxRank(f.bytes) === 3), labels = plain.find((f) => idxRank(f.bytes) === 1);
+  if (!images || !labels) {
+    throw userError(`${files.map((f) => f.name).join(' and ')}: expected an IDX image file (unsigned bytes, 3 dimensions) ` +
+      'and an IDX label file (1 dimension)');
+  }
+  const handle = qp.datasetFromIdx(images.bytes, labels.bytes);
+  releasePad();
+  if (state.test && !state.test.bundled) state.test.handle.release();
+  state.test = { handle, name: `${images.name} + ${labels.name}`, bundled: false };
+  state.ranges.clear();
+  return describe(qp);
+}
+
+// ---- evaluation ----------------------------------------------------------------------------
+
+function current() {
+  if (!state.network) throw userError('no network is loaded');
+  if (!state.test) throw userError('no test data is loaded');
+  return { net: state.network.handle, test: state.test.handle };
+}
+
+const sameShape = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Static PTQ ranges for the current network, from the first CALIBRATION_SAMPLES of the bundled
+ * training subset (as `qplay eval` does), or of the test data when the network takes another input.
+ */
+function rangesFor(calibration) {
+  const { net, test } = current();
+  if (!state.ranges.has(calibration)) {
+    const train = state.bundledTrain && sameShape(state.bundledTrain.sample, net.info.input) ? state.bundledTrain : test;
+    state.ranges.set(calibration, net.calibrate(train, { calibration, count: Math.min(CALIBRATION_SAMPLES, train.count) }));
+  }
+  return state.ranges.get(calibration);
+}
+
+async function job(msg, post, body) {
+  current();
+  state.job = true;
+  try {
+    return await runCancellable(msg.id, post, body);
+  } finally {
+    state.job = false;
+  }
+}
+
+/** One evaluateModes call per mode, so each row reaches the page as soon as it is measured. */
+async function evaluate(qp, { id, modes, calibration = 'minmax', limit, timingRuns = 200 }, post, tick) {
+  const { net, test } = current();
+  const count = Math.min(limit ?? test.count, test.count);
+  const ranges = modes.some((m) => m.mode === 'static') ? rangesFor(calibration) : null;
+  const total = modes.length * count;
+  const rows = [];
+  for (const [i, m] of modes.entries()) {
+    // Our ranges win over evaluateModes' own calibration (m.ranges), which then runs on 1 sample.
+    const out = await evaluateModes(qp, net, test, {
+      modes: [{ ...m, ranges: m.mode === 'static' ? ranges : undefined }], calibrationData: test, calibrationCount: 1,
+      limit: count, timingRuns, tick: (done, _, fields) => tick(i * count + Math.min(done, count), total, fields),
+    });
+    const { ranges: _r, ...row } = out.rows[0];
+    const base = rows.find((r) => r.mode === 'float');
+    row.index = i;
+    row.deltaPp = base ? 100 * (row.accuracy - base.accuracy) : m.mode === 'float' ? 0 : null;
+    rows.push(row);
+    post({ id, type: 'progress', done: (i + 1) * count, total, name: m.label, row });
+  }
+  return { rows: rows.map(({ predictions, ...r }) => r), count, build: qp.build };
+}
+
+async function curve(qp, { calibration = 'minmax', limit }, tick) {
+  const { net, test } = current();
+  return bitWidthCurve(qp, net, test, { ranges: rangesFor(calibration), limit: limit ?? test.count, tick });
+}
+
+async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick) {
+  const { net, test } = current();
+  return sensitivityReport(qp, net, test, { bits, ranges: rangesFor(calibration), limit: limit ?? test.count, tick });
+}
+
+function images({ indices }) {
+  const { test } = current();
+  const size = test.sample.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(indices.length * size);
+  indices.forEach((i, k) => out.set(test.inputs(i, 1), k * size));
+  return { images: out, sample: test.sample, labels: Int32Array.from(indices, (i) => test.labels[i] ?? -1) };
+}
+
+// ---- drawing pad ---------------------------------------------------------------------------
+
+function releasePad() {
+  for (const { engine } of state.pad?.engines ?? []) engine.release();
+  state.pad = null;
+}
+
+function padPredict(qp, { input, modes, calibration = 'minmax' }) {
+  const { net } = current();
+  const key = JSON.stringify([state.network.serial, state.test.name, modes, calibration]);
+  if (state.pad?.key !== key) {
+    releasePad();
+    const ranges = modes.some((m) => m.mode === 'static') ? rangesFor(calibration) : null;
+    const engines = [];
+    try {
+      for (const m of modes) {
+        const { label, ...options } = m;
+        engines.push({ label, engine: net.prepare({ ...options, ranges: m.mode === 'static' ? ranges : null }) });
+      }
+    } catch (e) {
+      for (const { engine } of engines) engine.release();
+      throw e;
+    }
+    state.pad = { key, engines };
+  }
+  const x = new Float32Array(input);
+  return { predictions: state.pad.engines.map(({ label, engine }) => ({ label, logits: engine.forward(x, 1) })) };
+}
