@@ -11,7 +11,8 @@
 //        mode finishes (network_eval.mjs evaluateModes, one mode at a time), then {rows, count}
 //   → {type: 'netCurve', calibration, limit}  a job: accuracy against bit width (network_sweeps.mjs)
 //   → {type: 'netSensitivity', bits, calibration, limit}   a job: the sensitivity report
-//   → {type: 'netImages', indices}            ← {images: Float32Array (indices × sample)}
+//   → {type: 'netImages', indices}            ← {images: Float32Array (indices × sample), sample, labels}
+//   → {type: 'netLabels', count}              ← {labels: Int32Array}: of the first count test images
 //   → {type: 'netPad', input, modes, calibration}   ← {predictions: [{label, logits}]}: the drawing
 //        pad's image through every mode; engines stay prepared until the settings, the network
 //        or the data change, or the page sends {type: 'netRelease'} (tab closed)
@@ -27,7 +28,7 @@ const state = {
   test: null,           // {handle, name, bundled}
   ranges: new Map(),    // calibration -> ranges, for the current network and data
   pad: null,            // {key, engines: [{label, engine}]}
-  job: false,           // a job runs: loading another network or data waits for it
+  jobs: 0,              // jobs running: loading another network or data waits for them
 };
 let serial = 0;
 
@@ -49,6 +50,7 @@ export async function networkRequest(qp, msg, post) {
     case 'netCurve': return job(msg, post, (tick) => curve(qp, msg, tick));
     case 'netSensitivity': return job(msg, post, (tick) => sensitivity(qp, msg, tick));
     case 'netImages': return images(msg);
+    case 'netLabels': return { labels: current().test.labels.slice(0, msg.count) };
     case 'netPad': return padPredict(qp, msg);
     case 'netRelease': releasePad(); return {};
     default: throw new Error(`unknown request type '${msg.type}'`);
@@ -73,7 +75,7 @@ function describe(qp) {
 }
 
 function refuseDuringJob() {
-  if (state.job) throw userError('an evaluation is running: wait for it or cancel it first');
+  if (state.jobs > 0) throw userError('an evaluation is running: wait for it or cancel it first');
 }
 
 /** Makes `handle` the current network (the previous one is released only now, after it loaded). */
@@ -164,11 +166,11 @@ function rangesFor(calibration) {
 
 async function job(msg, post, body) {
   current();
-  state.job = true;
+  state.jobs++;
   try {
     return await runCancellable(msg.id, post, body);
   } finally {
-    state.job = false;
+    state.jobs--;
   }
 }
 
