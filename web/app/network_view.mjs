@@ -22,6 +22,13 @@ const pp = (x) => (x === null || x === undefined ? '' : `${x > 0 ? '+' : ''}${fm
 const kb = (bytes) => `${fmt.fixed(bytes / 1024, 1)} KB`;
 const errorText = (e) => (e.name === 'QplayError' ? e.message : `internal error: ${e.message}`);
 
+/** The bundled files, absolute (the worker fetches them; its own URL is elsewhere). */
+function bundledUrls(model = null) {
+  const url = (p) => new URL(p, document.baseURI).href;
+  return { model: model && url(BUNDLED.models[model]), testImages: url(BUNDLED.test.images), testLabels: url(BUNDLED.test.labels),
+    trainImages: url(BUNDLED.train.images), trainLabels: url(BUNDLED.train.labels) };
+}
+
 function cell(col, text, value = text, num = false) {
   const td = el('td', { textContent: text });
   td.dataset.col = col;
@@ -72,8 +79,7 @@ export class NetworkView {
       e.target.value = '';
       if (files.length) this.openData(files);
     });
-    $('net-bundled-data').addEventListener('click', () => this.openBundled(this.loaded?.network?.source === 'bundled'
-      ? this._bundledName : 'mlp', { resetData: true }));
+    $('net-bundled-data').addEventListener('click', () => this._load('netOpenData', { urls: bundledUrls() }, 'the Fashion-MNIST test set'));
     $('net-run').addEventListener('click', () => this.evaluate());
     $('net-curve-run').addEventListener('click', () => this.curve());
     $('net-sens-run').addEventListener('click', () => this.sensitivity());
@@ -139,10 +145,7 @@ export class NetworkView {
   }
 
   async openBundled(model) {
-    const url = (p) => new URL(p, document.baseURI).href;
-    const ok = await this._load('netOpen', { model, urls: { model: url(BUNDLED.models[model]),
-      testImages: url(BUNDLED.test.images), testLabels: url(BUNDLED.test.labels),
-      trainImages: url(BUNDLED.train.images), trainLabels: url(BUNDLED.train.labels) } }, `the bundled ${model.toUpperCase()}`);
+    const ok = await this._load('netOpen', { model, urls: bundledUrls(model) }, `the bundled ${model.toUpperCase()}`);
     if (ok) this._bundledName = model;
   }
 

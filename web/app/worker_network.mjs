@@ -5,7 +5,8 @@
 //                                             bundled test and calibration sets; urls: {model,
 //                                             testImages, testLabels, trainImages, trainLabels}
 //   → {type: 'netOpenFile', name, bytes}      the user's network (.safetensors, .pt/.pth, .npz)
-//   → {type: 'netOpenData', files: [{name, bytes}]}   the user's IDX images + labels (.gz or not)
+//   → {type: 'netOpenData', files: [{name, bytes}]}   the user's IDX images + labels (.gz or not),
+//     or {type: 'netOpenData', urls}           back to the bundled test set
 //        ← {network, data, build}             what is loaded now (a refused file changes nothing)
 //   → {type: 'netEvaluate', modes, calibration, limit, timingRuns}   a job: ← progress {row} as each
 //        mode finishes (network_eval.mjs evaluateModes, one mode at a time), then {rows, count}
@@ -86,9 +87,7 @@ function setNetwork(handle, source) {
   state.ranges.clear();
 }
 
-async function openBundled(qp, { model, urls }) {
-  refuseDuringJob();
-  const bytes = await fetchBytes(urls.model, `${model} model`);
+async function loadBundledData(qp, urls) {
   if (!state.bundledTest) {
     state.bundledTest = await idxDataset(qp, await fetchBytes(urls.testImages, 'test images'),
       await fetchBytes(urls.testLabels, 'test labels'));
@@ -97,6 +96,12 @@ async function openBundled(qp, { model, urls }) {
     state.bundledTrain = await idxDataset(qp, await fetchBytes(urls.trainImages, 'training images'),
       await fetchBytes(urls.trainLabels, 'training labels'));
   }
+}
+
+async function openBundled(qp, { model, urls }) {
+  refuseDuringJob();
+  const bytes = await fetchBytes(urls.model, `${model} model`);
+  await loadBundledData(qp, urls);
   setNetwork(qp.loadNetwork(bytes, `${model}.safetensors`), 'bundled');
   if (!state.test) state.test = { handle: state.bundledTest, name: 'Fashion-MNIST test set', bundled: true };
   return describe(qp);
@@ -124,8 +129,21 @@ function idxRank(bytes) {
   return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08 ? bytes[3] : -1;
 }
 
-async function openData(qp, { files }) {
+/** The test set in use becomes `test` (the user's previous data is released). */
+function setTest(test) {
+  releasePad();
+  if (state.test && !state.test.bundled && state.test.handle !== test.handle) state.test.handle.release();
+  state.test = test;
+  state.ranges.clear();
+}
+
+async function openData(qp, { files, urls }) {
   refuseDuringJob();
+  if (urls) {
+    await loadBundledData(qp, urls);
+    setTest({ handle: state.bundledTest, name: 'Fashion-MNIST test set', bundled: true });
+    return describe(qp);
+  }
   if (files.length !== 2) throw userError(`choose two IDX files together, the images and their labels (got ${files.length})`);
   const plain = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await maybeGunzip(new Uint8Array(f.bytes)) })));
   const images = plain.find((f) => idxRank(f.bytes) === 3), labels = plain.find((f) => idxRank(f.bytes) === 1);
@@ -133,11 +151,7 @@ async function openData(qp, { files }) {
     throw userError(`${files.map((f) => f.name).join(' and ')}: expected an IDX image file (unsigned bytes, 3 dimensions) ` +
       'and an IDX label file (1 dimension)');
   }
-  const handle = qp.datasetFromIdx(images.bytes, labels.bytes);
-  releasePad();
-  if (state.test && !state.test.bundled) state.test.handle.release();
-  state.test = { handle, name: `${images.name} + ${labels.name}`, bundled: false };
-  state.ranges.clear();
+  setTest({ handle: qp.datasetFromIdx(images.bytes, labels.bytes), name: `${images.name} + ${labels.name}`, bundled: false });
   return describe(qp);
 }
 
