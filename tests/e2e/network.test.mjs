@@ -13,11 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadQplay } from '../../web/lib/qplay.mjs';
+import { NetworkHandle } from '../../web/lib/network.mjs';
 import { BUNDLED, CALIBRATION_SAMPLES, idxDataset } from '../../web/lib/datasets.mjs';
 import { bitWidthCurve } from '../../web/lib/network_sweeps.mjs';
 import { launchPage, outDir, root } from './browser.mjs';
 
 const LIMIT = 300;
+const HAS_QAT = typeof NetworkHandle.prototype.startQat === 'function';
 const publicFile = (p) => path.join(root, 'web/public', p);
 let browser, page, work, cli;
 
@@ -77,7 +79,7 @@ test('the Network tab opens with the keyboard and loads the bundled MLP', async 
   assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), 'mlp.safetensors');
   assert.equal(await page.getAttribute('[data-testid="net-data"]', 'data-value'), '10000');
   assert.equal(await page.getAttribute('[data-testid="net-build"]', 'data-value'), cli.build);
-  assert.equal(await page.isVisible('[data-testid="net-qat"]'), false, 'QAT stays hidden until the trainer lands');
+  assert.equal(await page.isVisible('[data-testid="net-qat"]'), HAS_QAT, 'the QAT section shows iff the core has the trainer');
 });
 
 test('every mode on 300 test images: the table equals the CLI\'s, rows stream in, a row shows its confusion matrix', async (t) => {
@@ -223,6 +225,35 @@ test('accuracy against bit width equals the same sweep run in Node', async (t) =
   const layers = net.info.weightedLayers;
   assert.equal(await page.$$eval('#net-sens-layers tbody tr', (r) => r.length), layers);
   assert.equal(await page.$$eval('#net-sens-keep tbody tr', (r) => r.length), layers);
+});
+
+test('QAT: a short run draws its loss curve and adds a row equal to the same training run in Node', { skip: !HAS_QAT && 'no trainer in this build' }, async (t) => {
+  const steps = 10;
+  await page.selectOption('[data-testid="net-limit"]', String(LIMIT));
+  await page.selectOption('[data-testid="net-timing"]', '0');
+  await page.selectOption('[data-testid="net-qat-bits"]', '8');
+  await page.fill('[data-testid="net-qat-steps"]', String(steps));
+  const t0 = Date.now();
+  await page.click('[data-testid="net-qat-run"]');
+  const label = `QAT int8 (${steps} steps)`;
+  await page.waitForFunction((label) => document.querySelector(`#net-table tr[data-mode="${label}"]`) ||
+    /failed|cancelled/.test(document.getElementById('net-qat-status').textContent), label, { timeout: 40000 });
+  t.diagnostic(`QAT ${steps} steps + evaluation: ${Date.now() - t0} ms`);
+  assert.equal(await page.getAttribute('#net-qat-chart', 'data-steps'), String(steps), await page.textContent('#net-qat-status'));
+  const row = (await tableRows()).find((r) => r.label === label);
+  const qp = await loadQplay();
+  const net = qp.loadNetwork(new Uint8Array(readFileSync(publicFile(BUNDLED.models.mlp))), 'mlp.safetensors');
+  const data = (k) => idxDataset(qp, new Uint8Array(readFileSync(publicFile(BUNDLED[k].images))),
+    new Uint8Array(readFileSync(publicFile(BUNDLED[k].labels))));
+  const [test, train] = [await data('test'), await data('train')];
+  const session = net.startQat(train, { bits: 8, granularity: 'channel', groupSize: 0, learningRate: 1e-4, batchSize: 64, seed: 0 });
+  session.step(steps);
+  const tuned = session.finish();
+  session.release();
+  const engine = tuned.network.prepare({ mode: 'static', bits: 8, ranges: tuned.ranges });
+  const score = qp.scorePredictions(engine.predict(test, 0, LIMIT), test.labels.subarray(0, LIMIT), 10);
+  assert.equal(row.accuracy, score.accuracy);
+  assert.equal(row.size, engine.info.modelBytes);
 });
 
 test('phone width (375 px), light and dark: the Network tab fits', async () => {

@@ -211,6 +211,8 @@ networkView = new NetworkView({
   jobs: new JobRunner(client, { box: 'net-progress', bar: 'net-bar', text: 'net-text', cancel: 'net-cancel', showAfterMs: 0 }),
   sweepJobs: new JobRunner(client, { box: 'net-sweep-progress', bar: 'net-sweep-bar', text: 'net-sweep-text',
     cancel: 'net-sweep-cancel', showAfterMs: 0 }),
+  qatJobs: new JobRunner(client, { box: 'net-qat-progress', bar: 'net-qat-bar', text: 'net-qat-text', cancel: 'net-qat-cancel',
+    showAfterMs: 0 }),
 });
 
 // ---- charts and the clipping range ---------------------------------------------------------

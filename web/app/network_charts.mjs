@@ -43,6 +43,15 @@ export class LineChart {
     this._plot = new uPlot(options, [xs, ...series.map((s) => s.values)], this._el);
   }
 
+  /** New values for the same series (a growing loss curve): redraws without rebuilding the chart. */
+  update(xs, series) {
+    if (!this._plot || this._plot.series.length !== series.length + 1) {
+      this.show(xs, series);
+      return;
+    }
+    this._plot.setData([xs, ...series.map((s) => s.values)]);
+  }
+
   _size() {
     const width = Math.max(260, this._el.clientWidth);
     return { width, height: width < 560 ? 220 : 280 };

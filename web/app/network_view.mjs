@@ -46,10 +46,10 @@ function table(target, head, rows, numeric) {
 export class NetworkView {
   /**
    * @param {{client: import('./client.mjs').WorkerClient, jobs: import('./progress.mjs').JobRunner,
-   *   sweepJobs: import('./progress.mjs').JobRunner}} deps
+   *   sweepJobs: import('./progress.mjs').JobRunner, qatJobs: import('./progress.mjs').JobRunner}} deps
    */
-  constructor({ client, jobs, sweepJobs }) {
-    Object.assign(this, { _client: client, _jobs: jobs, _sweepJobs: sweepJobs });
+  constructor({ client, jobs, sweepJobs, qatJobs }) {
+    Object.assign(this, { _client: client, _jobs: jobs, _sweepJobs: sweepJobs, _qatJobs: qatJobs });
     this.loaded = null;      // {network, data, build} from the worker
     this.opening = false;
     this.active = false;
@@ -58,6 +58,7 @@ export class NetworkView {
     this._padBusy = false;
     this._padWaiting = undefined;
     this._testImage = 0;
+    this.lossChart = new LineChart($('net-qat-chart'), { xLabel: 'step', yLabel: 'loss' });
     this.curveChart = new LineChart($('net-curve'), { xLabel: 'weight bits', yLabel: 'accuracy %', xReversed: true, yFormat: percent });
     this.pad = new DrawingPad($('net-pad'), {
       preview: $('net-pad-small'),
@@ -83,9 +84,10 @@ export class NetworkView {
     $('net-run').addEventListener('click', () => this.evaluate());
     $('net-curve-run').addEventListener('click', () => this.curve());
     $('net-sens-run').addEventListener('click', () => this.sensitivity());
+    $('net-qat-run').addEventListener('click', () => this.qat());
     $('net-pad-clear').addEventListener('click', () => this.pad.clear());
     $('net-pad-center').addEventListener('change', () => this.pad.empty || this._padChanged(this.pad.input()));
-    for (const j of [jobs, sweepJobs]) j.onBusyChange = () => this._sync();
+    for (const j of [jobs, sweepJobs, qatJobs]) j.onBusyChange = () => this._sync();
     this._sync();
   }
 
@@ -99,7 +101,7 @@ export class NetworkView {
   }
 
   get busy() {
-    return this._jobs.busy || this._sweepJobs.busy;
+    return this._jobs.busy || this._sweepJobs.busy || this._qatJobs.busy;
   }
 
   // ---- loading -----------------------------------------------------------------------------
@@ -182,12 +184,16 @@ export class NetworkView {
     select.querySelector('option[value="file"]').textContent = n.source === 'file' ? `${n.name} (your file)` : 'your network file';
     select.value = n.source === 'file' ? 'file' : this._bundledName ?? select.value;
     $('net-bundled-data').hidden = !l.data || l.data.bundled;
+    // QAT appears once the core has the trainer (NetworkHandle.startQat).
+    $('net-qat').hidden = !n.qat;
   }
 
   _sync() {
     const busy = this.busy || this.opening;
     const ready = Boolean(this.loaded) && !busy;
-    for (const id of ['net-run', 'net-curve-run', 'net-sens-run']) $(id).disabled = !ready;
+    for (const id of ['net-run', 'net-curve-run', 'net-sens-run', 'net-qat-run']) $(id).disabled = !ready;
+    $('net-qat-steps').disabled = busy;
+    $('net-qat-bits').disabled = busy;
     for (const id of ['net-model', 'net-file', 'net-data-file', 'net-bundled-data', 'net-calibration', 'net-limit', 'net-timing',
       'net-per-row']) $(id).disabled = busy;
     $('panel-network').setAttribute('aria-busy', String(busy));
@@ -387,6 +393,57 @@ export class NetworkView {
       return li;
     }));
     list.dataset.count = String(predictions.length);
+  }
+
+  // ---- quantization-aware training ----------------------------------------------------------
+
+  async qat() {
+    if (!this.loaded || this.busy) return;
+    const bits = Number($('net-qat-bits').value);
+    const steps = Math.max(1, Math.trunc(Number($('net-qat-steps').value) || 0));
+    const { limit, timingRuns } = this._options();
+    const label = `QAT int${bits} (${steps} steps)`;
+    const losses = [];
+    $('net-qat-status').textContent = '';
+    $('net-qat-figure').hidden = false;
+    let frame = 0;
+    const draw = () => {
+      frame = 0;
+      this.lossChart.update(losses.map((_, i) => i + 1), [{ label: 'loss', values: losses }]);
+      $('net-qat-chart').dataset.steps = String(losses.length);
+    };
+    try {
+      const reply = await this._qatJobs.run('netQat', { bits, steps, learningRate: 1e-4, limit, timingRuns, label }, 'QAT', {
+        noun: 'steps',
+        onProgress: (msg) => {
+          if (!msg.losses) return;
+          losses.splice(msg.from, msg.losses.length, ...msg.losses);
+          frame ||= requestAnimationFrame(draw);
+        },
+      });
+      cancelAnimationFrame(frame);
+      draw();
+      this._addRow(reply.row, reply.count);
+      $('net-qat-status').textContent = `${label}: loss ${fmt.sig(losses[0], 3)} → ${fmt.sig(losses.at(-1), 3)}; ` +
+        `${pct(reply.row.accuracy)} on ${fmt.integer(reply.count)} test images (static integer engine).`;
+    } catch (e) {
+      $('net-qat-status').textContent = e.name === 'Cancelled' ? `Training cancelled after ${losses.length} steps.`
+        : `QAT failed: ${errorText(e)}`;
+    }
+  }
+
+  /** A row measured apart from the table (QAT): joins the table when it ran on the same test images. */
+  _addRow(row, count) {
+    if (!this.run || this.run.count !== count) {
+      this.run = { rows: [], count, names: this._names(), modes: [], timing: Boolean(row.timing), labels: null };
+    }
+    const float = this.run.rows.find((r) => r.mode === 'float');
+    this.run.rows = this.run.rows.filter((r) => r.label !== row.label);
+    this.run.rows.push({ ...row, deltaPp: float ? 100 * (row.accuracy - float.accuracy) : null });
+    $('net-results').hidden = false;
+    $('panel-network').dataset.rows = String(this.run.rows.length);
+    this._renderTable();
+    this.select(this.run.rows.length - 1);
   }
 
   // ---- sweeps --------------------------------------------------------------------------------

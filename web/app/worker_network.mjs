@@ -12,6 +12,9 @@
 //        mode finishes (network_eval.mjs evaluateModes, one mode at a time), then {rows, count}
 //   → {type: 'netCurve', calibration, limit}  a job: accuracy against bit width (network_sweeps.mjs)
 //   → {type: 'netSensitivity', bits, calibration, limit}   a job: the sensitivity report
+//   → {type: 'netQat', bits, steps, learningRate, limit, timingRuns, label}   a job (when the core has
+//        QAT: describe().network.qat): ← progress {losses, from} per chunk of minibatches, then
+//        {row}: the fine-tuned network run by the static engine with the ranges QAT observed
 //   → {type: 'netImages', indices}            ← {images: Float32Array (indices × sample), sample, labels}
 //   → {type: 'netLabels', count}              ← {labels: Int32Array}: of the first count test images
 //   → {type: 'netPad', input, modes, calibration}   ← {predictions: [{label, logits}]}: the drawing
@@ -50,6 +53,7 @@ export async function networkRequest(qp, msg, post) {
     case 'netEvaluate': return job(msg, post, (tick) => evaluate(qp, msg, post, tick));
     case 'netCurve': return job(msg, post, (tick) => curve(qp, msg, tick));
     case 'netSensitivity': return job(msg, post, (tick) => sensitivity(qp, msg, tick));
+    case 'netQat': return job(msg, post, (tick) => qat(qp, msg, post, tick));
     case 'netImages': return images(msg);
     case 'netLabels': return { labels: current().test.labels.slice(0, msg.count) };
     case 'netPad': return padPredict(qp, msg);
@@ -70,7 +74,8 @@ function describe(qp) {
   const n = state.network, t = state.test;
   return {
     build: qp.build,
-    network: n && { ...n.handle.info, source: n.source, serial: n.serial, weighted: weightedLayers(n.handle) },
+    network: n && { ...n.handle.info, source: n.source, serial: n.serial, weighted: weightedLayers(n.handle),
+      qat: typeof n.handle.startQat === 'function' },
     data: t && { name: t.name, count: t.handle.count, sample: t.handle.sample, bundled: t.bundled },
   };
 }
@@ -219,6 +224,48 @@ async function curve(qp, { calibration = 'minmax', limit }, tick) {
 async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick) {
   const { net, test } = current();
   return sensitivityReport(qp, net, test, { bits, ranges: rangesFor(calibration), limit: limit ?? test.count, tick });
+}
+
+const QAT_CHUNK = 10;  // minibatches per step() call: ~0.1 s (MLP) to ~1 s (CNN) between cancel checks
+
+/**
+ * Quantization-aware training on the bundled 5000 training images (minibatches of 64, the
+ * trainer's defaults otherwise), then the static integer engine on the test data, measured as a
+ * table row by evaluateModes.
+ */
+async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timingRuns = 200, label }, post, tick) {
+  const { net, test } = current();
+  if (typeof net.startQat !== 'function') throw userError('quantization-aware training is not in this build yet');
+  const train = state.bundledTrain;
+  if (!train || !sameShape(train.sample, net.info.input)) {
+    throw userError(`QAT trains on the bundled Fashion-MNIST training images (1 × 28 × 28), which do not fit this network's ` +
+      `input (${net.info.input.join(' × ')})`);
+  }
+  const session = net.startQat(train, { bits, granularity: 'channel', groupSize: 0, learningRate, batchSize: 64, seed: 0 });
+  let tuned;
+  try {
+    const total = steps ?? 2 * session.stepsPerEpoch;
+    for (let done = 0; done < total;) {
+      await tick(done, total, { name: 'training' });
+      const losses = Array.from(session.step(Math.min(QAT_CHUNK, total - done)));
+      post({ id, type: 'progress', done: done + losses.length, total, name: 'training', losses, from: done });
+      done += losses.length;
+    }
+    tuned = session.finish();
+  } finally {
+    session.release();
+  }
+  try {
+    const count = Math.min(limit ?? test.count, test.count);
+    const out = await evaluateModes(qp, tuned.network, test, {
+      modes: [{ label, mode: 'static', bits, ranges: tuned.ranges }], calibrationData: test, calibrationCount: 1,
+      limit: count, timingRuns, tick: (done, total, fields) => tick(done, total, { ...fields, name: 'evaluating' }),
+    });
+    const { deltaPp, ...row } = out.rows[0];
+    return { row, count };
+  } finally {
+    tuned.network.release();
+  }
 }
 
 function images({ indices }) {
