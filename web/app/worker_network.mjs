@@ -118,8 +118,9 @@ async function openNetworkFile(qp, { name, bytes }) {
   try {
     handle = qp.loadNetwork(new Uint8Array(bytes), name);
   } catch (e) {
-    // The ONNX importer is not in the core yet: say so rather than show a state-dict complaint.
-    if (/\.onnx$/i.test(name)) {
+    // A core without the ONNX importer reads an .onnx file as a state dict and finds no weights:
+    // say what is missing rather than show that complaint.
+    if (/\.onnx$/i.test(name) && /state dict/.test(e.message)) {
       throw userError(`${name}: ONNX networks cannot be loaded yet (the ONNX importer is still to come). ` +
         `Save the weights as a state dict (.safetensors, .pt/.pth or .npz) instead. The core said: ${e.message}`);
     }
