@@ -59,4 +59,9 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("nnTiming", &nn_timing);
   emscripten::function("nnReleaseEngine", &nn_release_engine);
   emscripten::function("nnScore", &nn_score);
+  emscripten::function("nnStartQat", &nn_start_qat);
+  emscripten::function("nnQatStep", &nn_qat_step);
+  emscripten::function("nnQatInfo", &nn_qat_info);
+  emscripten::function("nnQatFinish", &nn_qat_finish);
+  emscripten::function("nnReleaseQat", &nn_release_qat);
 }

@@ -29,4 +29,10 @@ val nn_timing(int engine, int dataset, int runs, int batch);
 void nn_release_engine(int id);
 val nn_score(val predicted, val labels, int classes);
 
+val nn_start_qat(int network, int dataset, val options);
+val nn_qat_step(int id, int steps);
+val nn_qat_info(int id);
+val nn_qat_finish(int id);
+void nn_release_qat(int id);
+
 }  // namespace qp::bindings

@@ -139,3 +139,35 @@ test('the bundled Fashion-MNIST test set loads through the core', async () => {
   assert.ok(first.every((v) => v >= 0 && v <= 1));
   data.release();
 });
+
+test('QAT: losses fall, the SIMD and scalar builds train bit-identically, finish() feeds the static engine', () => {
+  const results = {};
+  for (const [build, qp] of Object.entries(builds)) {
+    const { bytes } = mlpStateDict(qp, 6);
+    const net = qp.loadNetwork(bytes, 'mlp.safetensors');
+    // Separable data: the label is the brightest of ten horizontal bands.
+    const r = rng(8);
+    const n = 256, x = new Float32Array(n * 784), labels = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      labels[s] = s % 10;
+      for (let p = 0; p < 784; p++) x[s * 784 + p] = 0.2 * r() + (Math.floor(p / 78.4) === labels[s] ? 0.8 : 0);
+    }
+    const data = qp.datasetFromArrays(x, [n, 1, 28, 28], labels);
+    const qat = net.startQat(data, { bits: 4, learningRate: 3e-3, batchSize: 32, seed: 5 });
+    assert.equal(qat.stepsPerEpoch, 8);
+    const losses = qat.step(40);
+    assert.equal(qat.info().stepsDone, 40);
+    const { network, ranges } = qat.finish();
+    assert.equal(ranges.length, 2);
+    const engine = network.prepare({ mode: 'static', bits: 4, ranges });
+    const acc = qp.scorePredictions(engine.predict(data), labels, 10).accuracy;
+    results[build] = { losses, acc };
+    assert.ok(losses.slice(-8).reduce((a, b) => a + b) < 0.6 * losses.slice(0, 8).reduce((a, b) => a + b), `${build}: loss falls`);
+    assert.ok(acc > 0.9, `${build}: static int4 after QAT ${acc}`);
+    assert.throws(() => net.startQat(data, { learningRate: -1 }), /learning rate/);
+    assert.throws(() => net.startQat(data, { bits: 1 }), QplayError);
+    for (const h of [engine, network, net, data, qat]) h.release();
+  }
+  assert.ok(sameBytes(results.simd.losses, results.scalar.losses));
+  assert.equal(results.simd.acc, results.scalar.acc);
+});

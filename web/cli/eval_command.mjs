@@ -12,19 +12,22 @@ const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
 export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels LABELS.idx[.gz]] [--mode M[,M...]] [--bits N]
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
-             [--calibration-count N] [--limit N] [--timing-runs N] [--json]
+             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
 
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
 written by the playground or torch, .pt/.pth, .npz). Data defaults to the 10 000 Fashion-MNIST test
 images; static calibration to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
-dynamic, static (default: float32, weight-only int8, weight-only int4 g32, dynamic int8, static int8).
+dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32, dynamic int8, static
+int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
+--calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
+runs the static integer engine with the ranges QAT observed.
 --layer-bits gives each weighted layer its bits (0 keeps it in float).`;
 
 export const EVAL_OPTIONS = {
   data: { type: 'string' }, labels: { type: 'string' }, 'calibration-data': { type: 'string' },
   'calibration-labels': { type: 'string' }, 'calibration-count': { type: 'string' }, limit: { type: 'string' },
   'timing-runs': { type: 'string' }, granularity: { type: 'string' }, 'layer-bits': { type: 'string' },
-  'per-row': { type: 'boolean' },
+  'per-row': { type: 'boolean' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' },
 };
 
 function readFile(file, what) {
@@ -36,6 +39,13 @@ function positiveInt(text, name) {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${name} needs a positive integer, got '${text}'`);
   return Number(text);
+}
+
+function positiveNumber(text, name) {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${name} needs a positive number, got '${text}'`);
+  return v;
 }
 
 // The bundled file in web/public (built), else the Debian package's originals.
@@ -59,13 +69,14 @@ function modeList(values) {
   const groupSize = values['group-size'] ? Number(values['group-size']) : undefined;
   const layerBits = values['layer-bits']?.split(',').map(Number);
   const rows = values.mode.split(',').map((mode) => {
-    if (!['float', 'weight-only', 'dynamic', 'static'].includes(mode))
-      throw new Error(`unknown mode '${mode}': use float, weight-only, dynamic or static`);
+    if (!['float', 'weight-only', 'dynamic', 'static', 'qat'].includes(mode))
+      throw new Error(`unknown mode '${mode}': use float, weight-only, dynamic, static or qat`);
     if (mode === 'float') return { label: 'float32', mode };
     const b = bits ?? (mode === 'weight-only' && groupSize ? 4 : 8);
     const what = granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '';
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b,
-      granularity, groupSize, layerBits, perRow: Boolean(values['per-row']) };
+      granularity, groupSize, layerBits, perRow: Boolean(values['per-row']),
+      steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr') };
   });
   return rows.some((r) => r.mode === 'float') ? rows : [{ label: 'float32', mode: 'float' }, ...rows];
 }
@@ -80,7 +91,7 @@ export async function evalCommand(qp, args, values) {
   const calibFiles = values['calibration-data']
     ? { images: values['calibration-data'], labels: values['calibration-labels'] } : bundledData('train');
   const modes = modeList(values);
-  const calibrationData = modes.some((m) => m.mode === 'static')
+  const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat')
     ? await loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data') : null;
   const { rows, count, ranges } = await evaluateModes(qp, network, test, {
     modes, calibrationData, calibration: values.calibration ?? 'minmax',
