@@ -227,10 +227,9 @@ test('accuracy against bit width equals the same sweep run in Node', async (t) =
   assert.equal(await page.$$eval('#net-sens-keep tbody tr', (r) => r.length), layers);
 });
 
-test('QAT: a short run draws its loss curve and adds a row equal to the same training run in Node', { skip: !HAS_QAT && 'no trainer in this build' }, async (t) => {
+test('QAT: a short run draws its loss curve and adds a row equal to qplay eval --mode qat', { skip: !HAS_QAT && 'no trainer in this build' }, async (t) => {
   const steps = 10;
-  await page.selectOption('[data-testid="net-limit"]', String(LIMIT));
-  await page.selectOption('[data-testid="net-timing"]', '0');
+  await evaluate();  // the QAT row joins a table of the same 300 images, with its Δ against float32
   await page.selectOption('[data-testid="net-qat-bits"]', '8');
   await page.fill('[data-testid="net-qat-steps"]', String(steps));
   const t0 = Date.now();
@@ -241,19 +240,13 @@ test('QAT: a short run draws its loss curve and adds a row equal to the same tra
   t.diagnostic(`QAT ${steps} steps + evaluation: ${Date.now() - t0} ms`);
   assert.equal(await page.getAttribute('#net-qat-chart', 'data-steps'), String(steps), await page.textContent('#net-qat-status'));
   const row = (await tableRows()).find((r) => r.label === label);
-  const qp = await loadQplay();
-  const net = qp.loadNetwork(new Uint8Array(readFileSync(publicFile(BUNDLED.models.mlp))), 'mlp.safetensors');
-  const data = (k) => idxDataset(qp, new Uint8Array(readFileSync(publicFile(BUNDLED[k].images))),
-    new Uint8Array(readFileSync(publicFile(BUNDLED[k].labels))));
-  const [test, train] = [await data('test'), await data('train')];
-  const session = net.startQat(train, { bits: 8, granularity: 'channel', groupSize: 0, learningRate: 1e-4, batchSize: 64, seed: 0 });
-  session.step(steps);
-  const tuned = session.finish();
-  session.release();
-  const engine = tuned.network.prepare({ mode: 'static', bits: 8, ranges: tuned.ranges });
-  const score = qp.scorePredictions(engine.predict(test, 0, LIMIT), test.labels.subarray(0, LIMIT), 10);
-  assert.equal(row.accuracy, score.accuracy);
-  assert.equal(row.size, engine.info.modelBytes);
+  assert.ok(row, `${await page.textContent('#net-qat-status')} ${JSON.stringify(await tableRows())}`);
+  const qat = JSON.parse(execFileSync(process.execPath, [path.join(root, 'web/cli/qplay.mjs'), 'eval', 'mlp', '--mode', 'qat',
+    '--bits', '8', '--qat-steps', String(steps), '--limit', String(LIMIT), '--json', '--timing-runs', '0'], { encoding: 'utf8' }));
+  const cliRow = qat.rows.find((r) => r.mode === 'qat');
+  assert.equal(row.accuracy, cliRow.accuracy, 'QAT accuracy equals qplay eval --mode qat');
+  assert.equal(row.size, cliRow.modelBytes);
+  assert.ok(Math.abs(Number(row.delta) - cliRow.deltaPp) < 1e-9, `Δ ${row.delta} vs ${cliRow.deltaPp}`);
 });
 
 test('phone width (375 px), light and dark: the Network tab fits', async () => {

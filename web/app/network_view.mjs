@@ -86,6 +86,7 @@ export class NetworkView {
     $('net-sens-run').addEventListener('click', () => this.sensitivity());
     $('net-qat-run').addEventListener('click', () => this.qat());
     $('net-pad-clear').addEventListener('click', () => this.pad.clear());
+    $('net-pad-sample').addEventListener('click', () => this._padSample());
     $('net-pad-center').addEventListener('change', () => this.pad.empty || this._padChanged(this.pad.input()));
     for (const j of [jobs, sweepJobs, qatJobs]) j.onBusyChange = () => this._sync();
     this._sync();
@@ -372,6 +373,17 @@ export class NetworkView {
       this._padBusy = false;
       this._padPump();
     }
+  }
+
+  /** The next test image on the pad (a way to try the pad from the keyboard, or to see what the data looks like). */
+  async _padSample() {
+    const data = this.loaded?.data;
+    if (!data || data.sample.join() !== '1,28,28') return;
+    const index = this._testImage++ % data.count;
+    const reply = await this._client.call('netImages', { indices: [index] });
+    const names = this._names();
+    $('net-pad').setAttribute('aria-label', `Drawing pad showing test image #${index} (a ${names[reply.labels[0]] ?? 'sample'})`);
+    this.pad.showImage(reply.images);
   }
 
   _renderPad(predictions) {

@@ -227,12 +227,11 @@ async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick
   return sensitivityReport(qp, net, test, { bits, ranges: rangesFor(calibration), limit: limit ?? test.count, tick });
 }
 
-const QAT_CHUNK = 10;  // minibatches per step() call: ~0.1 s (MLP) to ~1 s (CNN) between cancel checks
-
 /**
- * Quantization-aware training on the bundled 5000 training images (minibatches of 64, the
- * trainer's defaults otherwise), then the static integer engine on the test data, measured as a
- * table row by evaluateModes.
+ * Quantization-aware training as `qplay eval --mode qat` runs it (network_eval.mjs runQat through
+ * evaluateModes: the bundled 5000 training images, minibatches of 64, the trainer's defaults),
+ * then the static integer engine on the test data. Each minibatch's loss reaches the page with the
+ * next progress message.
  */
 async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timingRuns = 200, label }, post, tick) {
   const { net, test } = current();
@@ -242,31 +241,29 @@ async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timing
     throw userError(`QAT trains on the bundled Fashion-MNIST training images (1 × 28 × 28), which do not fit this network's ` +
       `input (${net.info.input.join(' × ')})`);
   }
-  const session = net.startQat(train, { bits, granularity: 'channel', groupSize: 0, learningRate, batchSize: 64, seed: 0 });
-  let tuned;
-  try {
-    const total = steps ?? 2 * session.stepsPerEpoch;
-    for (let done = 0; done < total;) {
-      await tick(done, total, { name: 'training' });
-      const losses = Array.from(session.step(Math.min(QAT_CHUNK, total - done)));
-      post({ id, type: 'progress', done: done + losses.length, total, name: 'training', losses, from: done });
-      done += losses.length;
-    }
-    tuned = session.finish();
-  } finally {
-    session.release();
-  }
-  try {
-    const count = Math.min(limit ?? test.count, test.count);
-    const out = await evaluateModes(qp, tuned.network, test, {
-      modes: [{ label, mode: 'static', bits, ranges: tuned.ranges }], calibrationData: test, calibrationCount: 1,
-      limit: count, timingRuns, tick: (done, total, fields) => tick(done, total, { ...fields, name: 'evaluating' }),
-    });
-    const { deltaPp, ...row } = out.rows[0];
-    return { row, count };
-  } finally {
-    tuned.network.release();
-  }
+  const losses = [];
+  let posted = 0;
+  const flush = (total) => {
+    if (posted === losses.length) return;
+    post({ id, type: 'progress', done: losses.length, total, name: 'training', losses: losses.slice(posted), from: posted });
+    posted = losses.length;
+  };
+  const count = Math.min(limit ?? test.count, test.count);
+  const out = await evaluateModes(qp, net, test, {
+    modes: [{ label, mode: 'qat', bits, granularity: 'channel', steps, learningRate, onLoss: (_, loss) => losses.push(loss) }],
+    calibrationData: train, calibrationCount: 1, limit: count, timingRuns,
+    tick: (done, total, fields) => {
+      if (fields.qatSteps !== undefined) {
+        flush(fields.qatSteps);
+        return tick(fields.qatStep, fields.qatSteps, { name: 'training' });
+      }
+      flush(losses.length);
+      return tick(done, total, { ...fields, name: 'evaluating' });
+    },
+  });
+  flush(losses.length);
+  const { deltaPp, onLoss, ...row } = out.rows[0];  // the callback cannot be posted
+  return { row, count, steps: losses.length };
 }
 
 function images({ indices }) {
