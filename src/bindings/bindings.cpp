@@ -48,6 +48,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("nnReleaseNetwork", &nn_release_network);
   emscripten::function("nnDatasetFromArrays", &nn_dataset_from_arrays);
   emscripten::function("nnDatasetFromIdx", &nn_dataset_from_idx);
+  emscripten::function("nnDatasetFromFiles", &nn_dataset_from_files);
   emscripten::function("nnDescribeDataset", &nn_describe_dataset);
   emscripten::function("nnDatasetInputs", &nn_dataset_inputs);
   emscripten::function("nnReleaseDataset", &nn_release_dataset);

@@ -2,12 +2,17 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bindings/convert.h"
 #include "bindings/guard.h"
+#include "bindings/js_io.h"
+#include "io/model_open.h"
+#include "nn/dataset_open.h"
+#include "nn/onnx_import.h"
 #include "core/error.h"
 #include "nn/dataset.h"
 #include "nn/dataset_idx.h"
@@ -105,10 +110,32 @@ nn::EngineOptions engine_options(const val& o) {
 
 }  // namespace
 
-val nn_load_network(val bytes, std::string name) {
+// sources: the file and its companions (ONNX external data, safetensors shards) as JS sources.
+val nn_load_network(val sources, val inflate_raw) {
   return guarded([&] {
-    const std::vector<uint8_t> file = to_byte_vector(bytes, "network file");
-    return val(networks().add(std::make_unique<nn::Network>(nn::decode_network(file, name))));
+    std::vector<std::shared_ptr<io::ByteSource>> files;
+    const size_t n = sources["length"].as<size_t>();
+    for (size_t i = 0; i < n; ++i) files.push_back(std::make_shared<JsByteSource>(sources[i]));
+    if (files.empty()) throw Error("no network file given");
+    JsInflater inflater(inflate_raw);
+    std::vector<std::string> warnings;
+    std::shared_ptr<nn::Network> net;
+    if (io::sniff_format(*files[0]) == "onnx") {
+      nn::ImportedNetwork imported =
+          nn::import_onnx_network(files[0], std::vector<std::shared_ptr<io::ByteSource>>(files.begin() + 1, files.end()));
+      net = std::make_shared<nn::Network>(std::move(imported.network));
+      warnings = std::move(imported.warnings);
+    } else {
+      const io::Model model = io::open_model(files, &inflater);
+      net = std::make_shared<nn::Network>(nn::network_from_model(model, files[0]->name(), &inflater));
+      warnings = model.warnings;
+    }
+    val o = val::object();
+    o.set("id", networks().add(net));
+    val w = val::array();
+    for (const auto& text : warnings) w.call<void>("push", text);
+    o.set("warnings", w);
+    return o;
   });
 }
 
@@ -183,6 +210,22 @@ val nn_dataset_from_arrays(val inputs, val shape, val labels) {
         throw Error(std::to_string(d->labels.size()) + " labels for " + std::to_string(d->count) + " samples");
     }
     return val(datasets().add(std::move(d)));
+  });
+}
+
+val nn_dataset_from_files(val sources, val inflate_raw, val input_shape) {
+  return guarded([&] {
+    std::vector<std::shared_ptr<io::ByteSource>> files;
+    const size_t n = sources["length"].as<size_t>();
+    for (size_t i = 0; i < n; ++i) files.push_back(std::make_shared<JsByteSource>(sources[i]));
+    JsInflater inflater(inflate_raw);
+    std::optional<nn::ActShape> shape;
+    if (!input_shape.isUndefined() && !input_shape.isNull()) {
+      const std::vector<int32_t> s = int_vector(input_shape);
+      if (s.size() != 3 || s[0] < 1 || s[1] < 1 || s[2] < 1) throw Error("input shape must be [c, h, w]");
+      shape = nn::ActShape{size_t(s[0]), size_t(s[1]), size_t(s[2])};
+    }
+    return val(datasets().add(std::make_shared<nn::Dataset>(nn::dataset_from_files(files, &inflater, shape))));
   });
 }
 

@@ -9,13 +9,14 @@ namespace qp::bindings {
 
 using emscripten::val;
 
-val nn_load_network(val bytes, std::string name);
+val nn_load_network(val sources, val inflate_raw);
 val nn_describe_network(int id);
 val nn_encode_network(int id, val metadata);
 void nn_release_network(int id);
 
 val nn_dataset_from_arrays(val inputs, val shape, val labels);
 val nn_dataset_from_idx(val images, val labels);
+val nn_dataset_from_files(val sources, val inflate_raw, val input_shape);
 val nn_describe_dataset(int id);
 val nn_dataset_inputs(int id, int begin, int count);
 void nn_release_dataset(int id);

@@ -67,7 +67,7 @@ test('eval errors are one line with the reason', () => {
   const cases = [
     [['eval', model, '--mode', 'int3'], /unknown mode 'int3'/],
     [['eval', path.join(work, 'missing.safetensors')], /does not exist/],
-    [['eval', model, '--data', model], /labels file/],
+    [['eval', model, '--data', model], /not a .npz or .npy/],
     [['eval', model, '--mode', 'dynamic', '--granularity', 'group', '--group-size', '32'], /weight-only/],
     [['eval', model, '--limit', 'x'], /positive integer/],
   ];

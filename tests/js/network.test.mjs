@@ -171,3 +171,37 @@ test('QAT: losses fall, the SIMD and scalar builds train bit-identically, finish
   assert.ok(sameBytes(results.simd.losses, results.scalar.losses));
   assert.equal(results.simd.acc, results.scalar.acc);
 });
+
+// Files exported by torch (scripts/fixtures/nn/make_nn_fixtures.py): the same predictions as torch.
+const nnFixtures = path.join(repoRoot, 'tests/fixtures/nn');
+const fileSource = (name) => {
+  const bytes = new Uint8Array(readFileSync(path.join(nnFixtures, name)));
+  return { name, size: bytes.length, read: (o, n) => bytes.subarray(o, o + n) };
+};
+
+test('bring your own network: torch-exported ONNX and .pt files give torch\'s argmax on the npz test data', () => {
+  for (const qp of Object.values(builds)) {
+    const torchLogits = qp.readNpy(new Uint8Array(readFileSync(path.join(nnFixtures, 'cnn_bn.logits.npy'))));
+    for (const file of ['cnn_bn.onnx', 'mlp_gemm.onnx', 'mlp_gemm.pt']) {
+      const net = qp.loadNetwork([fileSource(file)]);
+      const data = qp.datasetFromFiles([fileSource('dataset.npz')], net.info.input);
+      const logitsFile = file === 'cnn_bn.onnx' ? torchLogits
+        : qp.readNpy(new Uint8Array(readFileSync(path.join(nnFixtures, 'mlp_gemm.logits.npy'))));
+      const [n, k] = logitsFile.shape;
+      assert.equal(n, data.count, file);
+      const predicted = net.prepare({ mode: 'float' }).predict(data);
+      for (let s = 0; s < n; s++) {
+        const row = Array.from(logitsFile.data.subarray(s * k, (s + 1) * k));
+        assert.equal(predicted[s], row.indexOf(Math.max(...row)), `${file} sample ${s}`);
+      }
+      if (file === 'cnn_bn.onnx') assert.ok(net.warnings.some((w) => /Softmax/i.test(w)), net.warnings.join('; '));
+      net.release();
+      data.release();
+    }
+    assert.throws(() => qp.loadNetwork([fileSource('unsupported.onnx')]), /unsupported ONNX operators: .*Sigmoid/);
+    assert.throws(() => qp.datasetFromFiles([fileSource('no_pair.npz')]), QplayError);
+    const pair = qp.datasetFromFiles([fileSource('labels.npy'), fileSource('images.npy')], [1, 28, 28]);
+    assert.deepEqual(pair.sample, [1, 28, 28]);
+    pair.release();
+  }
+});

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED, CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
+import { BUNDLED, CALIBRATION_SAMPLES } from '../lib/datasets.mjs';
 import { STANDARD_MODES, evaluateModes } from '../lib/network_eval.mjs';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
@@ -15,7 +15,8 @@ export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels L
              [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
 
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
-written by the playground or torch, .pt/.pth, .npz). Data defaults to the 10 000 Fashion-MNIST test
+written by the playground or torch, .pt/.pth, .npz, or an .onnx chain of Gemm/MatMul/Conv/BN/pools).
+--data: one .npz (inputs + labels), or inputs with --labels (.npy pair or IDX pair, gzipped or not). Data defaults to the 10 000 Fashion-MNIST test
 images; static calibration to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
 dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32, dynamic int8, static
 int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
@@ -57,9 +58,17 @@ function bundledData(kind) {
     labels: path.join(DEBIAN_FMNIST, `${prefix}-labels-idx1-ubyte.gz`) };
 }
 
-async function loadData(qp, images, labels, what) {
-  if (!labels) throw new Error(`${what}: IDX images need their labels file too (--labels / --calibration-labels)`);
-  return idxDataset(qp, readFile(images, what), readFile(labels, `${what} labels`));
+// One .npz, or inputs + labels (.npy pair or IDX pair): the core sorts them out.
+function loadData(qp, inputs, labels, what, inputShape) {
+  const files = [inputs, labels].filter(Boolean).map((f) => {
+    const bytes = readFile(f, what);
+    return { name: path.basename(f), size: bytes.length, read: (o, n) => bytes.subarray(o, o + n) };
+  });
+  try {
+    return qp.datasetFromFiles(files, inputShape);
+  } catch (e) {
+    throw new Error(`${what}: ${e.message}`);
+  }
 }
 
 function modeList(values) {
@@ -87,12 +96,13 @@ export async function evalCommand(qp, args, values) {
   const file = ['mlp', 'cnn'].includes(model) ? path.join(root, 'web/public', BUNDLED.models[model]) : model;
   const network = qp.loadNetwork(readFile(file, 'network'), path.basename(file));
   const testFiles = values.data ? { images: values.data, labels: values.labels } : bundledData('test');
-  const test = await loadData(qp, testFiles.images, testFiles.labels, 'test data');
+  const test = loadData(qp, testFiles.images, testFiles.labels, 'test data', network.info.input);
+  for (const w of network.warnings) console.error(`qplay: note: ${w}`);
   const calibFiles = values['calibration-data']
     ? { images: values['calibration-data'], labels: values['calibration-labels'] } : bundledData('train');
   const modes = modeList(values);
   const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat')
-    ? await loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data') : null;
+    ? loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data', network.info.input) : null;
   const { rows, count, ranges } = await evaluateModes(qp, network, test, {
     modes, calibrationData, calibration: values.calibration ?? 'minmax',
     calibrationCount: positiveInt(values['calibration-count'], 'calibration-count') ?? CALIBRATION_SAMPLES,

@@ -4,9 +4,11 @@
 
 /** A network read from a state dict (.safetensors, .pt, .npz) or an ONNX file. */
 export class NetworkHandle {
-  constructor(qplay, id) {
+  constructor(qplay, id, warnings = []) {
     this._qp = qplay;
     this.id = id;
+    /** What the loader changed or dropped (e.g. a final Softmax), for the user. */
+    this.warnings = warnings;
     /** { name, input: [c, h, w], classes, parameters, layers: [...], weightedLayers } */
     this.info = qplay._call('nnDescribeNetwork', id);
   }
