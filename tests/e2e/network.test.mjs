@@ -201,6 +201,34 @@ test('the user\'s IDX test data (plain, not gzipped) replaces the test set; the 
   await page.waitForFunction(() => document.getElementById('net-data').dataset.value === '10000', null, { timeout: 10000 });
 });
 
+test('an ONNX network exported by torch and an .npz test set: the table equals the CLI\'s; unsupported operators are named', async () => {
+  const nn = (f) => path.join(root, 'tests/fixtures/nn', f);
+  await page.setInputFiles('[data-testid="net-file"]', nn('unsupported.onnx'));
+  await page.waitForFunction(() => /unsupported\.onnx/.test(document.getElementById('net-error').textContent), null, { timeout: 10000 });
+  assert.match(await page.textContent('[data-testid="net-error"]'), /Sigmoid/);
+  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), 'mlp.safetensors', 'the previous network stays');
+
+  await page.setInputFiles('[data-testid="net-file"]', nn('mlp_gemm.onnx'));
+  await page.waitForFunction(() => document.getElementById('net-name').dataset.value === 'mlp_gemm.onnx' ||
+    !document.getElementById('net-error').hidden, null, { timeout: 10000 });
+  assert.equal(await page.isVisible('[data-testid="net-error"]'), false, await page.textContent('[data-testid="net-error"]'));
+  assert.equal(await page.inputValue('[data-testid="net-model"]'), 'file');
+  await page.setInputFiles('[data-testid="net-data-file"]', nn('dataset.npz'));
+  await page.waitForFunction(() => document.getElementById('net-data').dataset.value === '32' ||
+    !document.getElementById('net-error').hidden, null, { timeout: 10000 });
+  assert.equal(await page.isVisible('[data-testid="net-error"]'), false, await page.textContent('[data-testid="net-error"]'));
+  await evaluate({ limit: 'all' });
+  const onnx = JSON.parse(execFileSync(process.execPath, [path.join(root, 'web/cli/qplay.mjs'), 'eval', nn('mlp_gemm.onnx'),
+    '--data', nn('dataset.npz'), '--json', '--timing-runs', '0'], { encoding: 'utf8' }));
+  assert.deepEqual((await tableRows()).map((r) => [r.label, r.accuracy, r.size]),
+    onnx.rows.map((r) => [r.label, r.accuracy, r.modelBytes]));
+  // Back to the bundled MLP and its test set.
+  await page.selectOption('[data-testid="net-model"]', 'mlp');
+  await page.waitForFunction(() => document.getElementById('net-name').dataset.value === 'mlp.safetensors', null, { timeout: 10000 });
+  await page.click('[data-testid="net-bundled-data"]');
+  await page.waitForFunction(() => document.getElementById('net-data').dataset.value === '10000', null, { timeout: 10000 });
+});
+
 test('accuracy against bit width equals the same sweep run in Node', async (t) => {
   await page.selectOption('[data-testid="net-limit"]', String(LIMIT));
   const t0 = Date.now();

@@ -71,9 +71,9 @@ export class NetworkView {
       if (v !== 'file') this.openBundled(v);
     });
     $('net-file').addEventListener('change', (e) => {
-      const [file] = e.target.files;
+      const files = [...e.target.files];
       e.target.value = '';
-      if (file) this.openFile(file);
+      if (files.length) this.openFile(files);
     });
     $('net-data-file').addEventListener('change', (e) => {
       const files = [...e.target.files];
@@ -152,14 +152,13 @@ export class NetworkView {
     if (ok) this._bundledName = model;
   }
 
-  async openFile(file) {
-    const bytes = await file.arrayBuffer();
-    await this._load('netOpenFile', { name: file.name, bytes }, file.name, [bytes]);
+  /** The File objects go to the worker, which reads them (no copy on the main thread). */
+  async openFile(files) {
+    await this._load('netOpenFile', { files }, files.map((f) => f.name).join(' and '));
   }
 
   async openData(files) {
-    const list = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-    await this._load('netOpenData', { files: list }, files.map((f) => f.name).join(' and '), list.map((f) => f.bytes));
+    await this._load('netOpenData', { files }, files.map((f) => f.name).join(' and '));
   }
 
   /** Class names: Fashion-MNIST's for its 10 classes, else "class i". */
@@ -185,6 +184,9 @@ export class NetworkView {
     select.querySelector('option[value="file"]').textContent = n.source === 'file' ? `${n.name} (your file)` : 'your network file';
     select.value = n.source === 'file' ? 'file' : this._bundledName ?? select.value;
     $('net-bundled-data').hidden = !l.data || l.data.bundled;
+    const warnings = n.warnings ?? [];
+    $('net-warnings').replaceChildren(...warnings.map((w) => el('li', { textContent: w })));
+    $('net-warnings').hidden = warnings.length === 0;
     // QAT appears once the core has the trainer (NetworkHandle.startQat).
     $('net-qat').hidden = !n.qat;
   }

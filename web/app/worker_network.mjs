@@ -4,8 +4,10 @@
 //   → {type: 'netOpen', model, urls}          a bundled model (fetched here) and, on first use, the
 //                                             bundled test and calibration sets; urls: {model,
 //                                             testImages, testLabels, trainImages, trainLabels}
-//   → {type: 'netOpenFile', name, bytes}      the user's network (.safetensors, .pt/.pth, .npz)
-//   → {type: 'netOpenData', files: [{name, bytes}]}   the user's IDX images + labels (.gz or not),
+//   → {type: 'netOpenFile', files: File[]}    the user's network: ONNX (with its external data files)
+//                                             or a state dict (.safetensors, .pt/.pth, .npz)
+//   → {type: 'netOpenData', files: File[]}    the user's test data: one .npz (inputs + labels), a .npy
+//                                             pair or an IDX pair (gzipped or not), read by the core;
 //     or {type: 'netOpenData', urls}           back to the bundled test set
 //        ← {network, data, build}             what is loaded now (a refused file changes nothing)
 //   → {type: 'netEvaluate', modes, calibration, limit, timingRuns}   a job: ← progress {row} as each
@@ -20,7 +22,8 @@
 //   → {type: 'netPad', input, modes, calibration}   ← {predictions: [{label, logits}]}: the drawing
 //        pad's image through every mode; engines stay prepared until the settings, the network
 //        or the data change, or the page sends {type: 'netRelease'} (tab closed)
-import { CALIBRATION_SAMPLES, idxDataset, maybeGunzip } from '../lib/datasets.mjs';
+import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
+import { sourceFromFile } from '../lib/sources.mjs';
 import { evaluateModes } from '../lib/network_eval.mjs';
 import { bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
 import { runCancellable } from './worker_jobs.mjs';
@@ -75,6 +78,7 @@ function describe(qp) {
   return {
     build: qp.build,
     network: n && { ...n.handle.info, source: n.source, serial: n.serial, weighted: weightedLayers(n.handle),
+      warnings: n.handle.warnings ?? [],
       qat: typeof n.handle.startQat === 'function' },
     data: t && { name: t.name, count: t.handle.count, sample: t.handle.sample, bundled: t.bundled },
   };
@@ -112,27 +116,28 @@ async function openBundled(qp, { model, urls }) {
   return describe(qp);
 }
 
-async function openNetworkFile(qp, { name, bytes }) {
+/** The network file goes first; the others are its external data (ONNX). */
+const NETWORK_FILE = /\.(onnx|safetensors|pt|pth|npz)$/i;
+
+async function openNetworkFile(qp, { files }) {
   refuseDuringJob();
+  const list = [...files];
+  const main = list.find((f) => /\.onnx$/i.test(f.name)) ?? list.find((f) => NETWORK_FILE.test(f.name)) ?? list[0];
+  const ordered = [main, ...list.filter((f) => f !== main)];
   let handle;
   try {
-    handle = qp.loadNetwork(new Uint8Array(bytes), name);
+    handle = qp.loadNetwork(ordered.map(sourceFromFile));
   } catch (e) {
     // A core without the ONNX importer reads an .onnx file as a state dict and finds no weights:
     // say what is missing rather than show that complaint.
-    if (/\.onnx$/i.test(name) && /state dict/.test(e.message)) {
-      throw userError(`${name}: ONNX networks cannot be loaded yet (the ONNX importer is still to come). ` +
+    if (/\.onnx$/i.test(main.name) && /state dict/.test(e.message)) {
+      throw userError(`${main.name}: ONNX networks cannot be loaded by this build. ` +
         `Save the weights as a state dict (.safetensors, .pt/.pth or .npz) instead. The core said: ${e.message}`);
     }
     throw e;
   }
   setNetwork(handle, 'file');
   return describe(qp);
-}
-
-/** IDX files announce their rank in byte 3: 3 (N×H×W images) or 1 (labels). */
-function idxRank(bytes) {
-  return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08 ? bytes[3] : -1;
 }
 
 /** The test set in use becomes `test` (the user's previous data is released). */
@@ -150,14 +155,8 @@ async function openData(qp, { files, urls }) {
     setTest({ handle: state.bundledTest, name: 'Fashion-MNIST test set', bundled: true });
     return describe(qp);
   }
-  if (files.length !== 2) throw userError(`choose two IDX files together, the images and their labels (got ${files.length})`);
-  const plain = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await maybeGunzip(new Uint8Array(f.bytes)) })));
-  const images = plain.find((f) => idxRank(f.bytes) === 3), labels = plain.find((f) => idxRank(f.bytes) === 1);
-  if (!images || !labels) {
-    throw userError(`${files.map((f) => f.name).join(' and ')}: expected an IDX image file (unsigned bytes, 3 dimensions) ` +
-      'and an IDX label file (1 dimension)');
-  }
-  setTest({ handle: qp.datasetFromIdx(images.bytes, labels.bytes), name: `${images.name} + ${labels.name}`, bundled: false });
+  const handle = qp.datasetFromFiles([...files].map(sourceFromFile), state.network?.handle.info.input ?? null);
+  setTest({ handle, name: [...files].map((f) => f.name).join(' + '), bundled: false });
   return describe(qp);
 }
 
