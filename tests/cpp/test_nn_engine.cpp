@@ -324,6 +324,11 @@ TEST_CASE("nn network: encode / decode round trip and a plain state dict read as
   make_engine(inferred, {})->forward(x.data(), 2, b.data());
   CHECK(a == b);
 
+  std::vector<io::SafetensorsTensor> swapped = plain;
+  std::swap(swapped[0], swapped[2]);  // fc2 before fc1: 128 outputs cannot feed 784 inputs
+  std::swap(swapped[1], swapped[3]);
+  CHECK_THROWS_WITH_AS(decode_network(io::encode_safetensors(swapped, {}), "x.safetensors"),
+                       doctest::Contains("do not form an MLP chain"), qp::Error);
   plain.pop_back();  // drop the last bias
   CHECK_THROWS_WITH_AS(decode_network(io::encode_safetensors(plain, {}), "x.safetensors"),
                        doctest::Contains("fc3.bias"), qp::Error);
