@@ -122,6 +122,7 @@ export class NetworkView {
     this.opening = true;
     this._sync();
     this._setState('loading');
+    this._error('');  // the message of an earlier attempt
     $('net-status').textContent = `Opening ${what}…`;
     try {
       const reply = await this._client.call(type, fields, transfer);
