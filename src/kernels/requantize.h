@@ -60,7 +60,12 @@ struct RequantizeFixedPoint {
   int32_t zero_point = 0, qmin = -128, qmax = 127;
 };
 
-// Scalar only: the integer pipeline is O(M·N), small beside the O(M·N·K) matmul it follows.
+void requantize_fixed_point_ref(const int32_t* acc, size_t m, size_t n, size_t ld_acc,
+                                const RequantizeFixedPoint& p, uint8_t* out, size_t ld_out);
+#if defined(__wasm_simd128__)
+void requantize_fixed_point__wasmsimd(const int32_t* acc, size_t m, size_t n, size_t ld_acc,
+                                      const RequantizeFixedPoint& p, uint8_t* out, size_t ld_out);
+#endif
 void requantize_fixed_point(const int32_t* acc, size_t m, size_t n, size_t ld_acc,
                             const RequantizeFixedPoint& p, uint8_t* out, size_t ld_out);
 

@@ -52,8 +52,10 @@ FixedPointMultiplier quantize_multiplier(double real) {
 int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
   const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
-  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
-  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));  // C++ division truncates toward 0
+  // (ab + nudge) / 2^31 truncated toward zero, nudge = 2^30 (ab ≥ 0) or 1 − 2^30 (ab < 0), equals
+  // floor((ab + 2^30) / 2^31) for both signs: one shift instead of a 64-bit division (wasm keeps
+  // i64.div_s, the hot spot of static int8 convolutions).
+  return static_cast<int32_t>((ab + (int64_t{1} << 30)) >> 31);
 }
 
 int32_t rounding_divide_by_pot(int32_t x, int exponent) {
@@ -71,6 +73,15 @@ int32_t multiply_by_quantized_multiplier(int32_t x, FixedPointMultiplier m) {
 
 void requantize_fixed_point(const int32_t* acc, size_t m, size_t n, size_t ld_acc,
                             const RequantizeFixedPoint& p, uint8_t* out, size_t ld_out) {
+#if defined(__wasm_simd128__)
+  requantize_fixed_point__wasmsimd(acc, m, n, ld_acc, p, out, ld_out);
+#else
+  requantize_fixed_point_ref(acc, m, n, ld_acc, p, out, ld_out);
+#endif
+}
+
+void requantize_fixed_point_ref(const int32_t* acc, size_t m, size_t n, size_t ld_acc,
+                                const RequantizeFixedPoint& p, uint8_t* out, size_t ld_out) {
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) {
       const int32_t x = p.bias ? wrapping_add(acc[i * ld_acc + j], p.bias[j]) : acc[i * ld_acc + j];

@@ -16,6 +16,14 @@ void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, s
       for (size_t ky = 0; ky < kernel; ++ky) {
         // Signed arithmetic: the window may start above or left of the image.
         const long iy = static_cast<long>(oy * stride + ky) - static_cast<long>(padding);
+        const long ix0 = static_cast<long>(ox * stride) - static_cast<long>(padding);
+        if (iy >= 0 && iy < static_cast<long>(in.h) && ix0 >= 0 && ix0 + static_cast<long>(kernel) <= static_cast<long>(in.w)) {
+          // The whole kernel row is inside: kernel·c contiguous values (NHWC), one copy.
+          const T* src = x + (static_cast<size_t>(iy) * in.w + static_cast<size_t>(ix0)) * c;
+          for (size_t i = 0; i < kernel * c; ++i) dst[i] = src[i];
+          dst += kernel * c;
+          continue;
+        }
         for (size_t kx = 0; kx < kernel; ++kx, dst += c) {
           const long ix = static_cast<long>(ox * stride + kx) - static_cast<long>(padding);
           if (iy < 0 || ix < 0 || iy >= static_cast<long>(in.h) || ix >= static_cast<long>(in.w)) {

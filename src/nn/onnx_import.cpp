@@ -585,11 +585,12 @@ ImportedNetwork open_network(const std::vector<std::shared_ptr<io::ByteSource>>&
     }
     return import_onnx_network(files[i], companions);
   }
-  const io::Model model = io::open_model(files, inflater ? inflater : io::native_inflater());
+  io::Inflater* inflate = inflater ? inflater : io::native_inflater();
+  const io::Model model = io::open_model(files, inflate);
   const std::string& file = files[0]->name();
   const size_t dot = file.rfind('.');
   ImportedNetwork r;
-  r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot));
+  r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
   r.warnings = model.warnings;
   return r;
 }

@@ -54,6 +54,47 @@ TEST_CASE("requantize_float: dispatched tier equals the reference bit for bit") 
   }
 }
 
+TEST_CASE("requantize_fixed_point: dispatched tier (SIMD in wasm) equals the reference bit for bit") {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> small(-70000, 70000), any(std::numeric_limits<int32_t>::min(),
+                                                                   std::numeric_limits<int32_t>::max());
+  std::uniform_real_distribution<double> log2_mult(-32.0, 8.0);
+  const size_t widths[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 100};
+  for (size_t n : widths) {
+    for (int variant = 0; variant < 12; ++variant) {
+      const size_t m = 1 + variant % 3, ld = n + variant % 2;
+      std::vector<int32_t> acc(m * ld), bias(n);
+      for (auto& v : acc) v = variant >= 9 ? any(rng) : small(rng);
+      for (auto& v : bias) v = variant == 11 ? any(rng) : small(rng);
+      // Multipliers from 2^-32 to 2^8 (left and right shifts, shift 0), one exact zero, and the
+      // extremes of M0 (2^30 and 2^31 - 1).
+      std::vector<k::FixedPointMultiplier> mult(n);
+      for (size_t j = 0; j < n; ++j) {
+        mult[j] = k::quantize_multiplier(std::exp2(log2_mult(rng)));
+        if (j % 7 == 3) mult[j] = k::quantize_multiplier(0.0);
+        if (j % 11 == 5) mult[j] = {1 << 30, -(int(j) % 5)};
+        if (j % 13 == 6) mult[j] = {std::numeric_limits<int32_t>::max(), 2};
+      }
+      k::RequantizeFixedPoint p;
+      p.multipliers = mult.data();
+      p.per_column = variant % 2 == 0;
+      p.bias = variant % 3 == 0 ? nullptr : bias.data();
+      const bool is_signed = variant % 4 < 2;
+      p.zero_point = is_signed ? -3 : 121;
+      p.qmin = is_signed ? -128 : 0;
+      p.qmax = is_signed ? 127 : 255;
+      if (variant == 5) p.qmin = p.zero_point;  // fused ReLU
+      std::vector<uint8_t> want(m * ld, 0xaa), got(m * ld, 0xaa);
+      k::requantize_fixed_point_ref(acc.data(), m, n, ld, p, want.data(), ld);
+      k::requantize_fixed_point(acc.data(), m, n, ld, p, got.data(), ld);
+      for (size_t i = 0; i < want.size(); ++i) {
+        INFO("n=" << n << " variant=" << variant << " index=" << i << " acc=" << acc[i]);
+        REQUIRE(static_cast<int>(got[i]) == static_cast<int>(want[i]));
+      }
+    }
+  }
+}
+
 TEST_CASE("requantize_float: rounding half to even, clamp and ReLU as specified") {
   const float half = 0.5f;
   const int32_t acc[] = {1, 3, 5, -1, -3, 1000, -1000};
