@@ -21,7 +21,7 @@ import { launchPage, outDir, root } from './browser.mjs';
 const LIMIT = 300;
 const HAS_QAT = typeof NetworkHandle.prototype.startQat === 'function';
 const publicFile = (p) => path.join(root, 'web/public', p);
-let browser, page, work, cli;
+let browser, page, work, cli, mlpName;
 
 before(async () => {
   mkdirSync(outDir, { recursive: true });
@@ -29,6 +29,11 @@ before(async () => {
   // The CLI's table, computed natively in Node from the same files the page fetches.
   cli = JSON.parse(execFileSync(process.execPath, [path.join(root, 'web/cli/qplay.mjs'), 'eval', 'mlp', '--limit', String(LIMIT),
     '--json', '--timing-runs', '0'], { encoding: 'utf8' }));
+  // The name the core gives the bundled MLP (the page shows it).
+  const qp = await loadQplay();
+  const mlp = qp.loadNetwork(new Uint8Array(readFileSync(publicFile(BUNDLED.models.mlp))), 'mlp.safetensors');
+  mlpName = mlp.info.name;
+  mlp.release();
   browser = await launchPage();
   page = browser.page;
   await page.waitForFunction(() => document.getElementById('results').dataset.state === 'idle', null, { timeout: 15000 });
@@ -76,7 +81,7 @@ test('the Network tab opens with the keyboard and loads the bundled MLP', async 
   assert.ok(await page.isVisible('[data-testid="network-view"]'));
   await waitState(['ready', 'empty']);
   assert.equal(await state(), 'ready', await page.textContent('[data-testid="net-error"]'));
-  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), 'mlp.safetensors');
+  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), mlpName);
   assert.equal(await page.getAttribute('[data-testid="net-data"]', 'data-value'), '10000');
   assert.equal(await page.getAttribute('[data-testid="net-build"]', 'data-value'), cli.build);
   assert.equal(await page.isVisible('[data-testid="net-qat"]'), HAS_QAT, 'the QAT section shows iff the core has the trainer');
@@ -163,7 +168,7 @@ test('a refused network file shows the core\'s message; the previous network and
   await page.setInputFiles('[data-testid="net-file"]', bad);
   await page.waitForFunction(() => !document.getElementById('net-error').hidden, null, { timeout: 10000 });
   assert.match(await page.textContent('[data-testid="net-error"]'), /^Could not open broken\.safetensors: \S/);
-  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), 'mlp.safetensors');
+  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), mlpName);
   assert.equal(await page.inputValue('[data-testid="net-model"]'), 'mlp');
   assert.deepEqual(await tableRows(), before);
   assert.ok(await page.isVisible('[data-testid="net-results"]'));
@@ -206,7 +211,7 @@ test('an ONNX network exported by torch and an .npz test set: the table equals t
   await page.setInputFiles('[data-testid="net-file"]', nn('unsupported.onnx'));
   await page.waitForFunction(() => /unsupported\.onnx/.test(document.getElementById('net-error').textContent), null, { timeout: 10000 });
   assert.match(await page.textContent('[data-testid="net-error"]'), /Sigmoid/);
-  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), 'mlp.safetensors', 'the previous network stays');
+  assert.equal(await page.getAttribute('[data-testid="net-name"]', 'data-value'), mlpName, 'the previous network stays');
 
   await page.setInputFiles('[data-testid="net-file"]', nn('mlp_gemm.onnx'));
   await page.waitForFunction(() => /^mlp_gemm/.test(document.getElementById('net-name').dataset.value) ||
@@ -224,7 +229,7 @@ test('an ONNX network exported by torch and an .npz test set: the table equals t
     onnx.rows.map((r) => [r.label, r.accuracy, r.modelBytes]));
   // Back to the bundled MLP and its test set.
   await page.selectOption('[data-testid="net-model"]', 'mlp');
-  await page.waitForFunction(() => document.getElementById('net-name').dataset.value === 'mlp.safetensors', null, { timeout: 10000 });
+  await page.waitForFunction((name) => document.getElementById('net-name').dataset.value === name, mlpName, { timeout: 10000 });
   await page.click('[data-testid="net-bundled-data"]');
   await page.waitForFunction(() => document.getElementById('net-data').dataset.value === '10000', null, { timeout: 10000 });
 });
