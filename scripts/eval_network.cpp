@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     };
     if (!opt.count("--mode")) {
       rows = {row("float32", Mode::Float, 8, 0, false), row("weight-only int8", Mode::WeightOnly, 8, 0, false),
-              row("weight-only int4 g32", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
+              row("weight-only int4 g32 affine", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
               row("static int8", Mode::Static, 8, 0, false)};
     } else {
       const std::string gran = get("--granularity", opt.count("--group-size") ? "group" : "channel");
@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
         }
         const int bits = int(positive(get("--bits", m == Mode::WeightOnly && group ? "4" : "8"), "bits"));
         std::string label = std::string(mode_name(m)) + " int" + std::to_string(bits) +
-                            (gran == "group" ? " g" + std::to_string(group) : gran == "tensor" ? " per-tensor" : "");
+                            (gran == "group" ? " g" + std::to_string(group) : gran == "tensor" ? " per-tensor" : "") +
+                            (get("--scheme", "") == "affine" ? " affine" : "");
         Row r = row(label, m, bits, group, gran == "tensor");
         r.options.layer_bits = layer_bits;
         r.options.dynamic_per_row = opt.count("--per-row") > 0;
@@ -117,6 +118,9 @@ int main(int argc, char** argv) {
       }
       if (!has_float) rows.insert(rows.begin(), row("float32", Mode::Float, 8, 0, false));
     }
+    if (!opt.count("--mode")) rows[2].options.weights.affine = true;  // GPTQ-style int4 groups
+    if (opt.count("--scheme"))
+      for (Row& r : rows) r.options.weights.affine = opt["--scheme"] == "affine" && r.options.mode == Mode::WeightOnly;
     if (opt.count("--requantization"))
       for (Row& r : rows) r.options.requantization = parse_requantization(opt["--requantization"]);
     ActivationRanges ranges;

@@ -93,6 +93,9 @@ nn::EngineOptions engine_options(const val& o) {
   if (g == "group" && opt.weights.group_size == 0) throw Error("granularity 'group' needs a groupSize");
   if (g != "group") opt.weights.group_size = 0;
   opt.weights.per_tensor = g == "tensor";
+  const std::string scheme = get_string(o, "scheme", "symmetric");
+  if (scheme != "symmetric" && scheme != "affine") throw Error("weight scheme must be symmetric or affine, got '" + scheme + "'");
+  opt.weights.affine = scheme == "affine";
   opt.dynamic_per_row = get_bool(o, "perRow", false);
   opt.requantization = nn::parse_requantization(get_string(o, "requantization", "fixed-point"));
   const val bits = o["layerBits"];

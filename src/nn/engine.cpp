@@ -65,6 +65,9 @@ std::unique_ptr<NetworkEngine> build(const Network& net, const EngineOptions& op
     check_bits(opt.weights.bits);
     if (opt.weights.bits == 0) throw Error("weight bits must be 2..8");
     for (int b : opt.layer_bits) check_bits(b);
+    if (integer_mode && opt.weights.affine)
+      throw Error(std::string(mode_name(opt.mode)) +
+                  " mode runs the int8 GEMM on symmetric weights (zero point 0): affine weights are for weight-only mode");
     if (integer_mode && opt.weights.group_size > 0)
       throw Error(std::string(mode_name(opt.mode)) +
                   " mode runs the int8 GEMM, whose scales are per output channel: per-group weights are for "

@@ -36,10 +36,12 @@ enum class Mode { Float, WeightOnly, Dynamic, Static };
 Mode parse_mode(const std::string& name);  // "float", "weight-only", "dynamic", "static"
 const char* mode_name(Mode m);
 
-// How weights are quantized: symmetric, signed, `bits` (2..8), PyTorch numerics
-// (per_channel_symmetric: scale = max|w| / ((qmax − qmin)/2), zero point 0).
+// How weights are quantized: signed `bits` (2..8), PyTorch numerics. Symmetric by default
+// (per_channel_symmetric: scale = max|w| / ((qmax − qmin)/2), zero point 0); affine (a scale and
+// a zero point per unit from its min/max, as GPTQ/AWQ store int4 groups) for weight-only mode.
 struct WeightQuantSpec {
   int bits = 8;
+  bool affine = false;       // weight-only only: the integer engines take zero point 0
   int group_size = 0;        // > 0: groups of this many along fan-in (weight-only only)
   bool per_tensor = false;   // one scale for the whole layer instead of one per output channel
 };

@@ -23,7 +23,9 @@ struct Accuracy {
 Accuracy score(const std::vector<int32_t>& predicted, const std::vector<int32_t>& labels, size_t classes);
 
 struct Timing {
-  double batch1_median_us = 0;      // median of `runs` single-sample forwards
+  // Median (and p10, p90) of single-sample forwards: over blocks of consecutive forwards of about
+  // 2 ms each (at least 5 blocks, about `runs` forwards in all), so coarse clocks still resolve.
+  double batch1_median_us = 0;
   double batch1_p10_us = 0, batch1_p90_us = 0;
   double batch_images_per_s = 0;    // best of `repeats` forwards of one batch of `batch` samples
   size_t batch = 0;

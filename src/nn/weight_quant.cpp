@@ -13,7 +13,7 @@ QuantizedWeights quantize_layer_weights(const Layer& layer, const WeightQuantSpe
   QuantSpec q;
   q.bits = spec.bits;
   q.is_signed = true;
-  q.scheme = Scheme::Symmetric;
+  q.scheme = spec.affine ? Scheme::Affine : Scheme::Symmetric;
   q.mode = NumericsMode::PyTorch;
   if (spec.group_size > 0) {
     if (spec.per_tensor) throw Error("weights: per tensor and per group exclude each other");
@@ -28,7 +28,10 @@ QuantizedWeights quantize_layer_weights(const Layer& layer, const WeightQuantSpe
   w.codes.assign(t.codes.begin(), t.codes.end());  // two's complement bytes → int8
   w.scales = t.scales;
   w.dequantized = t.dequantized;
-  w.storage_bytes = (w.codes.size() * static_cast<size_t>(spec.bits) + 7) / 8 + w.scales.size() * 4;
+  // Codes packed at `bits` bits, an fp32 scale per unit, and for affine a `bits`-bit zero point per
+  // unit (packed like GPTQ's qzeros).
+  const size_t zero_point_bits = spec.affine ? w.scales.size() * static_cast<size_t>(spec.bits) : 0;
+  w.storage_bytes = (w.codes.size() * static_cast<size_t>(spec.bits) + zero_point_bits + 7) / 8 + w.scales.size() * 4;
   return w;
 }
 

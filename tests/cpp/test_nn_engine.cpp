@@ -276,6 +276,9 @@ TEST_CASE("nn engine: mixed precision, sizes and refusals") {
   const size_t weights = 784 * 256 + 256 * 128 + 128 * 10, biases = 256 + 128 + 10;
   const size_t groups = 256 * (784 / 32 + 1) + 128 * (256 / 32) + 10 * (128 / 32);
   CHECK(w4 == weights / 2 + 4 * groups + 4 * biases);
+  EngineOptions affine = wo;
+  affine.weights.affine = true;  // + a 4-bit zero point per group
+  CHECK(make_engine(mlp, affine)->model_bytes() == weights / 2 + groups / 2 + 4 * groups + 4 * biases);
   wo.layer_bits = {4, 0, 8};
   CHECK(make_engine(mlp, wo)->model_bytes() ==
         (784 * 256 / 2 + 4 * 256 * 25) + 4 * (256 * 128) + (128 * 10 + 4 * 10 * 4) + 4 * biases);
@@ -287,6 +290,9 @@ TEST_CASE("nn engine: mixed precision, sizes and refusals") {
   bad.weights.group_size = 32;
   CHECK_THROWS_WITH_AS(make_engine(mlp, bad), doctest::Contains("weight-only"), qp::Error);
   bad.weights.group_size = 0;
+  bad.weights.affine = true;
+  CHECK_THROWS_WITH_AS(make_engine(mlp, bad), doctest::Contains("affine weights are for weight-only"), qp::Error);
+  bad.weights.affine = false;
   bad.layer_bits = {8, 8};
   CHECK_THROWS_WITH_AS(make_engine(mlp, bad), doctest::Contains("3 weighted layers"), qp::Error);
   bad.layer_bits = {};

@@ -12,6 +12,7 @@ import { EXAMPLE } from './tensors.mjs';
 import { ModelView } from './model_view.mjs';
 import { AnalysisView } from './analysis_view.mjs';
 import { KernelsView } from './kernels_view.mjs';
+import { NetworkView } from './network_view.mjs';
 import { JobRunner } from './progress.mjs';
 import { Tabs } from './tabs.mjs';
 import * as fmt from './format.mjs';
@@ -174,7 +175,8 @@ function selectModelTensor(index) {
   showModelTensor({ key: 'file', kind: 'modelTensor', token: model.token, index, label });
 }
 
-const tabs = new Tabs($('view-tabs'));
+let networkView = null;  // made below; told when its tab is shown or hidden
+const tabs = new Tabs($('view-tabs'), { onSelect: (id) => networkView?.setActive(id === 'tab-network') });
 const modelView = new ModelView({ onSelect: (index) => selectModelTensor(index) });
 const jobs = new JobRunner(client);
 const analysisView = new AnalysisView({ jobs, options: () => controls.gridOptions(), model: () => model, showError });
@@ -202,6 +204,15 @@ const kernelsView = new KernelsView({
   jobs: new JobRunner(client, { box: 'kernel-progress', bar: 'kernel-bar', text: 'kernel-text', cancel: 'kernel-cancel',
     showAfterMs: 0 }),
   showError,
+});
+
+networkView = new NetworkView({
+  client,
+  jobs: new JobRunner(client, { box: 'net-progress', bar: 'net-bar', text: 'net-text', cancel: 'net-cancel', showAfterMs: 0 }),
+  sweepJobs: new JobRunner(client, { box: 'net-sweep-progress', bar: 'net-sweep-bar', text: 'net-sweep-text',
+    cancel: 'net-sweep-cancel', showAfterMs: 0 }),
+  qatJobs: new JobRunner(client, { box: 'net-qat-progress', bar: 'net-qat-bar', text: 'net-qat-text', cancel: 'net-qat-cancel',
+    showAfterMs: 0 }),
 });
 
 // ---- charts and the clipping range ---------------------------------------------------------

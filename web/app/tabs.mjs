@@ -2,8 +2,12 @@
 // between tabs. Hidden panels keep their DOM (the model table, the chart), so switching back is free.
 
 export class Tabs {
-  /** @param {HTMLElement} tablist  its [role=tab] buttons name their panel in aria-controls */
-  constructor(tablist) {
+  /**
+   * @param {HTMLElement} tablist  its [role=tab] buttons name their panel in aria-controls
+   * @param {{onSelect?(id: string): void}} handlers  told the selected tab's id after each select()
+   */
+  constructor(tablist, { onSelect } = {}) {
+    this._onSelect = onSelect;
     this.tabs = [...tablist.querySelectorAll('[role="tab"]')];
     for (const tab of this.tabs) tab.addEventListener('click', () => this.select(tab.id));
     tablist.addEventListener('keydown', (e) => {
@@ -25,5 +29,6 @@ export class Tabs {
       tab.tabIndex = selected ? 0 : -1;
       document.getElementById(tab.getAttribute('aria-controls')).hidden = !selected;
     }
+    this._onSelect?.(id);
   }
 }

@@ -25,6 +25,7 @@
 //   → {id, type: 'kernelInfo'}                   ← {id, type: 'result', build, kernelTier, simd, relaxedSimd, ...}
 //   → {id, type: 'benchKernels', shapes, repetitions, seed}
 //                                                ← progress… ({row} or {peak} when measured), then {id, type: 'result', peak, rows}
+// The Network tab: requests named 'net*', see worker_network.mjs.
 //   → {id, type: 'cancel', job}                  ← {id, type: 'result', cancelled: bool}
 //   progress: {id, type: 'progress', done, total, name}; a cancelled job ends with an error named 'Cancelled'.
 //
@@ -35,6 +36,7 @@ import { SYNTHETIC } from './tensors.mjs';
 import { analyse, compareModel, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
 import { cancelJob, runCancellable } from './worker_jobs.mjs';
 import { benchKernels, kernelInfo } from './worker_kernels.mjs';
+import { isNetworkRequest, networkRequest } from './worker_network.mjs';
 import { bucketMax, unitName, unitValues } from './units.mjs';
 
 /** The calibrators the page offers when the core accepts them (probed at start). */
@@ -90,6 +92,8 @@ self.onmessage = async (event) => {
     } else if (msg.type === 'benchKernels') {
       const out = await benchKernels(qp, msg, (m) => self.postMessage(m), await threadedCore());
       self.postMessage({ id: msg.id, type: 'result', ...out });
+    } else if (isNetworkRequest(msg.type)) {
+      self.postMessage({ id: msg.id, type: 'result', ...await networkRequest(qp, msg, (m) => self.postMessage(m)) });
     } else if (msg.type === 'cancel') {
       self.postMessage({ id: msg.id, type: 'result', cancelled: cancelJob(msg.job) });
     } else {

@@ -11,7 +11,7 @@ const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
 
 export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels LABELS.idx[.gz]] [--mode M[,M...]] [--bits N]
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
-             [--requantization float|fixed-point]
+             [--requantization float|fixed-point] [--scheme symmetric|affine]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
              [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
 
@@ -23,7 +23,8 @@ dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32, 
 int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
 runs the static integer engine with the ranges QAT observed.
---layer-bits gives each weighted layer its bits (0 keeps it in float). --requantization (static, qat):
+--layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
+gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights. --requantization (static, qat):
 the gemmlowp/TFLite integer-only fixed-point multiplier (default) or a float multiplier as ONNX Runtime.`;
 
 export const EVAL_OPTIONS = {
@@ -87,8 +88,9 @@ function modeList(values) {
       throw new Error(`unknown mode '${mode}': use float, weight-only, dynamic, static or qat`);
     if (mode === 'float') return { label: 'float32', mode };
     const b = bits ?? (mode === 'weight-only' && groupSize ? 4 : 8);
-    const what = granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '';
-    return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b,
+    const what = (granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '') +
+      (values.scheme === 'affine' ? ' affine' : '');
+    return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b, scheme: values.scheme,
       granularity, groupSize, layerBits, perRow: Boolean(values['per-row']), requantization,
       steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr') };
   });

@@ -93,8 +93,9 @@ export class EngineHandle {
   }
 
   /**
-   * { batch1MedianUs, batch1P10Us, batch1P90Us, batchImagesPerSecond, batch }: the median of
-   * `runs` single-sample forwards, and the best of 3 forwards of one batch.
+   * { batch1MedianUs, batch1P10Us, batch1P90Us, batchImagesPerSecond, batch }: single-sample
+   * forwards timed in blocks of ~2 ms (about `runs` in all; browsers coarsen the clock to 5–100 µs),
+   * and the best of 3 forwards of one batch.
    */
   timing(dataset, { runs = 200, batch = 256 } = {}) {
     return this._qp._call('nnTiming', this.id, dataset.id, runs, batch);

@@ -7,7 +7,8 @@
 export const STANDARD_MODES = Object.freeze([
   { label: 'float32', mode: 'float' },
   { label: 'weight-only int8', mode: 'weight-only', bits: 8 },
-  { label: 'weight-only int4 g32', mode: 'weight-only', bits: 4, granularity: 'group', groupSize: 32 },
+  // Affine groups (a scale and zero point per 32 weights), as GPTQ/AWQ store int4.
+  { label: 'weight-only int4 g32 affine', mode: 'weight-only', bits: 4, granularity: 'group', groupSize: 32, scheme: 'affine' },
   { label: 'dynamic int8', mode: 'dynamic', bits: 8 },
   { label: 'static int8', mode: 'static', bits: 8 },
 ]);
