@@ -33,7 +33,8 @@ export class NetworkHandle {
 
   /**
    * Quantization-aware training of a copy of this network on `trainData`: weights fake-quantized
-   * ({ bits 2..8, granularity 'channel' | 'tensor' | 'group', groupSize }), activations entering
+   * ({ bits 2..8, granularity 'channel' | 'tensor' | 'group', groupSize, layerBits: bits or 0 =
+   * float per weighted layer }), activations entering
    * each weighted layer fake-quantized to uint8 with moving-average ranges, straight-through
    * gradients, Adam ({ learningRate = 1e-4, batchSize = 64, seed = 0 }). Drive it with step(n);
    * finish() gives the fine-tuned network and its activation ranges for prepare({ mode: 'static' }).
