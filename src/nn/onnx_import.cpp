@@ -172,7 +172,7 @@ class Importer {
     // One sample of at most 2^28 values (1 GiB as float32) keeps every size product in range.
     uint64_t values = 1;
     for (size_t i = 1; i < d.size(); ++i) {
-      if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed");
+      if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed and positive");
       if (d[i] > (1 << 28) || (values *= static_cast<uint64_t>(d[i])) > (1u << 28))
         fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^28 values per sample");
     }
@@ -590,7 +590,14 @@ ImportedNetwork open_network(const std::vector<std::shared_ptr<io::ByteSource>>&
   const std::string& file = files[0]->name();
   const size_t dot = file.rfind('.');
   ImportedNetwork r;
-  r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
+  try {
+    r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
+  } catch (const Error& e) {
+    // network_from_model speaks of tensors and layers; the user also needs to know which file.
+    const std::string what = e.what();
+    if (what.rfind(file, 0) == 0) throw;
+    throw Error(file + ": " + what);
+  }
   r.warnings = model.warnings;
   return r;
 }

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -607,4 +609,31 @@ TEST_CASE("nn import: a CNN trained by torch on Fashion-MNIST gives torch's 10 0
                                                       LayerKind::Flatten, LayerKind::Linear});
   const TorchAgreement r = compare_with_torch(cnn.network, "cnn");
   CHECK(r.torch_correct > 8000);
+}
+
+// tests/malformed/nn (scripts/fixtures/nn/make_malformed.py): files that do not make a network, each
+// opened alone through open_network, must give a qp::Error naming the file and containing the line of
+// its .expect; a network that imports anyway fails the test.
+TEST_CASE("nn import: malformed networks give their expected errors") {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(fs::path(QP_TESTS_DIR) / "malformed" / "nn"))
+    if (entry.path().extension() != ".expect") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  CHECK(files.size() >= 10);
+  for (const fs::path& file : files) {
+    CAPTURE(file.string());
+    std::ifstream in(file.string() + ".expect");
+    std::string expect;
+    std::getline(in, expect);
+    REQUIRE_MESSAGE(!expect.empty(), "missing or empty .expect file");
+    const std::string message = error_of([&] {
+      const qp::nn::ImportedNetwork n = qp::nn::open_network({qp::io::open_file_source(file.string())},
+                                                             qp::test::inflater());
+      (void)n.network.shapes();
+    });
+    CAPTURE(message);
+    CHECK(message.find(expect) != std::string::npos);
+    CHECK(message.find(file.filename().string()) != std::string::npos);
+  }
 }
