@@ -45,6 +45,17 @@ std::string module_path(const std::string& node_name) {
 
 // Windows, steps and padding beyond any image size: refused before they reach size arithmetic.
 constexpr int64_t kMaxWindow = 1 << 16;
+// Values per sample in the input and after any layer: a few bytes of ONNX can declare a
+// 16384×16384 input, or a wide Conv on a large image, that would make every engine allocate
+// gigabytes for one sample (found by tests/fuzz/fuzz_open_network.cpp). 2^24 (64 MiB as float32)
+// is far above any classifier this playground runs (a 224×224×64 activation is 3.2M values).
+constexpr uint64_t kMaxActivation = uint64_t{1} << 24;
+// The engines unroll each convolution's input per sample (im2col: fan-in × output positions
+// values), and a 1-input Conv with a 32×32 kernel on a 1024×1024 image unrolls to 4 GB and a
+// billion multiply-adds: bounded by the same 2^24, and the whole network's multiply-adds per
+// sample by 2^30 (a few seconds per image; ResNet-18 needs 1.8·2^30).
+constexpr uint64_t kMaxUnrolled = uint64_t{1} << 24;
+constexpr uint64_t kMaxMacs = uint64_t{1} << 30;
 
 class Importer {
  public:
@@ -169,12 +180,12 @@ class Importer {
            "; [N, features], [N, H, W] or [N, C, H, W] is needed");
     if (d[0] != -1 && d[0] != 1)
       fail("input '" + in->name + "' has batch dimension " + std::to_string(d[0]) + "; it must be 1 or symbolic");
-    // One sample of at most 2^28 values (1 GiB as float32) keeps every size product in range.
+    // One sample of at most kMaxActivation values also keeps every size product in range.
     uint64_t values = 1;
     for (size_t i = 1; i < d.size(); ++i) {
       if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed and positive");
-      if (d[i] > (1 << 28) || (values *= static_cast<uint64_t>(d[i])) > (1u << 28))
-        fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^28 values per sample");
+      if (static_cast<uint64_t>(d[i]) > kMaxActivation || (values *= static_cast<uint64_t>(d[i])) > kMaxActivation)
+        fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^24 values per sample");
     }
     const auto u = [&d](size_t i) { return static_cast<size_t>(d[i]); };
     rank_ = d.size();
@@ -534,6 +545,25 @@ class Importer {
       shapes = net_.shapes();
     } catch (const Error& e) {
       fail(std::string("the imported network does not fit together: ") + e.what());
+    }
+    uint64_t macs = 0;
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      const Layer& l = net_.layers[i];
+      const ActShape& out = shapes[i];
+      if (out.size() > kMaxActivation)
+        fail("node '" + l.name + "' produces " + std::to_string(out.c) + "×" + std::to_string(out.h) + "×" +
+             std::to_string(out.w) + " = " + std::to_string(out.size()) +
+             " values per sample, more than the 2^24 supported");
+      if (!l.has_weights()) continue;
+      // Both factors are below 2^32 (fan-in: the weights in the file; positions: ≤ 2^24).
+      const uint64_t unrolled = uint64_t{l.fan_in()} * (out.h * out.w);
+      if (l.kind == LayerKind::Conv2d && unrolled > kMaxUnrolled)
+        fail("node '" + l.name + "' (Conv) unrolls its input to " + std::to_string(l.fan_in()) + " × " +
+             std::to_string(out.h * out.w) + " values per sample, more than the 2^24 supported");
+      macs += unrolled * l.out;  // ≤ 2^24 · 2^32 (the weights in the file) per layer
+      if (macs > kMaxMacs)
+        fail("the network needs more than 2^30 multiply-adds per sample (at node '" + l.name +
+             "'); this playground runs small classifiers");
     }
     for (const auto& [layer, size] : flat_sizes_) {
       if (shapes[layer].size() != size)
