@@ -57,6 +57,38 @@ constexpr uint64_t kMaxActivation = uint64_t{1} << 24;
 constexpr uint64_t kMaxUnrolled = uint64_t{1} << 24;
 constexpr uint64_t kMaxMacs = uint64_t{1} << 30;
 
+// Refuses a network whose one-sample forward would exceed the limits above; `shapes` is
+// net.shapes(). Shared by the ONNX importer and the state-dict path of open_network (whose
+// "qp.architecture" metadata can describe convolutions on any input size).
+void check_sizes(const Network& net, const std::vector<ActShape>& shapes, const std::string& file) {
+  auto fail = [&file](const std::string& what) { throw Error(file + ": " + what); };
+  auto text = [](const ActShape& s) {
+    return std::to_string(s.c) + "×" + std::to_string(s.h) + "×" + std::to_string(s.w) + " = " + std::to_string(s.size());
+  };
+  // Each factor first: a state dict's "qp.input" metadata may hold sizes whose product wraps.
+  const ActShape& in = net.input;
+  if (in.c > kMaxActivation || in.h > kMaxActivation || in.w > kMaxActivation || in.c * in.h > kMaxActivation ||
+      in.size() > kMaxActivation)
+    fail("the input has " + text(in) + " values per sample, more than 2^24");
+  uint64_t macs = 0;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Layer& l = net.layers[i];
+    const ActShape& out = shapes[i];
+    if (out.size() > kMaxActivation)
+      fail("'" + l.name + "' produces " + text(out) + " values per sample, more than the 2^24 supported");
+    if (!l.has_weights()) continue;
+    // Both factors are below 2^32 (fan-in: the weights in the file; positions: ≤ 2^24).
+    const uint64_t unrolled = uint64_t{l.fan_in()} * (out.h * out.w);
+    if (l.kind == LayerKind::Conv2d && unrolled > kMaxUnrolled)
+      fail("'" + l.name + "' (Conv) unrolls its input to " + std::to_string(l.fan_in()) + " × " +
+           std::to_string(out.h * out.w) + " values per sample, more than the 2^24 supported");
+    macs += unrolled * l.out;  // ≤ 2^24 · 2^32 (the weights in the file) per layer: no overflow before the check
+    if (macs > kMaxMacs)
+      fail("the network needs more than 2^30 multiply-adds per sample (at '" + l.name +
+           "'); this playground runs small classifiers");
+  }
+}
+
 class Importer {
  public:
   Importer(io::Model& model, const OnnxGraph& graph, std::string file_name)
@@ -546,25 +578,7 @@ class Importer {
     } catch (const Error& e) {
       fail(std::string("the imported network does not fit together: ") + e.what());
     }
-    uint64_t macs = 0;
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      const Layer& l = net_.layers[i];
-      const ActShape& out = shapes[i];
-      if (out.size() > kMaxActivation)
-        fail("node '" + l.name + "' produces " + std::to_string(out.c) + "×" + std::to_string(out.h) + "×" +
-             std::to_string(out.w) + " = " + std::to_string(out.size()) +
-             " values per sample, more than the 2^24 supported");
-      if (!l.has_weights()) continue;
-      // Both factors are below 2^32 (fan-in: the weights in the file; positions: ≤ 2^24).
-      const uint64_t unrolled = uint64_t{l.fan_in()} * (out.h * out.w);
-      if (l.kind == LayerKind::Conv2d && unrolled > kMaxUnrolled)
-        fail("node '" + l.name + "' (Conv) unrolls its input to " + std::to_string(l.fan_in()) + " × " +
-             std::to_string(out.h * out.w) + " values per sample, more than the 2^24 supported");
-      macs += unrolled * l.out;  // ≤ 2^24 · 2^32 (the weights in the file) per layer
-      if (macs > kMaxMacs)
-        fail("the network needs more than 2^30 multiply-adds per sample (at node '" + l.name +
-             "'); this playground runs small classifiers");
-    }
+    check_sizes(net_, shapes, file_);
     for (const auto& [layer, size] : flat_sizes_) {
       if (shapes[layer].size() != size)
         fail("node '" + net_.layers[layer].name + "' (Reshape) asks for " + std::to_string(size) +
@@ -622,6 +636,8 @@ ImportedNetwork open_network(const std::vector<std::shared_ptr<io::ByteSource>>&
   ImportedNetwork r;
   try {
     r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
+    check_sizes(r.network, {}, file);  // the input first: shapes() multiplies its sizes
+    check_sizes(r.network, r.network.shapes(), file);
   } catch (const Error& e) {
     // network_from_model speaks of tensors and layers; the user also needs to know which file.
     const std::string what = e.what();
