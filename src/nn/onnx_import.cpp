@@ -47,7 +47,8 @@ std::string module_path(const std::string& node_name) {
 constexpr int64_t kMaxWindow = 1 << 16;
 // Values per sample in the input and after any layer: a few bytes of ONNX can declare a
 // 16384×16384 input, or a wide Conv on a large image, that would make every engine allocate
-// gigabytes for one sample (found by tests/fuzz/fuzz_open_network.cpp). 2^24 (64 MiB as float32)
+// gigabytes for one sample (inputs built by hand and run through tests/fuzz/fuzz_open_network.cpp,
+// whose -malloc_limit_mb refused them). 2^24 (64 MiB as float32)
 // is far above any classifier this playground runs (a 224×224×64 activation is 3.2M values).
 constexpr uint64_t kMaxActivation = uint64_t{1} << 24;
 // The engines unroll each convolution's input per sample (im2col: fan-in × output positions
