@@ -45,6 +45,50 @@ std::string module_path(const std::string& node_name) {
 
 // Windows, steps and padding beyond any image size: refused before they reach size arithmetic.
 constexpr int64_t kMaxWindow = 1 << 16;
+// Values per sample in the input and after any layer: a few bytes of ONNX can declare a
+// 16384×16384 input, or a wide Conv on a large image, that would make every engine allocate
+// gigabytes for one sample (inputs built by hand and run through tests/fuzz/fuzz_open_network.cpp,
+// whose -malloc_limit_mb refused them). 2^24 (64 MiB as float32)
+// is far above any classifier this playground runs (a 224×224×64 activation is 3.2M values).
+constexpr uint64_t kMaxActivation = uint64_t{1} << 24;
+// The engines unroll each convolution's input per sample (im2col: fan-in × output positions
+// values), and a 1-input Conv with a 32×32 kernel on a 1024×1024 image unrolls to 4 GB and a
+// billion multiply-adds: bounded by the same 2^24, and the whole network's multiply-adds per
+// sample by 2^30 (a few seconds per image; ResNet-18 needs 1.8·2^30).
+constexpr uint64_t kMaxUnrolled = uint64_t{1} << 24;
+constexpr uint64_t kMaxMacs = uint64_t{1} << 30;
+
+// Refuses a network whose one-sample forward would exceed the limits above; `shapes` is
+// net.shapes(). Shared by the ONNX importer and the state-dict path of open_network (whose
+// "qp.architecture" metadata can describe convolutions on any input size).
+void check_sizes(const Network& net, const std::vector<ActShape>& shapes, const std::string& file) {
+  auto fail = [&file](const std::string& what) { throw Error(file + ": " + what); };
+  auto text = [](const ActShape& s) {
+    return std::to_string(s.c) + "×" + std::to_string(s.h) + "×" + std::to_string(s.w) + " = " + std::to_string(s.size());
+  };
+  // Each factor first: a state dict's "qp.input" metadata may hold sizes whose product wraps.
+  const ActShape& in = net.input;
+  if (in.c > kMaxActivation || in.h > kMaxActivation || in.w > kMaxActivation || in.c * in.h > kMaxActivation ||
+      in.size() > kMaxActivation)
+    fail("the input has " + text(in) + " values per sample, more than 2^24");
+  uint64_t macs = 0;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Layer& l = net.layers[i];
+    const ActShape& out = shapes[i];
+    if (out.size() > kMaxActivation)
+      fail("'" + l.name + "' produces " + text(out) + " values per sample, more than the 2^24 supported");
+    if (!l.has_weights()) continue;
+    // Both factors are below 2^32 (fan-in: the weights in the file; positions: ≤ 2^24).
+    const uint64_t unrolled = uint64_t{l.fan_in()} * (out.h * out.w);
+    if (l.kind == LayerKind::Conv2d && unrolled > kMaxUnrolled)
+      fail("'" + l.name + "' (Conv) unrolls its input to " + std::to_string(l.fan_in()) + " × " +
+           std::to_string(out.h * out.w) + " values per sample, more than the 2^24 supported");
+    macs += unrolled * l.out;  // ≤ 2^24 · 2^32 (the weights in the file) per layer: no overflow before the check
+    if (macs > kMaxMacs)
+      fail("the network needs more than 2^30 multiply-adds per sample (at '" + l.name +
+           "'); this playground runs small classifiers");
+  }
+}
 
 class Importer {
  public:
@@ -169,12 +213,12 @@ class Importer {
            "; [N, features], [N, H, W] or [N, C, H, W] is needed");
     if (d[0] != -1 && d[0] != 1)
       fail("input '" + in->name + "' has batch dimension " + std::to_string(d[0]) + "; it must be 1 or symbolic");
-    // One sample of at most 2^28 values (1 GiB as float32) keeps every size product in range.
+    // One sample of at most kMaxActivation values also keeps every size product in range.
     uint64_t values = 1;
     for (size_t i = 1; i < d.size(); ++i) {
-      if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed");
-      if (d[i] > (1 << 28) || (values *= static_cast<uint64_t>(d[i])) > (1u << 28))
-        fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^28 values per sample");
+      if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed and positive");
+      if (static_cast<uint64_t>(d[i]) > kMaxActivation || (values *= static_cast<uint64_t>(d[i])) > kMaxActivation)
+        fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^24 values per sample");
     }
     const auto u = [&d](size_t i) { return static_cast<size_t>(d[i]); };
     rank_ = d.size();
@@ -535,6 +579,7 @@ class Importer {
     } catch (const Error& e) {
       fail(std::string("the imported network does not fit together: ") + e.what());
     }
+    check_sizes(net_, shapes, file_);
     for (const auto& [layer, size] : flat_sizes_) {
       if (shapes[layer].size() != size)
         fail("node '" + net_.layers[layer].name + "' (Reshape) asks for " + std::to_string(size) +
@@ -590,7 +635,16 @@ ImportedNetwork open_network(const std::vector<std::shared_ptr<io::ByteSource>>&
   const std::string& file = files[0]->name();
   const size_t dot = file.rfind('.');
   ImportedNetwork r;
-  r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
+  try {
+    r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
+    check_sizes(r.network, {}, file);  // the input first: shapes() multiplies its sizes
+    check_sizes(r.network, r.network.shapes(), file);
+  } catch (const Error& e) {
+    // network_from_model speaks of tensors and layers; the user also needs to know which file.
+    const std::string what = e.what();
+    if (what.rfind(file, 0) == 0) throw;
+    throw Error(file + ": " + what);
+  }
   r.warnings = model.warnings;
   return r;
 }

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +22,7 @@
 #include "io/model_open.h"
 #include "io/npy.h"
 #include "nn/dataset_files.h"
+#include "nn/dataset_open.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
 #include "nn/onnx_import.h"
@@ -503,4 +506,134 @@ TEST_CASE("nn datasets: wrong names, shapes, types and counts are refused with w
   const float whole[2] = {3.0f, 0.0f};
   CHECK(qp::nn::dataset_from_npy(mem("x.npy", "<f4", {2, 2}, inputs, 16), mem("y.npy", "<f4", {2}, whole, 8)).labels ==
         std::vector<int32_t>{3, 0});
+}
+
+// ---- Models trained elsewhere (tests/fixtures/nn/torch_trained, scripts/fixtures/nn/make_torch_trained.py)
+//
+// torch trained a 784-32-10 MLP and a small CNN on all of Fashion-MNIST and recorded, for each of the
+// 10 000 test images, its predicted class and its top-1 minus top-2 logit margin. Loaded the way a
+// user loads them (open_network on the file, dataset_from_files on the Debian IDX files), our float
+// engine must predict the same class for every image, except where torch's own margin is a rounding
+// tie. Tie tolerance: both sides sum in float32 but in different orders (torch's MKL / its conv
+// kernels, our blocked GEMM and im2col), so each logit differs by δ, and an argmax can only flip when
+// torch's margin is below 2δ. A realistic δ is √K·2⁻²⁴·Σ|w·x| ≈ 1e-5 here (K = 784), the worst-case
+// bound K·2⁻²⁴·Σ|w·x| a few 1e-4; kTieMargin = 1e-3 covers the bound, and the test also measures δ
+// (the margins of the images both sides agree on differ by at most 2δ) and requires it below
+// kTieMargin / 2, so the tolerance is checked, not assumed.
+namespace {
+
+constexpr double kTieMargin = 1e-3;
+const std::string kFashion = "/usr/share/datasets/fashion-mnist/";
+
+std::shared_ptr<qp::io::ByteSource> trained(const std::string& name) { return fixture("torch_trained/" + name); }
+
+struct TorchAgreement {
+  size_t torch_correct = 0, ours_correct = 0, disagreements = 0, ties = 0;
+  double worst_disagreement_margin = 0;  // torch's margin on the images where we disagree
+  double worst_margin_diff = 0;          // |our margin − torch's| where we agree: ≤ 2δ
+};
+
+TorchAgreement compare_with_torch(const Network& net, const std::string& model) {
+  const Dataset data = qp::nn::dataset_from_files({qp::io::open_file_source(kFashion + "t10k-images-idx3-ubyte.gz"),
+                                                   qp::io::open_file_source(kFashion + "t10k-labels-idx1-ubyte.gz")},
+                                                  qp::test::inflater(), net.input);
+  const qp::io::TensorData pred = npy("torch_trained/" + model + ".pred.npy");
+  const qp::io::TensorData margin = npy("torch_trained/" + model + ".margin.npy");
+  REQUIRE(data.count == 10000);
+  REQUIRE(pred.values.size() == data.count);
+  REQUIRE(margin.values.size() == data.count);
+  auto engine = qp::nn::make_engine(net, qp::nn::EngineOptions{});
+  REQUIRE(engine->num_classes() == 10);
+  std::vector<float> logits(data.count * 10);
+  for (size_t b = 0; b < data.count; b += 500) engine->forward(data.input(b), 500, &logits[b * 10]);
+
+  TorchAgreement r;
+  for (size_t i = 0; i < data.count; ++i) {
+    const float* l = &logits[i * 10];
+    const size_t ours = argmax(l, 10);
+    const auto theirs = static_cast<size_t>(pred.values[i]);
+    const double m = margin.values[i];
+    r.torch_correct += theirs == static_cast<size_t>(data.labels[i]);
+    r.ours_correct += ours == static_cast<size_t>(data.labels[i]);
+    r.ties += m < kTieMargin;
+    if (ours != theirs) {
+      ++r.disagreements;
+      r.worst_disagreement_margin = std::max(r.worst_disagreement_margin, m);
+      CHECK_MESSAGE(m < kTieMargin, model << " image " << i << ": ours " << ours << ", torch " << theirs
+                                          << " with margin " << m);
+      continue;
+    }
+    float second = -INFINITY;
+    for (size_t c = 0; c < 10; ++c)
+      if (c != ours) second = std::max(second, l[c]);
+    r.worst_margin_diff = std::max(r.worst_margin_diff, std::fabs(static_cast<double>(l[ours] - second) - m));
+  }
+  MESSAGE(model << ": torch " << r.torch_correct << "/10000, ours " << r.ours_correct << "/10000, "
+                << r.disagreements << " disagreements (largest torch margin among them " << r.worst_disagreement_margin
+                << "), " << r.ties << " images with torch margin < " << kTieMargin
+                << ", largest |our margin − torch's| where we agree " << r.worst_margin_diff);
+  CHECK(r.worst_margin_diff < kTieMargin / 2);
+  // The accuracy is torch's up to the ties we resolved the other way (each moves it by at most one).
+  CHECK(r.ours_correct + r.disagreements >= r.torch_correct);
+  CHECK(r.ours_correct <= r.torch_correct + r.disagreements);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("nn import: an MLP trained by torch on Fashion-MNIST gives torch's 10 000 test predictions") {
+  const qp::nn::ImportedNetwork onnx = qp::nn::open_network({trained("mlp.onnx")}, qp::test::inflater());
+  CHECK(onnx.network.name == "mlp");
+  CHECK(kinds(onnx.network) ==
+        std::vector<LayerKind>{LayerKind::Flatten, LayerKind::Linear, LayerKind::Relu, LayerKind::Linear});
+  const TorchAgreement from_onnx = compare_with_torch(onnx.network, "mlp");
+  // torch's accuracy as it recorded it, independently of our engine: about 84 % after 2 epochs.
+  CHECK(from_onnx.torch_correct > 8000);
+
+  // The same weights as torch.save wrote them: the same network, so the same figures.
+  const qp::nn::ImportedNetwork pt = qp::nn::open_network({trained("mlp.pt")}, qp::test::inflater());
+  REQUIRE(kinds(pt.network) == kinds(onnx.network));
+  for (size_t i = 0; i < pt.network.layers.size(); ++i) {
+    CHECK(pt.network.layers[i].weight == onnx.network.layers[i].weight);
+    CHECK(pt.network.layers[i].bias == onnx.network.layers[i].bias);
+  }
+  const TorchAgreement from_pt = compare_with_torch(pt.network, "mlp");
+  CHECK(from_pt.ours_correct == from_onnx.ours_correct);
+}
+
+TEST_CASE("nn import: a CNN trained by torch on Fashion-MNIST gives torch's 10 000 test predictions") {
+  const qp::nn::ImportedNetwork cnn = qp::nn::open_network({trained("cnn.onnx")}, qp::test::inflater());
+  CHECK(cnn.network.input == ActShape{1, 28, 28});
+  CHECK(kinds(cnn.network) == std::vector<LayerKind>{LayerKind::Conv2d, LayerKind::Relu, LayerKind::MaxPool2d,
+                                                      LayerKind::Conv2d, LayerKind::Relu, LayerKind::MaxPool2d,
+                                                      LayerKind::Flatten, LayerKind::Linear});
+  const TorchAgreement r = compare_with_torch(cnn.network, "cnn");
+  CHECK(r.torch_correct > 8000);
+}
+
+// tests/malformed/nn (scripts/fixtures/nn/make_malformed.py): files that do not make a network, each
+// opened alone through open_network, must give a qp::Error naming the file and containing the line of
+// its .expect; a network that imports anyway fails the test.
+TEST_CASE("nn import: malformed networks give their expected errors") {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(fs::path(QP_TESTS_DIR) / "malformed" / "nn"))
+    if (entry.path().extension() != ".expect") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  CHECK(files.size() >= 10);
+  for (const fs::path& file : files) {
+    CAPTURE(file.string());
+    std::ifstream in(file.string() + ".expect");
+    std::string expect;
+    std::getline(in, expect);
+    REQUIRE_MESSAGE(!expect.empty(), "missing or empty .expect file");
+    const std::string message = error_of([&] {
+      const qp::nn::ImportedNetwork n = qp::nn::open_network({qp::io::open_file_source(file.string())},
+                                                             qp::test::inflater());
+      (void)n.network.shapes();
+    });
+    CAPTURE(message);
+    CHECK(message.find(expect) != std::string::npos);
+    CHECK(message.find(file.filename().string()) != std::string::npos);
+  }
 }
