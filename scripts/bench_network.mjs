@@ -225,6 +225,7 @@ export function ratios(m) {
 }
 
 const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
+const times = (v) => (v === null || v === undefined ? '–' : `${v.toFixed(2)}×`);
 
 export function formatMarkdown(result) {
   const { meta } = result;
@@ -245,11 +246,11 @@ export function formatMarkdown(result) {
     }
     const q = m.ratios;
     lines.push('', '| ratio | batch 256 (throughput) | batch 1 (latency) | target |', '|---|---:|---:|---|',
-      `| ours int8 / ours float | ${fmt(q.oursInt8OverOursFloat.throughput)}× | ${fmt(q.oursInt8OverOursFloat.latency)}× | ≥ 2× |`,
+      `| ours int8 / ours float | ${times(q.oursInt8OverOursFloat.throughput)} | ${times(q.oursInt8OverOursFloat.latency)} | ≥ 2× |`,
       `| ours int8 / ORT int8 (best form: ${q.oursInt8OverOrtInt8.vs[1] ?? '–'} / ${q.oursInt8OverOrtInt8.vs[2] ?? '–'}) | ` +
-      `${fmt(q.oursInt8OverOrtInt8.throughput)}× | ${fmt(q.oursInt8OverOrtInt8.latency)}× | ≥ 1.5× |`,
-      `| ours float / ORT float | ${fmt(q.oursFloatOverOrtFloat.throughput)}× | ${fmt(q.oursFloatOverOrtFloat.latency)}× | – |`,
-      `| ours dynamic int8 / ours float | ${fmt(q.oursDynamicOverOursFloat.throughput)}× | ${fmt(q.oursDynamicOverOursFloat.latency)}× | – |`, '');
+      `${times(q.oursInt8OverOrtInt8.throughput)} | ${times(q.oursInt8OverOrtInt8.latency)} | ≥ 1.5× |`,
+      `| ours float / ORT float | ${times(q.oursFloatOverOrtFloat.throughput)} | ${times(q.oursFloatOverOrtFloat.latency)} | – |`,
+      `| ours dynamic int8 / ours float | ${times(q.oursDynamicOverOursFloat.throughput)} | ${times(q.oursDynamicOverOursFloat.latency)} | – |`, '');
   }
   return `${lines.join('\n')}\n`;
 }
