@@ -88,13 +88,13 @@ async function loadData(qp) {
 }
 
 /** The model file: a path, the bundled model, or a stand-in written into `tmp`. */
-export function modelSource(qp, name, tmp) {
+export function modelSource(qp, name, tmp, train = null) {
   const withBytes = (s) => ({ ...s, bytes: readBytes(s.path), file: path.relative(repoRoot, s.path) });
   if (name.endsWith('.safetensors')) return withBytes({ name: path.basename(name, '.safetensors'), path: path.resolve(name), standIn: false });
   const bundled = path.join(repoRoot, 'web/public/models', `${name}.safetensors`);
   if (existsSync(bundled)) return withBytes({ name, path: bundled, standIn: false });
   const file = path.join(tmp, `${name}-standin.safetensors`);
-  writeFileSync(file, standInNetworkBytes(qp, name));
+  writeFileSync(file, standInNetworkBytes(qp, name, { train }));
   return withBytes({ name, path: file, standIn: true });
 }
 
@@ -132,7 +132,7 @@ export async function runNetworkBench(argv, { log = (l) => console.error(l) } = 
   const date = new Date().toISOString();
   const models = [];
   for (const name of opts.models) {
-    const source = modelSource(qp, name, tmp);
+    const source = modelSource(qp, name, tmp, data.calib);
     const m = await benchModel({ qp, ort, data, source, onnxFor: onnxMaker(source, opts, opts.onnxDir ?? tmp, log), opts, log });
     m.ratios = ratios(m);
     models.push(m);

@@ -39,7 +39,7 @@ const pub = (rel) => new Uint8Array(readFileSync(path.join(repoRoot, 'web/public
 const calib = await idxDataset(qp, pub(BUNDLED.train.images), pub(BUNDLED.train.labels));
 const entries = [];
 for (const name of opts.models) {
-  const source = modelSource(qp, name, dir);
+  const source = modelSource(qp, name, dir, calib);
   const file = path.join(dir, `${source.name}.safetensors`);
   if (path.resolve(source.path) !== file) copyFileSync(source.path, file);
   const net = qp.loadNetwork(source.bytes, `${source.name}.safetensors`);

@@ -145,7 +145,7 @@ export function formatMarkdown(result) {
     `after ${meta.loadAfter.map((v) => v.toFixed(2)).join(' ')}.` + (meta.quick ? ' **--quick: rough numbers.**' : ''),
     ...(meta.note ? [`Note: ${meta.note}`] : []), ''];
   for (const m of result.models) {
-    lines.push(`## ${m.model}${m.standIn ? ' (stand-in: random weights, accuracy meaningless)' : ''}: ${m.count} test images, ` +
+    lines.push(`## ${m.model}${m.standIn ? ' (stand-in: random features + class-mean readout, not trained)' : ''}: ${m.count} test images, ` +
       `batch 256 best of ${meta.repeats}, batch-1 median of ${m.latencyRuns}`, '',
     '| runner | accuracy | differing predictions (vs) | img/s @256 | batch-1 µs (median) |', '|---|---:|---|---:|---:|');
     for (const r of m.rows) {

@@ -37,12 +37,7 @@ function* uniforms(seed) {
   }
 }
 
-/**
- * A safetensors file of `arch` (an ARCHITECTURES key) with PyTorch-default-like random weights
- * (uniform ±1/sqrt(fan_in)), the playground's qp.architecture / qp.input metadata included.
- */
-export function standInNetworkBytes(qp, arch, seed = 6) {
-  const layers = ARCHITECTURES[arch];
+function randomTensors(layers, seed) {
   const rand = uniforms(seed);
   const tensors = [];
   for (const l of layers) {
@@ -54,10 +49,59 @@ export function standInNetworkBytes(qp, arch, seed = 6) {
     tensors.push({ name: `${l.name}.weight`, shape: l.kind === 'conv2d' ? [l.out, l.in, k, k] : [l.out, l.in], data: fill(l.out * fanIn) });
     tensors.push({ name: `${l.name}.bias`, shape: [l.out], data: fill(l.out) });
   }
-  return qp.encodeSafetensors(tensors, {
-    'qp.architecture': JSON.stringify(layers), 'qp.input': '1x28x28',
-    'qp.note': `benchmark stand-in: random weights (seed ${seed}), not a trained model`,
-  });
+  return tensors;
+}
+
+const encode = (qp, layers, tensors, note) => qp.encodeSafetensors(tensors,
+  { 'qp.architecture': JSON.stringify(layers), 'qp.input': '1x28x28', ...(note ? { 'qp.note': note } : {}) });
+
+/**
+ * A safetensors file of `arch` (an ARCHITECTURES key): every layer but the last with PyTorch-default-
+ * like random weights (uniform ±1/sqrt(fan_in)); the last one, when `train` (a labelled core dataset)
+ * is given, a nearest-class-mean readout of the random features (score_c = μ_c·x − ½|μ_c|², μ_c the
+ * mean feature vector of class c over `train`), so the stand-in predicts every class (~60–75% on
+ * Fashion-MNIST) and the cross-check of the benchmark means something; else random too.
+ * The playground's qp.architecture / qp.input metadata are included. Same speed as a trained model.
+ */
+export function standInNetworkBytes(qp, arch, { seed = 6, train = null, count = 2000 } = {}) {
+  const layers = ARCHITECTURES[arch];
+  const tensors = randomTensors(layers, seed);
+  if (!train) return encode(qp, layers, tensors, `benchmark stand-in: random weights (seed ${seed}), not a trained model`);
+  // The features: the network without its last Linear (it ends in a flat vector already).
+  const last = layers[layers.length - 1];
+  const featureNet = qp.loadNetwork(encode(qp, layers.slice(0, -1), tensors.slice(0, -2)), 'features.safetensors');
+  const engine = featureNet.prepare({ mode: 'float' });
+  const n = Math.min(count, train.count), d = last.in, classes = last.out;
+  const mu = new Float64Array(classes * d), seen = new Float64Array(classes);
+  for (let b = 0; b < n; b += 250) {
+    const m = Math.min(250, n - b);
+    const f = engine.forward(train.inputs(b, m), m);
+    for (let i = 0; i < m; i++) {
+      const c = train.labels[b + i];
+      seen[c]++;
+      for (let j = 0; j < d; j++) mu[c * d + j] += f[i * d + j];
+    }
+  }
+  engine.release();
+  featureNet.release();
+  // The engine returns a flattened map in its own H×W×C order (Flatten moves no data there); the
+  // Linear reads PyTorch's C×H×W order.
+  const convs = layers.filter((l) => l.kind === 'conv2d');
+  const channels = convs.length ? convs[convs.length - 1].out : d;
+  const positions = d / channels;
+  const chw = (j) => (j % channels) * positions + Math.floor(j / channels);
+  const w = tensors[tensors.length - 2].data, bias = tensors[tensors.length - 1].data;
+  for (let c = 0; c < classes; c++) {
+    let sq = 0;
+    for (let j = 0; j < d; j++) {
+      const v = mu[c * d + j] / Math.max(seen[c], 1);
+      w[c * d + chw(j)] = v;
+      sq += v * v;
+    }
+    bias[c] = -0.5 * sq;
+  }
+  return encode(qp, layers, tensors, `benchmark stand-in: random features (seed ${seed}) and a nearest-class-mean ` +
+    `readout from ${n} training images; not a trained model`);
 }
 
 /** Debian's interpreter first: a pyenv python3 earlier on PATH lacks the Debian onnx package. */
