@@ -48,6 +48,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("nnReleaseNetwork", &nn_release_network);
   emscripten::function("nnDatasetFromArrays", &nn_dataset_from_arrays);
   emscripten::function("nnDatasetFromIdx", &nn_dataset_from_idx);
+  emscripten::function("nnDatasetFromFiles", &nn_dataset_from_files);
   emscripten::function("nnDescribeDataset", &nn_describe_dataset);
   emscripten::function("nnDatasetInputs", &nn_dataset_inputs);
   emscripten::function("nnReleaseDataset", &nn_release_dataset);
@@ -59,4 +60,9 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("nnTiming", &nn_timing);
   emscripten::function("nnReleaseEngine", &nn_release_engine);
   emscripten::function("nnScore", &nn_score);
+  emscripten::function("nnStartQat", &nn_start_qat);
+  emscripten::function("nnQatStep", &nn_qat_step);
+  emscripten::function("nnQatInfo", &nn_qat_info);
+  emscripten::function("nnQatFinish", &nn_qat_finish);
+  emscripten::function("nnReleaseQat", &nn_release_qat);
 }

@@ -1,41 +1,69 @@
 #include "bindings/nn_bindings.h"
 
+#include <cmath>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bindings/convert.h"
 #include "bindings/guard.h"
+#include "bindings/js_io.h"
+#include "io/model_open.h"
+#include "nn/dataset_open.h"
+#include "nn/onnx_import.h"
 #include "core/error.h"
 #include "nn/dataset.h"
 #include "nn/dataset_idx.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
 #include "nn/network.h"
+#include "nn/train.h"
 
 namespace qp::bindings {
 namespace {
 
 // One table per kind of handle; ids are never reused within a page's lifetime.
+// Shared ownership: a QAT session keeps its dataset alive even if JS releases the handle.
 template <class T>
 struct Handles {
-  std::map<int, std::unique_ptr<T>> items;
+  std::map<int, std::shared_ptr<T>> items;
   int next = 1;
-  int add(std::unique_ptr<T> item) {
+  int add(std::shared_ptr<T> item) {
     items[next] = std::move(item);
     return next++;
   }
-  T& get(int id, const char* what) {
+  T& get(int id, const char* what) { return *shared(id, what); }
+  std::shared_ptr<T> shared(int id, const char* what) {
     auto it = items.find(id);
     if (it == items.end()) throw Error(std::string("that ") + what + " was released");
-    return *it->second;
+    return it->second;
   }
+};
+
+// Quantization-aware training: a copy of the network fine-tuned in place by the trainer.
+struct QatSession {
+  std::unique_ptr<nn::Network> net;
+  std::shared_ptr<nn::Dataset> data;
+  std::unique_ptr<nn::Trainer> trainer;
 };
 
 Handles<nn::Network>& networks() { static Handles<nn::Network> h; return h; }
 Handles<nn::Dataset>& datasets() { static Handles<nn::Dataset> h; return h; }
 Handles<nn::Engine>& engines() { static Handles<nn::Engine> h; return h; }
+Handles<QatSession>& qat_sessions() { static Handles<QatSession> h; return h; }
+
+val ranges_js(const nn::ActivationRanges& ranges) {
+  val out = val::array();
+  for (const auto& [lo, hi] : ranges) {
+    val r = val::array();
+    r.call<void>("push", lo);
+    r.call<void>("push", hi);
+    out.call<void>("push", r);
+  }
+  return out;
+}
 
 val shape_js(const nn::ActShape& s) {
   val a = val::array();
@@ -43,6 +71,13 @@ val shape_js(const nn::ActShape& s) {
   a.call<void>("push", s.h);
   a.call<void>("push", s.w);
   return a;
+}
+
+double get_number(const val& o, const char* key, double fallback) {
+  const val v = o[key];
+  if (v.isUndefined() || v.isNull()) return fallback;
+  if (!v.isNumber()) throw Error(std::string("option '") + key + "' must be a number");
+  return v.as<double>();
 }
 
 std::vector<int32_t> int_vector(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }
@@ -75,10 +110,32 @@ nn::EngineOptions engine_options(const val& o) {
 
 }  // namespace
 
-val nn_load_network(val bytes, std::string name) {
+// sources: the file and its companions (ONNX external data, safetensors shards) as JS sources.
+val nn_load_network(val sources, val inflate_raw) {
   return guarded([&] {
-    const std::vector<uint8_t> file = to_byte_vector(bytes, "network file");
-    return val(networks().add(std::make_unique<nn::Network>(nn::decode_network(file, name))));
+    std::vector<std::shared_ptr<io::ByteSource>> files;
+    const size_t n = sources["length"].as<size_t>();
+    for (size_t i = 0; i < n; ++i) files.push_back(std::make_shared<JsByteSource>(sources[i]));
+    if (files.empty()) throw Error("no network file given");
+    JsInflater inflater(inflate_raw);
+    std::vector<std::string> warnings;
+    std::shared_ptr<nn::Network> net;
+    if (io::sniff_format(*files[0]) == "onnx") {
+      nn::ImportedNetwork imported =
+          nn::import_onnx_network(files[0], std::vector<std::shared_ptr<io::ByteSource>>(files.begin() + 1, files.end()));
+      net = std::make_shared<nn::Network>(std::move(imported.network));
+      warnings = std::move(imported.warnings);
+    } else {
+      const io::Model model = io::open_model(files, &inflater);
+      net = std::make_shared<nn::Network>(nn::network_from_model(model, files[0]->name(), &inflater));
+      warnings = model.warnings;
+    }
+    val o = val::object();
+    o.set("id", networks().add(net));
+    val w = val::array();
+    for (const auto& text : warnings) w.call<void>("push", text);
+    o.set("warnings", w);
+    return o;
   });
 }
 
@@ -156,6 +213,22 @@ val nn_dataset_from_arrays(val inputs, val shape, val labels) {
   });
 }
 
+val nn_dataset_from_files(val sources, val inflate_raw, val input_shape) {
+  return guarded([&] {
+    std::vector<std::shared_ptr<io::ByteSource>> files;
+    const size_t n = sources["length"].as<size_t>();
+    for (size_t i = 0; i < n; ++i) files.push_back(std::make_shared<JsByteSource>(sources[i]));
+    JsInflater inflater(inflate_raw);
+    std::optional<nn::ActShape> shape;
+    if (!input_shape.isUndefined() && !input_shape.isNull()) {
+      const std::vector<int32_t> s = int_vector(input_shape);
+      if (s.size() != 3 || s[0] < 1 || s[1] < 1 || s[2] < 1) throw Error("input shape must be [c, h, w]");
+      shape = nn::ActShape{size_t(s[0]), size_t(s[1]), size_t(s[2])};
+    }
+    return val(datasets().add(std::make_shared<nn::Dataset>(nn::dataset_from_files(files, &inflater, shape))));
+  });
+}
+
 // The caller passes decompressed IDX bytes (the page and the CLI gunzip with the platform's
 // DecompressionStream / zlib), so no inflater is needed here.
 val nn_dataset_from_idx(val images, val labels) {
@@ -197,14 +270,7 @@ val nn_calibrate(int network, int dataset, val options) {
     if (d.sample.size() != net.input.size()) throw Error("the calibration data does not fit the network's input");
     const auto ranges = nn::calibrate_activations(net, d.input(size_t(begin)), size_t(count),
                                                   parse_calibration(get_string(options, "calibration", "minmax")));
-    val out = val::array();
-    for (const auto& [lo, hi] : ranges) {
-      val r = val::array();
-      r.call<void>("push", lo);
-      r.call<void>("push", hi);
-      out.call<void>("push", r);
-    }
-    return out;
+    return ranges_js(ranges);
   });
 }
 
@@ -280,5 +346,63 @@ val nn_score(val predicted, val labels, int classes) {
     return o;
   });
 }
+
+val nn_start_qat(int network, int dataset, val options) {
+  return guarded([&] {
+    auto session = std::make_shared<QatSession>();
+    session->net = std::make_unique<nn::Network>(networks().get(network, "network"));
+    session->data = datasets().shared(dataset, "dataset");
+    nn::TrainOptions t;
+    t.batch_size = static_cast<size_t>(get_int(options, "batchSize", 64));
+    t.lr = static_cast<float>(get_number(options, "learningRate", 1e-4));
+    if (!(t.lr > 0) || !std::isfinite(t.lr)) throw Error("QAT: the learning rate must be a positive number");
+    if (get_int(options, "batchSize", 64) < 1) throw Error("QAT: the batch size must be at least 1");
+    t.seed = static_cast<uint64_t>(get_int(options, "seed", 0));
+    t.epochs = static_cast<size_t>(get_int(options, "epochs", 1));
+    t.fake_quant.enabled = true;
+    t.fake_quant.weight_bits = get_int(options, "bits", 8);
+    const std::string g = get_string(options, "granularity", "channel");
+    if (g == "tensor") t.fake_quant.granularity = nn::WeightGranularity::PerTensor;
+    else if (g == "group") t.fake_quant.granularity = nn::WeightGranularity::PerGroup;
+    else if (g == "channel") t.fake_quant.granularity = nn::WeightGranularity::PerChannel;
+    else throw Error("granularity must be tensor, channel or group, got '" + g + "'");
+    t.fake_quant.group_size = get_int(options, "groupSize", 0);
+    session->trainer = std::make_unique<nn::Trainer>(*session->net, *session->data, t);
+    return val(qat_sessions().add(std::move(session)));
+  });
+}
+
+val nn_qat_step(int id, int steps) {
+  return guarded([&] {
+    QatSession& s = qat_sessions().get(id, "QAT session");
+    if (steps < 0) throw Error("QAT: steps must be ≥ 0");
+    std::vector<float> losses;
+    for (int i = 0; i < steps; ++i) losses.push_back(s.trainer->step());
+    return copy_out("Float32Array", losses.data(), losses.size());
+  });
+}
+
+val nn_qat_info(int id) {
+  return guarded([&] {
+    QatSession& s = qat_sessions().get(id, "QAT session");
+    val o = val::object();
+    o.set("stepsDone", s.trainer->steps_done());
+    o.set("stepsPerEpoch", s.trainer->steps_per_epoch());
+    o.set("learningRate", s.trainer->current_lr());
+    return o;
+  });
+}
+
+val nn_qat_finish(int id) {
+  return guarded([&] {
+    QatSession& s = qat_sessions().get(id, "QAT session");
+    val o = val::object();
+    o.set("ranges", ranges_js(s.trainer->activation_ranges()));
+    o.set("network", networks().add(std::make_shared<nn::Network>(*s.net)));
+    return o;
+  });
+}
+
+void nn_release_qat(int id) { qat_sessions().items.erase(id); }
 
 }  // namespace qp::bindings

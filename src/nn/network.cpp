@@ -94,12 +94,12 @@ const std::string* find_meta(const std::vector<std::pair<std::string, std::strin
 }
 
 // Reads "<prefix>.weight" / ".bias" of a weighted layer and checks their sizes.
-void load_parameters(const io::Model& model, Layer& l, size_t index) {
+void load_parameters(const io::Model& model, Layer& l, size_t index, io::Inflater* inflater) {
   const std::string who = describe(l, index);
   auto read = [&](const std::string& key, size_t expected) {
     for (size_t t = 0; t < model.tensors.size(); ++t) {
       if (model.tensors[t].name != key) continue;
-      io::TensorData d = io::read_tensor_f32(model, t);
+      io::TensorData d = io::read_tensor_f32(model, t, inflater);
       if (d.values.size() != expected)
         throw Error(who + ": '" + key + "' has " + std::to_string(d.values.size()) + " values, expected " +
                     std::to_string(expected));
@@ -315,7 +315,7 @@ std::vector<uint8_t> encode_network(const Network& net,
   return io::encode_safetensors(tensors, meta);
 }
 
-Network network_from_model(const io::Model& model, const std::string& name) {
+Network network_from_model(const io::Model& model, const std::string& name, io::Inflater* inflater) {
   Network net;
   const std::string* arch_text = find_meta(model.metadata, "qp.architecture");
   if (!arch_text) {
@@ -349,7 +349,7 @@ Network network_from_model(const io::Model& model, const std::string& name) {
     }
   }
   for (size_t i = 0; i < net.layers.size(); ++i)
-    if (net.layers[i].has_weights()) load_parameters(model, net.layers[i], i);
+    if (net.layers[i].has_weights()) load_parameters(model, net.layers[i], i, inflater);
   net.shapes();  // validates the chain
   return net;
 }

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/inflater.h"
 #include "io/model.h"
 
 namespace qp::nn {
@@ -87,7 +88,8 @@ std::vector<uint8_t> encode_network(const Network& net,
 // PyTorch MLP state dict), they are inferred: every 2-D "*.weight" with its "*.bias", in file
 // order, chained with ReLU between them; a first in-features of 784 gets input 1×28×28 and a
 // Flatten. Throws qp::Error with the reason on anything that does not form a chain.
-Network network_from_model(const io::Model& model, const std::string& name);
+// `inflater` reads deflated members (.npz, .pt) where the build has no native zlib (wasm).
+Network network_from_model(const io::Model& model, const std::string& name, io::Inflater* inflater = nullptr);
 // network_from_model on a file held in memory (any format open_model recognises).
 Network decode_network(const std::vector<uint8_t>& file_bytes, const std::string& name);
 

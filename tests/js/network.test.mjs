@@ -139,3 +139,69 @@ test('the bundled Fashion-MNIST test set loads through the core', async () => {
   assert.ok(first.every((v) => v >= 0 && v <= 1));
   data.release();
 });
+
+test('QAT: losses fall, the SIMD and scalar builds train bit-identically, finish() feeds the static engine', () => {
+  const results = {};
+  for (const [build, qp] of Object.entries(builds)) {
+    const { bytes } = mlpStateDict(qp, 6);
+    const net = qp.loadNetwork(bytes, 'mlp.safetensors');
+    // Separable data: the label is the brightest of ten horizontal bands.
+    const r = rng(8);
+    const n = 256, x = new Float32Array(n * 784), labels = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      labels[s] = s % 10;
+      for (let p = 0; p < 784; p++) x[s * 784 + p] = 0.2 * r() + (Math.floor(p / 78.4) === labels[s] ? 0.8 : 0);
+    }
+    const data = qp.datasetFromArrays(x, [n, 1, 28, 28], labels);
+    const qat = net.startQat(data, { bits: 4, learningRate: 3e-3, batchSize: 32, seed: 5 });
+    assert.equal(qat.stepsPerEpoch, 8);
+    const losses = qat.step(40);
+    assert.equal(qat.info().stepsDone, 40);
+    const { network, ranges } = qat.finish();
+    assert.equal(ranges.length, 2);
+    const engine = network.prepare({ mode: 'static', bits: 4, ranges });
+    const acc = qp.scorePredictions(engine.predict(data), labels, 10).accuracy;
+    results[build] = { losses, acc };
+    assert.ok(losses.slice(-8).reduce((a, b) => a + b) < 0.6 * losses.slice(0, 8).reduce((a, b) => a + b), `${build}: loss falls`);
+    assert.ok(acc > 0.9, `${build}: static int4 after QAT ${acc}`);
+    assert.throws(() => net.startQat(data, { learningRate: -1 }), /learning rate/);
+    assert.throws(() => net.startQat(data, { bits: 1 }), QplayError);
+    for (const h of [engine, network, net, data, qat]) h.release();
+  }
+  assert.ok(sameBytes(results.simd.losses, results.scalar.losses));
+  assert.equal(results.simd.acc, results.scalar.acc);
+});
+
+// Files exported by torch (scripts/fixtures/nn/make_nn_fixtures.py): the same predictions as torch.
+const nnFixtures = path.join(repoRoot, 'tests/fixtures/nn');
+const fileSource = (name) => {
+  const bytes = new Uint8Array(readFileSync(path.join(nnFixtures, name)));
+  return { name, size: bytes.length, read: (o, n) => bytes.subarray(o, o + n) };
+};
+
+test('bring your own network: torch-exported ONNX and .pt files give torch\'s argmax on the npz test data', () => {
+  for (const qp of Object.values(builds)) {
+    const torchLogits = qp.readNpy(new Uint8Array(readFileSync(path.join(nnFixtures, 'cnn_bn.logits.npy'))));
+    for (const file of ['cnn_bn.onnx', 'mlp_gemm.onnx', 'mlp_gemm.pt']) {
+      const net = qp.loadNetwork([fileSource(file)]);
+      const data = qp.datasetFromFiles([fileSource('dataset.npz')], net.info.input);
+      const logitsFile = file === 'cnn_bn.onnx' ? torchLogits
+        : qp.readNpy(new Uint8Array(readFileSync(path.join(nnFixtures, 'mlp_gemm.logits.npy'))));
+      const [n, k] = logitsFile.shape;
+      assert.equal(n, data.count, file);
+      const predicted = net.prepare({ mode: 'float' }).predict(data);
+      for (let s = 0; s < n; s++) {
+        const row = Array.from(logitsFile.data.subarray(s * k, (s + 1) * k));
+        assert.equal(predicted[s], row.indexOf(Math.max(...row)), `${file} sample ${s}`);
+      }
+      if (file === 'cnn_bn.onnx') assert.ok(net.warnings.some((w) => /Softmax/i.test(w)), net.warnings.join('; '));
+      net.release();
+      data.release();
+    }
+    assert.throws(() => qp.loadNetwork([fileSource('unsupported.onnx')]), /unsupported ONNX operators: .*Sigmoid/);
+    assert.throws(() => qp.datasetFromFiles([fileSource('no_pair.npz')]), QplayError);
+    const pair = qp.datasetFromFiles([fileSource('labels.npy'), fileSource('images.npy')], [1, 28, 28]);
+    assert.deepEqual(pair.sample, [1, 28, 28]);
+    pair.release();
+  }
+});

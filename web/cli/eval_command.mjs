@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED, CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
+import { BUNDLED, CALIBRATION_SAMPLES } from '../lib/datasets.mjs';
 import { STANDARD_MODES, evaluateModes } from '../lib/network_eval.mjs';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
@@ -12,19 +12,23 @@ const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
 export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels LABELS.idx[.gz]] [--mode M[,M...]] [--bits N]
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
-             [--calibration-count N] [--limit N] [--timing-runs N] [--json]
+             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
 
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
-written by the playground or torch, .pt/.pth, .npz). Data defaults to the 10 000 Fashion-MNIST test
+written by the playground or torch, .pt/.pth, .npz, or an .onnx chain of Gemm/MatMul/Conv/BN/pools).
+--data: one .npz (inputs + labels), or inputs with --labels (.npy pair or IDX pair, gzipped or not). Data defaults to the 10 000 Fashion-MNIST test
 images; static calibration to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
-dynamic, static (default: float32, weight-only int8, weight-only int4 g32, dynamic int8, static int8).
+dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32, dynamic int8, static
+int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
+--calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
+runs the static integer engine with the ranges QAT observed.
 --layer-bits gives each weighted layer its bits (0 keeps it in float).`;
 
 export const EVAL_OPTIONS = {
   data: { type: 'string' }, labels: { type: 'string' }, 'calibration-data': { type: 'string' },
   'calibration-labels': { type: 'string' }, 'calibration-count': { type: 'string' }, limit: { type: 'string' },
   'timing-runs': { type: 'string' }, granularity: { type: 'string' }, 'layer-bits': { type: 'string' },
-  'per-row': { type: 'boolean' },
+  'per-row': { type: 'boolean' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' },
 };
 
 function readFile(file, what) {
@@ -38,6 +42,13 @@ function positiveInt(text, name) {
   return Number(text);
 }
 
+function positiveNumber(text, name) {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${name} needs a positive number, got '${text}'`);
+  return v;
+}
+
 // The bundled file in web/public (built), else the Debian package's originals.
 function bundledData(kind) {
   const local = path.join(root, 'web/public', BUNDLED[kind].images);
@@ -47,9 +58,17 @@ function bundledData(kind) {
     labels: path.join(DEBIAN_FMNIST, `${prefix}-labels-idx1-ubyte.gz`) };
 }
 
-async function loadData(qp, images, labels, what) {
-  if (!labels) throw new Error(`${what}: IDX images need their labels file too (--labels / --calibration-labels)`);
-  return idxDataset(qp, readFile(images, what), readFile(labels, `${what} labels`));
+// One .npz, or inputs + labels (.npy pair or IDX pair): the core sorts them out.
+function loadData(qp, inputs, labels, what, inputShape) {
+  const files = [inputs, labels].filter(Boolean).map((f) => {
+    const bytes = readFile(f, what);
+    return { name: path.basename(f), size: bytes.length, read: (o, n) => bytes.subarray(o, o + n) };
+  });
+  try {
+    return qp.datasetFromFiles(files, inputShape);
+  } catch (e) {
+    throw new Error(`${what}: ${e.message}`);
+  }
 }
 
 function modeList(values) {
@@ -59,13 +78,14 @@ function modeList(values) {
   const groupSize = values['group-size'] ? Number(values['group-size']) : undefined;
   const layerBits = values['layer-bits']?.split(',').map(Number);
   const rows = values.mode.split(',').map((mode) => {
-    if (!['float', 'weight-only', 'dynamic', 'static'].includes(mode))
-      throw new Error(`unknown mode '${mode}': use float, weight-only, dynamic or static`);
+    if (!['float', 'weight-only', 'dynamic', 'static', 'qat'].includes(mode))
+      throw new Error(`unknown mode '${mode}': use float, weight-only, dynamic, static or qat`);
     if (mode === 'float') return { label: 'float32', mode };
     const b = bits ?? (mode === 'weight-only' && groupSize ? 4 : 8);
     const what = granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '';
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b,
-      granularity, groupSize, layerBits, perRow: Boolean(values['per-row']) };
+      granularity, groupSize, layerBits, perRow: Boolean(values['per-row']),
+      steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr') };
   });
   return rows.some((r) => r.mode === 'float') ? rows : [{ label: 'float32', mode: 'float' }, ...rows];
 }
@@ -76,12 +96,13 @@ export async function evalCommand(qp, args, values) {
   const file = ['mlp', 'cnn'].includes(model) ? path.join(root, 'web/public', BUNDLED.models[model]) : model;
   const network = qp.loadNetwork(readFile(file, 'network'), path.basename(file));
   const testFiles = values.data ? { images: values.data, labels: values.labels } : bundledData('test');
-  const test = await loadData(qp, testFiles.images, testFiles.labels, 'test data');
+  const test = loadData(qp, testFiles.images, testFiles.labels, 'test data', network.info.input);
+  for (const w of network.warnings) console.error(`qplay: note: ${w}`);
   const calibFiles = values['calibration-data']
     ? { images: values['calibration-data'], labels: values['calibration-labels'] } : bundledData('train');
   const modes = modeList(values);
-  const calibrationData = modes.some((m) => m.mode === 'static')
-    ? await loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data') : null;
+  const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat')
+    ? loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data', network.info.input) : null;
   const { rows, count, ranges } = await evaluateModes(qp, network, test, {
     modes, calibrationData, calibration: values.calibration ?? 'minmax',
     calibrationCount: positiveInt(values['calibration-count'], 'calibration-count') ?? CALIBRATION_SAMPLES,

@@ -4,9 +4,11 @@
 
 /** A network read from a state dict (.safetensors, .pt, .npz) or an ONNX file. */
 export class NetworkHandle {
-  constructor(qplay, id) {
+  constructor(qplay, id, warnings = []) {
     this._qp = qplay;
     this.id = id;
+    /** What the loader changed or dropped (e.g. a final Softmax), for the user. */
+    this.warnings = warnings;
     /** { name, input: [c, h, w], classes, parameters, layers: [...], weightedLayers } */
     this.info = qplay._call('nnDescribeNetwork', id);
   }
@@ -27,6 +29,17 @@ export class NetworkHandle {
    */
   prepare(options = {}) {
     return new EngineHandle(this._qp, this._qp._call('nnPrepareEngine', this.id, options));
+  }
+
+  /**
+   * Quantization-aware training of a copy of this network on `trainData`: weights fake-quantized
+   * ({ bits 2..8, granularity 'channel' | 'tensor' | 'group', groupSize }), activations entering
+   * each weighted layer fake-quantized to uint8 with moving-average ranges, straight-through
+   * gradients, Adam ({ learningRate = 1e-4, batchSize = 64, seed = 0 }). Drive it with step(n);
+   * finish() gives the fine-tuned network and its activation ranges for prepare({ mode: 'static' }).
+   */
+  startQat(trainData, options = {}) {
+    return new QatHandle(this._qp, this._qp._call('nnStartQat', this.id, trainData.id, options));
   }
 
   /** The network as a .safetensors state dict (architecture in its metadata). */
@@ -89,5 +102,35 @@ export class EngineHandle {
 
   release() {
     this._qp._m.nnReleaseEngine(this.id);
+  }
+}
+
+export class QatHandle {
+  constructor(qplay, id) {
+    this._qp = qplay;
+    this.id = id;
+    const info = qplay._call('nnQatInfo', id);
+    /** Minibatches in one pass over the training data. */
+    this.stepsPerEpoch = info.stepsPerEpoch;
+  }
+
+  /** Runs `n` minibatches; Float32Array of their losses. */
+  step(n = 1) {
+    return this._qp._call('nnQatStep', this.id, n);
+  }
+
+  /** { stepsDone, stepsPerEpoch, learningRate } */
+  info() {
+    return this._qp._call('nnQatInfo', this.id);
+  }
+
+  /** { network: NetworkHandle (fine-tuned float weights), ranges } — the session stays usable. */
+  finish() {
+    const { network, ranges } = this._qp._call('nnQatFinish', this.id);
+    return { network: new NetworkHandle(this._qp, network), ranges };
+  }
+
+  release() {
+    this._qp._m.nnReleaseQat(this.id);
   }
 }

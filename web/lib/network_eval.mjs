@@ -12,13 +12,36 @@ export const STANDARD_MODES = Object.freeze([
   { label: 'static int8', mode: 'static', bits: 8 },
 ]);
 
-const CHUNK = 500;  // samples per predict call: ~10–50 ms, short enough to cancel promptly
+const CHUNK = 500;
+const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the CNN in wasm
+
+/**
+ * QAT row: fine-tune a copy of `network` on `trainData` with fake quantization for `steps`
+ * minibatches (default: 2 passes over the data), then convert it to the static integer engine with
+ * the activation ranges QAT observed. onLoss(stepIndex, loss) sees every minibatch.
+ */
+export async function runQat(network, trainData, { bits = 8, granularity = 'channel', groupSize = 0, steps = null,
+  learningRate = 1e-4, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {}, label = 'QAT' } = {}) {
+  const qat = network.startQat(trainData, { bits, granularity, groupSize, learningRate, batchSize, seed });
+  try {
+    const total = steps ?? 2 * qat.stepsPerEpoch;
+    for (let done = 0; done < total;) {
+      await tick(done, total, { name: label });
+      const losses = qat.step(Math.min(QAT_CHUNK, total - done));
+      for (const l of losses) onLoss(done++, l);
+    }
+    return qat.finish();
+  } finally {
+    qat.release();
+  }
+}  // samples per predict call: ~10–50 ms, short enough to cancel promptly
 
 /**
  * rows = await evaluateModes(qp, network, test, { modes, calibrationData, calibration,
  *   calibrationCount, limit, timingRuns, timingBatch, tick })
  * tick(done, total, fields) is awaited between chunks (runCancellable's tick; it may throw to
- * cancel). `limit` evaluates only the first `limit` test samples.
+ * cancel). `limit` evaluates only the first `limit` test samples. A mode { mode: 'qat', bits,
+ * granularity, steps, learningRate } fine-tunes on calibrationData (runQat), then runs static.
  */
 export async function evaluateModes(qp, network, test, {
   modes = STANDARD_MODES, calibrationData = null, calibration = 'minmax', calibrationCount = 1000,
@@ -35,7 +58,16 @@ export async function evaluateModes(qp, network, test, {
   const total = modes.length * count;
   const rows = [];
   for (const [i, m] of modes.entries()) {
-    const engine = network.prepare({ ...m, ranges: m.mode === 'static' ? (m.ranges ?? ranges) : null });
+    let net = network, modeRanges = m.ranges ?? ranges;
+    if (m.mode === 'qat') {
+      if (!calibrationData) throw new Error('QAT needs training data');
+      const tuned = await runQat(network, calibrationData, { ...m, label: m.label,
+        tick: (done, n, fields) => tick(i * count, total, { ...fields, qatStep: done, qatSteps: n }) });
+      net = tuned.network;
+      modeRanges = tuned.ranges;
+    }
+    const engine = net.prepare({ ...m, mode: m.mode === 'qat' ? 'static' : m.mode,
+      ranges: m.mode === 'static' || m.mode === 'qat' ? modeRanges : null });
     try {
       const predictions = new Int32Array(count);
       for (let begin = 0; begin < count; begin += CHUNK) {
@@ -49,6 +81,7 @@ export async function evaluateModes(qp, network, test, {
         confusion: score.confusion, predictions, modelBytes: engine.info.modelBytes, timing });
     } finally {
       engine.release();
+      if (net !== network) net.release();
     }
   }
   await tick(total, total, { name: 'done' });

@@ -12,6 +12,7 @@
 import { inflateRaw } from './inflate.mjs';
 import { engineHasRelaxedSimd, installRelaxedKernels } from './relaxed.mjs';
 import { DatasetHandle, NetworkHandle } from './network.mjs';
+import { sourceFromBytes } from './sources.mjs';
 
 // A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
 // supports 128-bit SIMD.
@@ -296,10 +297,23 @@ class Qplay {
 
   /**
    * A network from a state dict (.safetensors written by the playground or torch, .pt/.pth, .npz)
-   * held in `bytes`; see web/lib/network.mjs for what the handle offers.
+   * or an ONNX model (a chain of Gemm/MatMul/Conv/BatchNorm/pools/Flatten/Reshape/ReLU; external
+   * data files as further sources). `input` is a Uint8Array (with `name`), a source
+   * ({name, size, read}), or an array of sources, the network file first. The handle's `warnings`
+   * say what changed on the way (a dropped Softmax, a folded BatchNorm).
    */
-  loadNetwork(bytes, name = 'network.safetensors') {
-    return new NetworkHandle(this, this._call('nnLoadNetwork', bytes, name));
+  loadNetwork(input, name = 'network.safetensors') {
+    const sources = input instanceof Uint8Array ? [sourceFromBytes(name, input)] : Array.isArray(input) ? input : [input];
+    const { id, warnings } = this._call('nnLoadNetwork', sources, inflateRaw);
+    return new NetworkHandle(this, id, warnings);
+  }
+
+  /**
+   * The user's test data: one .npz (inputs + labels), a .npy pair, or an IDX pair (gzipped or not),
+   * as sources; inputShape [c, h, w] (the network's input) shapes flat samples.
+   */
+  datasetFromFiles(sources, inputShape = null) {
+    return new DatasetHandle(this, this._call('nnDatasetFromFiles', sources, inflateRaw, inputShape));
   }
 
   /** A dataset from NCHW float32 inputs of shape [count, c, h, w] and optional Int32Array labels. */

@@ -1,0 +1,60 @@
+// Fake quantization for quantization-aware training (QAT), in PyTorch's numerics.
+//
+// Weights: every step the float ("shadow") weights of each Linear / Conv2d are quantized and
+// dequantized by the core's quantize_tensor (symmetric, signed, b bits, per tensor / per output
+// channel / per group of G along fan-in, NumericsMode::PyTorch, on the [out, fan_in] view); the
+// forward and backward passes use the result, and the weight gradient is applied to the float
+// weights unchanged (straight-through estimator).
+//
+// Activations: the tensor entering each weighted layer is fake-quantized to uint8, affine, with
+// the range of a moving-average min/max observer (averaging constant 0.01, torch's
+// MovingAverageMinMaxObserver in the default QAT qconfig) and torch's fake_quantize arithmetic:
+//   q = zero_point + nearbyint(x · fl(1/scale)),  y = (clamp(q, 0, 255) − zero_point) · scale,
+// and its gradient passes only where 0 <= q <= 255 (torch.fake_quantize_per_tensor_affine's mask).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "quant/qparams.h"
+
+namespace qp::nn {
+
+enum class WeightGranularity { PerTensor, PerChannel, PerGroup };
+
+struct FakeQuantOptions {
+  bool enabled = false;
+  int weight_bits = 8;  // 2..8, symmetric signed
+  WeightGranularity granularity = WeightGranularity::PerChannel;
+  int group_size = 0;   // PerGroup: consecutive fan-in indices sharing a scale
+  bool activations = true;          // fake-quantize the input of each weighted layer to uint8
+  float averaging_constant = 0.01f;
+};
+
+// Throws qp::Error on bits outside 2..8 or a PerGroup without a positive group size.
+void validate_fake_quant(const FakeQuantOptions& o);
+
+// Fake-quantized copy of a [rows, cols] weight matrix (rows = output channels, cols = fan-in).
+std::vector<float> fake_quantize_weights(const float* w, size_t rows, size_t cols, const FakeQuantOptions& o);
+
+// The moving-average min/max observer of one activation tensor and its fake quantizer.
+class ActivationFakeQuant {
+ public:
+  explicit ActivationFakeQuant(float averaging_constant = 0.01f) : c_(averaging_constant) {}
+  // Moves the range toward this batch's min/max (the first batch sets it).
+  void observe(const float* x, size_t n);
+  bool initialized() const { return initialized_; }
+  std::pair<float, float> range() const { return {lo_, hi_}; }
+  void set_range(float lo, float hi);
+  QParams qparams() const;  // uint8 affine grid, PyTorch numerics
+  // y = fake_quant(x); when mask is not null, mask[i] = 1 where the gradient passes.
+  void apply(const float* x, size_t n, float* y, uint8_t* mask) const;
+
+ private:
+  float c_;
+  bool initialized_ = false;
+  float lo_ = 0, hi_ = 0;
+};
+
+}  // namespace qp::nn
