@@ -120,6 +120,14 @@ export function saveNetworkResults(result) {
   return [`${base}.md`, `${base}.json`];
 }
 
+// CPU time this process got per wall-clock second during the batch-256 passes: about 1 on an idle
+// machine (one busy thread), lower when other jobs take the cores.
+function cpuShare(models) {
+  let cpu = 0, wall = 0;
+  for (const m of models) for (const r of m.rows) { cpu += r.passCpuSeconds.reduce((a, b) => a + b, 0); wall += r.passSeconds.reduce((a, b) => a + b, 0); }
+  return wall > 0 ? cpu / wall : null;
+}
+
 export async function runNetworkBench(argv, { log = (l) => console.error(l) } = {}) {
   const opts = parseArgs(argv);
   const ort = await import('onnxruntime-web');
@@ -133,14 +141,15 @@ export async function runNetworkBench(argv, { log = (l) => console.error(l) } = 
   const models = [];
   for (const name of opts.models) {
     const source = modelSource(qp, name, tmp, data.calib);
-    const m = await benchModel({ qp, ort, data, source, onnxFor: onnxMaker(source, opts, opts.onnxDir ?? tmp, log), opts, log });
+    const m = await benchModel({ qp, ort, data, source, onnxFor: onnxMaker(source, opts, opts.onnxDir ?? tmp, log), opts, log,
+      cpuSeconds: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; } });
     m.ratios = ratios(m);
     models.push(m);
   }
   const { loadAverage, ...machine } = machineInfo();
   const result = {
     meta: { runtime: 'node', runtimeVersion: process.version, v8: process.versions.v8, date, ...machine,
-      loadBefore, loadAfter: os.loadavg(), ort: ortInfo(ort), ours: `web/lib/qplay.mjs, ${qp.build} build, kernel tier ${qp.kernelTier}`,
+      loadBefore, loadAfter: os.loadavg(), cpuShare: cpuShare(models), ort: ortInfo(ort), ours: `web/lib/qplay.mjs, ${qp.build} build, kernel tier ${qp.kernelTier}`,
       repeats: opts.repeats, quick: opts.quick, note: opts.note, tolerances: { float: FLOAT_TOLERANCE, int8: INT8_TOLERANCE } },
     models,
   };

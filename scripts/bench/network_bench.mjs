@@ -31,9 +31,10 @@ function compare(a, b) {
  * One model through every runner. source: { name, file (for the record), bytes, standIn };
  * onnxFor(ranges) → { float, qdq?, qop? } as { name, bytes } (Node: network_onnx.py; the page: files
  * the driver made); data: { test, calib, calibrationCount } (core datasets); opts: { limit, repeats,
- * latencyRuns, forms }.
+ * latencyRuns, forms }; cpuSeconds() (Node: process CPU time) adds images per CPU second, a figure
+ * less disturbed by other jobs on a shared machine than the wall-clock one.
  */
-export async function benchModel({ qp, ort, data, source, onnxFor, opts, log }) {
+export async function benchModel({ qp, ort, data, source, onnxFor, opts, log, cpuSeconds = null }) {
   const { test, calib, calibrationCount } = data;
   const network = qp.loadNetwork(source.bytes, `${source.name}.safetensors`);
   const count = Math.min(opts.limit, test.count);
@@ -69,7 +70,7 @@ export async function benchModel({ qp, ort, data, source, onnxFor, opts, log }) 
     const tolerance = ref ? Math.ceil((r.kind === 'float' ? FLOAT_TOLERANCE : INT8_TOLERANCE) * count) : null;
     const agrees = !check || check.differ <= tolerance;
     return { runner: r, name: r.name, side: r.side, kind: r.kind, modelBytes: r.modelBytes, accuracy: correct / count,
-      check: check && { ...check, tolerance, agrees }, agrees, imagesPerSecond: null, passSeconds: [], batch1MedianUs: null, batch1Us: [] };
+      check: check && { ...check, tolerance, agrees }, agrees, imagesPerSecond: null, passSeconds: [], imagesPerCpuSecond: null, passCpuSeconds: [], batch1MedianUs: null, batch1Us: [] };
   });
   // ours dynamic vs ours float, for information (different numerics, no tolerance).
   const dyn = rows.find((r) => r.kind === 'dynamic');
@@ -85,13 +86,18 @@ export async function benchModel({ qp, ort, data, source, onnxFor, opts, log }) 
   for (const r of timed) await r.runner.runPrepared(prepared.get(r)[0]);  // warm-up
   for (let rep = 0; rep < opts.repeats; rep++) {
     for (const r of timed) {
+      const c0 = cpuSeconds?.();
       const t0 = performance.now();
       for (const t of prepared.get(r)) await r.runner.runPrepared(t);
       r.passSeconds.push((performance.now() - t0) / 1e3);
+      if (cpuSeconds) r.passCpuSeconds.push(cpuSeconds() - c0);
     }
     log(`${source.name}: throughput pass ${rep + 1}/${opts.repeats}`);
   }
-  for (const r of timed) r.imagesPerSecond = count / Math.min(...r.passSeconds);
+  for (const r of timed) {
+    r.imagesPerSecond = count / Math.min(...r.passSeconds);
+    if (cpuSeconds) r.imagesPerCpuSecond = count / Math.min(...r.passCpuSeconds);
+  }
 
   // 3. Batch-1 latency: image i through every runner in turn, median per runner.
   const runs = Math.min(opts.latencyRuns, count);
@@ -142,16 +148,18 @@ export function formatMarkdown(result) {
     `CPU: ${meta.cpu} (${meta.cores} cores${meta.cpuDetail ? `; ${meta.cpuDetail}` : ''}). ` +
     `ORT: onnxruntime-web ${meta.ort.version}, ${meta.ort.backend}, ${meta.ort.numThreads} thread. Ours: ${meta.ours}.`,
     `Load average (1, 5, 15 min): before ${meta.loadBefore.map((v) => v.toFixed(2)).join(' ')}, ` +
-    `after ${meta.loadAfter.map((v) => v.toFixed(2)).join(' ')}.` + (meta.quick ? ' **--quick: rough numbers.**' : ''),
+    `after ${meta.loadAfter.map((v) => v.toFixed(2)).join(' ')}` +
+    (typeof meta.cpuShare === 'number' ? `; during the timed passes this process got ${meta.cpuShare.toFixed(2)} CPU-s per wall-clock second.` : '.') +
+    (meta.quick ? ' **--quick: rough numbers.**' : ''),
     ...(meta.note ? [`Note: ${meta.note}`] : []), ''];
   for (const m of result.models) {
     lines.push(`## ${m.model}${m.standIn ? ' (stand-in: random features + class-mean readout, not trained)' : ''}: ${m.count} test images, ` +
       `batch 256 best of ${meta.repeats}, batch-1 median of ${m.latencyRuns}`, '',
-    '| runner | accuracy | differing predictions (vs) | img/s @256 | batch-1 µs (median) |', '|---|---:|---|---:|---:|');
+    '| runner | accuracy | differing predictions (vs) | img/s @256 | img per CPU-s @256 | batch-1 µs (median) |', '|---|---:|---|---:|---:|---:|');
     for (const r of m.rows) {
       const check = r.check ? `${r.check.differ} vs ${r.check.against}${r.check.tolerance !== null ? ` (tol. ${r.check.tolerance})` : ''}` +
         (r.check.agrees ? '' : ' **DISAGREES: not timed**') : '–';
-      lines.push(`| ${r.name} | ${(100 * r.accuracy).toFixed(2)}% | ${check} | ${fmt(r.imagesPerSecond, 0)} | ${fmt(r.batch1MedianUs, 1)} |`);
+      lines.push(`| ${r.name} | ${(100 * r.accuracy).toFixed(2)}% | ${check} | ${fmt(r.imagesPerSecond, 0)} | ${fmt(r.imagesPerCpuSecond, 0)} | ${fmt(r.batch1MedianUs, 1)} |`);
     }
     const q = m.ratios;
     lines.push('', '| ratio | batch 256 (throughput) | batch 1 (latency) | target |', '|---|---:|---:|---|',
