@@ -151,6 +151,7 @@ export function formatMarkdown(result) {
     `after ${meta.loadAfter.map((v) => v.toFixed(2)).join(' ')}` +
     (typeof meta.cpuShare === 'number' ? `; during the timed passes this process got ${meta.cpuShare.toFixed(2)} CPU-s per wall-clock second.` : '.') +
     (meta.quick ? ' **--quick: rough numbers.**' : ''),
+    ...(meta.runtime === 'chromium' ? ['Batch-1 times come from performance.now(), which Chromium coarsens to 5 µs steps (100 µs without cross-origin isolation); no CPU time in a page.'] : []),
     ...(meta.note ? [`Note: ${meta.note}`] : []), ''];
   for (const m of result.models) {
     lines.push(`## ${m.model}${m.standIn ? ' (stand-in: random features + class-mean readout, not trained)' : ''}: ${m.count} test images, ` +
