@@ -3,7 +3,7 @@
 //   build/native/qp_eval mlp|cnn|NETWORK [--data IMAGES --labels LABELS] [--mode M,M] [--bits N]
 //        [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B] [--per-row]
 //        [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
-//        [--calibration-count N] [--limit N] [--timing-runs N]
+//        [--calibration-count N] [--limit N] [--timing-runs N] [--requantization float|fixed-point]
 // Defaults: the bundled models in web/public/models/, the Fashion-MNIST test set and the first 1000
 // training images for calibration, from Debian's dataset-fashion-mnist.
 #include <cstdio>
@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
       }
       if (!has_float) rows.insert(rows.begin(), row("float32", Mode::Float, 8, 0, false));
     }
+    if (opt.count("--requantization"))
+      for (Row& r : rows) r.options.requantization = parse_requantization(opt["--requantization"]);
     ActivationRanges ranges;
     for (const Row& r : rows) {
       if (r.options.mode != Mode::Static || !ranges.empty()) continue;

@@ -10,7 +10,6 @@
 #include "bindings/convert.h"
 #include "bindings/guard.h"
 #include "bindings/js_io.h"
-#include "io/model_open.h"
 #include "nn/dataset_open.h"
 #include "nn/onnx_import.h"
 #include "core/error.h"
@@ -95,6 +94,7 @@ nn::EngineOptions engine_options(const val& o) {
   if (g != "group") opt.weights.group_size = 0;
   opt.weights.per_tensor = g == "tensor";
   opt.dynamic_per_row = get_bool(o, "perRow", false);
+  opt.requantization = nn::parse_requantization(get_string(o, "requantization", "float"));
   const val bits = o["layerBits"];
   if (!bits.isUndefined() && !bits.isNull()) opt.layer_bits = int_vector(bits);
   const val ranges = o["ranges"];
@@ -118,18 +118,9 @@ val nn_load_network(val sources, val inflate_raw) {
     for (size_t i = 0; i < n; ++i) files.push_back(std::make_shared<JsByteSource>(sources[i]));
     if (files.empty()) throw Error("no network file given");
     JsInflater inflater(inflate_raw);
-    std::vector<std::string> warnings;
-    std::shared_ptr<nn::Network> net;
-    if (io::sniff_format(*files[0]) == "onnx") {
-      nn::ImportedNetwork imported =
-          nn::import_onnx_network(files[0], std::vector<std::shared_ptr<io::ByteSource>>(files.begin() + 1, files.end()));
-      net = std::make_shared<nn::Network>(std::move(imported.network));
-      warnings = std::move(imported.warnings);
-    } else {
-      const io::Model model = io::open_model(files, &inflater);
-      net = std::make_shared<nn::Network>(nn::network_from_model(model, files[0]->name(), &inflater));
-      warnings = model.warnings;
-    }
+    nn::ImportedNetwork imported = nn::open_network(files, &inflater);
+    const auto net = std::make_shared<nn::Network>(std::move(imported.network));
+    const std::vector<std::string>& warnings = imported.warnings;
     val o = val::object();
     o.set("id", networks().add(net));
     val w = val::array();

@@ -124,7 +124,8 @@ std::unique_ptr<NetworkEngine> build(const Network& net, const EngineOptions& op
           // Codes out only when the next weighted layer is quantized too; its input range is our output grid.
           const bool next_quantized = w + 1 < weighted.size() && quantized(w + 1);
           steps.push_back(make_static_step(g, codes, q.scales, l.bias, opt.activation_ranges[w],
-                                           next_quantized ? &opt.activation_ranges[w + 1] : nullptr));
+                                           next_quantized ? &opt.activation_ranges[w + 1] : nullptr,
+                                           opt.requantization == Requantization::Float));
         }
       }
     }
@@ -145,6 +146,14 @@ Mode parse_mode(const std::string& name) {
   if (name == "static") return Mode::Static;
   throw Error("unknown mode '" + name + "': use float, weight-only, dynamic or static");
 }
+
+Requantization parse_requantization(const std::string& name) {
+  if (name == "fixed-point") return Requantization::FixedPoint;
+  if (name == "float") return Requantization::Float;
+  throw Error("unknown requantization '" + name + "': use fixed-point (gemmlowp/TFLite) or float (ONNX Runtime)");
+}
+
+const char* requantization_name(Requantization r) { return r == Requantization::Float ? "float" : "fixed-point"; }
 
 const char* mode_name(Mode m) {
   switch (m) {

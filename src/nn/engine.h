@@ -44,6 +44,14 @@ struct WeightQuantSpec {
   bool per_tensor = false;   // one scale for the whole layer instead of one per output channel
 };
 
+// How static mode maps int32 accumulators to the next layer's uint8 codes (docs/numerics.md §12, §15):
+//   FixedPoint  gemmlowp / TFLite: integer multiplier M0 and rounding shift (integer-only)
+//   Float       ONNX Runtime QLinearConv / QLinearMatMul (MLAS) and XNNPACK fp32: float multiplier
+//               fl(fl(S_x·S_w[j]) / S_y), round half to even, SIMD
+enum class Requantization { FixedPoint, Float };
+Requantization parse_requantization(const std::string& name);  // "fixed-point", "float"
+const char* requantization_name(Requantization r);
+
 // One [lo, hi] per weighted layer: the float range of the tensor entering it (static mode).
 using ActivationRanges = std::vector<std::pair<float, float>>;
 
@@ -55,6 +63,9 @@ struct EngineOptions {
   std::vector<int> layer_bits;
   bool dynamic_per_row = false;          // dynamic: one scale / zero point per sample row
   ActivationRanges activation_ranges;    // static: from calibrate_activations or QAT
+  // static. Float by default: what ONNX Runtime's QLinear* kernels do, and SIMD here (the
+  // fixed-point pipeline is scalar: per-column shifts do not vectorise in SIMD128).
+  Requantization requantization = Requantization::Float;
 };
 
 class Engine {

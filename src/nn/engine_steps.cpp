@@ -145,8 +145,8 @@ class StaticStep final : public Step {
  public:
   StaticStep(const WeightedGeometry& g, const std::vector<int8_t>& codes, const std::vector<float>& scales,
              const std::vector<float>& bias, std::pair<float, float> in_range,
-             const std::pair<float, float>* out_range)
-      : g_(g), gemm_(g, codes), in_qp_(activation_qparams(in_range)) {
+             const std::pair<float, float>* out_range, bool float_requantization)
+      : g_(g), gemm_(g, codes), in_qp_(activation_qparams(in_range)), float_requant_(float_requantization) {
     const size_t n = g.channels_out;
     bias_scale_.resize(n);
     qbias_.resize(n);
@@ -161,8 +161,11 @@ class StaticStep final : public Step {
       out_qp_ = activation_qparams(*out_range);
       codes_out_ = true;
       multipliers_.resize(n);
-      for (size_t j = 0; j < n; ++j)
+      float_multipliers_.resize(n);
+      for (size_t j = 0; j < n; ++j) {
         multipliers_[j] = kernels::quantize_multiplier(static_cast<double>(bias_scale_[j]) / out_qp_.scale);
+        float_multipliers_[j] = bias_scale_[j] / out_qp_.scale;  // ORT: (x_scale · w_scale) / y_scale in float
+      }
     }
   }
   int weighted_index() const override { return g_.weighted_index; }
@@ -171,7 +174,18 @@ class StaticStep final : public Step {
     if (!a.is_codes) to_codes(a, in_qp_);
     gemm_.run(a.codes.data(), a.batch, {in_qp_.zero_point}, acc_);
     const size_t n = g_.channels_out, m = acc_.size() / n;
-    if (codes_out_) {
+    if (codes_out_ && float_requant_) {
+      kernels::RequantizeFloat p;
+      p.multipliers = float_multipliers_.data();
+      p.per_column = true;
+      p.bias = qbias_.data();
+      p.zero_point = out_qp_.zero_point;
+      p.qmin = 0;
+      p.qmax = 255;
+      a.codes.resize(acc_.size());
+      kernels::requantize_float(acc_.data(), m, n, n, p, a.codes.data(), n);
+      a.qparams = out_qp_;
+    } else if (codes_out_) {
       kernels::RequantizeFixedPoint p;
       p.multipliers = multipliers_.data();
       p.per_column = true;
@@ -200,8 +214,8 @@ class StaticStep final : public Step {
   WeightedGeometry g_;
   IntGemm gemm_;
   QParams in_qp_, out_qp_;
-  bool codes_out_ = false;
-  std::vector<float> bias_scale_;
+  bool codes_out_ = false, float_requant_ = false;
+  std::vector<float> bias_scale_, float_multipliers_;
   std::vector<int32_t> qbias_, acc_;
   std::vector<kernels::FixedPointMultiplier> multipliers_;
 };
@@ -292,8 +306,8 @@ std::unique_ptr<Step> make_dynamic_step(const WeightedGeometry& g, const std::ve
 std::unique_ptr<Step> make_static_step(const WeightedGeometry& g, const std::vector<int8_t>& codes,
                                        const std::vector<float>& scales, const std::vector<float>& bias,
                                        std::pair<float, float> input_range,
-                                       const std::pair<float, float>* output_range) {
-  return std::make_unique<StaticStep>(g, codes, scales, bias, input_range, output_range);
+                                       const std::pair<float, float>* output_range, bool float_requantization) {
+  return std::make_unique<StaticStep>(g, codes, scales, bias, input_range, output_range, float_requantization);
 }
 std::unique_ptr<Step> make_shape_step(const Layer& layer, const ActShape& in) {
   return std::make_unique<ShapeStep>(layer, in);

@@ -59,10 +59,11 @@ std::unique_ptr<Step> make_dynamic_step(const WeightedGeometry& g, const std::ve
                                         bool per_row);
 // input_range: the calibrated range of this layer's input; output_range: of the next quantized
 // layer's input (codes out), or none (float out: the last layer, or before a float layer).
+// float_requantization: ONNX Runtime's float multiplier instead of the fixed-point one.
 std::unique_ptr<Step> make_static_step(const WeightedGeometry& g, const std::vector<int8_t>& codes,
                                        const std::vector<float>& scales, const std::vector<float>& bias,
                                        std::pair<float, float> input_range,
-                                       const std::pair<float, float>* output_range);
+                                       const std::pair<float, float>* output_range, bool float_requantization);
 std::unique_ptr<Step> make_shape_step(const Layer& layer, const ActShape& in);  // ReLU, pools, Flatten
 
 }  // namespace qp::nn

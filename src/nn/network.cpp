@@ -16,6 +16,9 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// The playground runs small networks in the browser; far above this is not one of them.
+constexpr size_t kMaxNetworkParameters = 64u << 20;
+
 std::string describe(const Layer& l, size_t index) {
   std::string s = "layer " + std::to_string(index) + " (" + layer_kind_name(l.kind);
   if (!l.name.empty()) s += " '" + l.name + "'";
@@ -139,6 +142,22 @@ Network infer_mlp(const io::Model& model, const std::string& name) {
     net.layers.push_back(l);
   }
   if (net.layers.empty()) throw Error("no '*.weight' tensor found: this is not a network state dict");
+  // Check the chain before any weight is read: a large checkpoint that is not an MLP (a language
+  // model, say) is refused from its header alone, without loading gigabytes.
+  size_t parameters = 0;
+  const Layer* previous = nullptr;
+  for (const Layer& l : net.layers) {
+    if (l.kind != LayerKind::Linear) continue;
+    if (previous && previous->out != l.in)
+      throw Error("'" + previous->name + ".weight' gives " + std::to_string(previous->out) + " outputs but '" + l.name +
+                  ".weight' takes " + std::to_string(l.in) +
+                  " inputs: these weights do not form an MLP chain (in file order)");
+    parameters += l.in * l.out + l.out;
+    previous = &l;
+  }
+  if (parameters > kMaxNetworkParameters)
+    throw Error("the state dict holds " + std::to_string(parameters) + " parameters; the network engine takes at most " +
+                std::to_string(kMaxNetworkParameters));
   const size_t first_in = net.layers.front().in;
   if (first_in == 784) {
     net.input = {1, 28, 28};

@@ -10,8 +10,10 @@
 #include <set>
 
 #include "core/error.h"
+#include "io/model_open.h"
 #include "io/onnx.h"
 #include "nn/onnx_import_graph.h"
+#include "nn/onnx_import_shapes.h"
 
 namespace qp::nn {
 
@@ -41,6 +43,9 @@ std::string module_path(const std::string& node_name) {
   return path;
 }
 
+// Windows, steps and padding beyond any image size: refused before they reach size arithmetic.
+constexpr int64_t kMaxWindow = 1 << 16;
+
 class Importer {
  public:
   Importer(io::Model& model, const OnnxGraph& graph, std::string file_name)
@@ -58,6 +63,12 @@ class Importer {
       constants_.emplace(n.outputs[0], it->second);
       constant_node_[i] = true;
     }
+    ShapeValues::Hooks hooks;
+    hooks.is_constant = [this](const std::string& name) { return is_constant(name); };
+    hooks.constant = [this](const OnnxNode& n, const std::string& name) { return constant_ints(n, name); };
+    hooks.shape_of = [this](const OnnxNode& n, const std::string& name) { return onnx_shape(n, name); };
+    hooks.fail = [this](const OnnxNode& n, const std::string& what) { fail(n, what); };
+    shapes_ = std::make_unique<ShapeValues>(graph_, std::move(hooks));
   }
 
   ImportedNetwork run(const std::string& net_name) {
@@ -67,6 +78,7 @@ class Importer {
     const std::string output = graph_output();
     std::map<std::string, std::vector<size_t>> consumers;
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (shapes_->is_shape_node(i)) continue;  // Shape reads a value's shape, not its data
       for (const std::string& in : graph_.nodes[i].inputs) {
         if (!in.empty() && !constants_.count(in)) consumers[in].push_back(i);
       }
@@ -88,12 +100,16 @@ class Importer {
       visited[index] = true;
       const OnnxNode& node = graph_.nodes[index];
       check_outputs(node, consumers, output);
+      chain_values_[value] = {net_.layers.size(), rank_};
       translate(node, value, output);
+      const std::string& op = node.op_type;
+      if (op == "Gemm" || op == "MatMul" || op == "Flatten" || op == "Reshape") rank_ = 2;
       value = node.outputs[0];
     }
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const OnnxNode& n = graph_.nodes[i];
-      if (!visited[i] && !constant_node_[i])
+      // Shape computations nobody uses are dead code, harmless.
+      if (!visited[i] && !constant_node_[i] && !shapes_->is_shape_node(i))
         fail("node '" + n.name + "' (" + n.op_type + ") is not on the path from the input to the output");
     }
     if (net_.layers.empty()) fail("the graph has no layers");
@@ -108,15 +124,24 @@ class Importer {
   }
 
   // Every operator the graph uses (subgraphs included) that has no translation, with counts.
+  // Gather, Unsqueeze, Squeeze, Concat and Cast count as supported only where they compute a shape.
   void check_operators() const {
+    std::map<std::string, int64_t> shape_uses;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (shapes_->is_shape_node(i)) ++shape_uses[graph_.nodes[i].op_type];
+    }
     std::string bad;
     for (const io::OpCount& op : model_.graph.op_counts) {
       if (supported_ops().count(op.op_type)) continue;
-      bad += (bad.empty() ? "" : ", ") + op.op_type + " ×" + std::to_string(op.count);
+      const auto uses = shape_uses.find(op.op_type);
+      const int64_t count = op.count - (uses == shape_uses.end() ? 0 : uses->second);
+      if (count <= 0) continue;
+      bad += (bad.empty() ? "" : ", ") + op.op_type + " ×" + std::to_string(count);
     }
     if (bad.empty()) return;
     std::string ok;
     for (const std::string& s : supported_ops()) ok += (ok.empty() ? "" : ", ") + s;
+    ok += "; Shape, and Gather, Unsqueeze, Squeeze, Concat, Cast on shapes";
     fail("unsupported ONNX operators: " + bad + " (supported: " + ok + ")");
   }
 
@@ -144,10 +169,15 @@ class Importer {
            "; [N, features], [N, H, W] or [N, C, H, W] is needed");
     if (d[0] != -1 && d[0] != 1)
       fail("input '" + in->name + "' has batch dimension " + std::to_string(d[0]) + "; it must be 1 or symbolic");
+    // One sample of at most 2^28 values (1 GiB as float32) keeps every size product in range.
+    uint64_t values = 1;
     for (size_t i = 1; i < d.size(); ++i) {
       if (d[i] <= 0) fail("input '" + in->name + "' has shape " + dims_text() + "; all but the batch dimension must be fixed");
+      if (d[i] > (1 << 28) || (values *= static_cast<uint64_t>(d[i])) > (1u << 28))
+        fail("input '" + in->name + "' has shape " + dims_text() + ", more than 2^28 values per sample");
     }
     const auto u = [&d](size_t i) { return static_cast<size_t>(d[i]); };
+    rank_ = d.size();
     if (d.size() == 2) net_.input = {u(1), 1, 1};
     else if (d.size() == 3) net_.input = {1, u(1), u(2)};
     else net_.input = {u(1), u(2), u(3)};
@@ -180,13 +210,24 @@ class Importer {
     return io::read_tensor_f32(model_, it->second);
   }
 
+  // An integer constant (shapes, indices), read through float32 like every tensor: exact for the
+  // small values these hold; anything that is not a whole number below 2^53 is refused.
+  std::vector<int64_t> constant_ints(const OnnxNode& n, const std::string& name) const {
+    std::vector<int64_t> out;
+    for (float x : constant(n, name).values) {
+      if (!(std::fabs(x) < 9.0e15f) || x != std::floor(x)) fail(n, "input '" + name + "' holds a value that is not an integer");
+      out.push_back(static_cast<int64_t>(x));
+    }
+    return out;
+  }
+
   // The input that carries the chain's value must be `slot`; every other given input a constant.
   void check_inputs(const OnnxNode& n, const std::string& value, size_t slot) const {
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const std::string& in = n.inputs[k];
       if (k == slot) {
         if (in != value) fail(n, "takes the network's value as input " + std::to_string(k) + ", expected " + std::to_string(slot));
-      } else if (!in.empty() && !is_constant(in)) {
+      } else if (!in.empty() && !is_constant(in) && !shapes_->is_shape_value(in)) {
         fail(n, "combines two computed values ('" + value + "' and '" + in +
                     "'); only chains are supported (no residual connections or concatenations)");
       }
@@ -257,6 +298,7 @@ class Importer {
   // B is [out, in], nn.Linear's layout). alpha and beta are folded into the weight and the bias.
   void gemm(const OnnxNode& n, const std::string& value) {
     check_inputs(n, value, 0);
+    check_rank2(n);
     if (n.inputs.size() < 2) fail(n, "needs the weight input B");
     if (n.int_attr("transA", 0) != 0) fail(n, "transA = 1 is not supported (the input must be [N, in])");
     const int64_t trans_b = n.int_attr("transB", 0);
@@ -280,6 +322,7 @@ class Importer {
   // MatMul with a constant [in, out] right operand: a Linear without bias (an Add may follow).
   void matmul(const OnnxNode& n, const std::string& value) {
     check_inputs(n, value, 0);
+    check_rank2(n);
     if (n.inputs.size() != 2) fail(n, "needs two inputs");
     const io::TensorData b = constant(n, n.inputs[1]);
     if (b.shape.size() != 2) fail(n, "right operand has shape " + shape_to_string(b.shape) + "; a 2-D [in, out] matrix is needed");
@@ -288,6 +331,13 @@ class Importer {
     Layer& l = net_.layers.back();
     l.weight = transpose(b.values, in, out);
     l.bias.assign(out, 0.0f);
+  }
+
+  // Gemm needs a 2-D input, and MatMul on an [N, C, H, W] value would multiply along W only: a
+  // Linear takes a flattened [N, features] value (the input, or after Flatten, Reshape, a Linear).
+  void check_rank2(const OnnxNode& n) const {
+    if (rank_ != 2)
+      fail(n, "its input has rank " + std::to_string(rank_) + "; Gemm and MatMul need a flattened [N, features] input");
   }
 
   static std::vector<float> transpose(const std::vector<float>& m, size_t rows, size_t cols) {
@@ -348,9 +398,10 @@ class Importer {
     const std::vector<int64_t> ks = ints(n, "kernel_shape", {k, k});
     if (ks.size() != 2 || ks[0] != k || ks[1] != k) fail(n, "kernel_shape must be square 2-D (k, k)");
     const std::vector<int64_t> st = ints(n, "strides", {1, 1});
-    if (st.size() != 2 || st[0] != st[1] || st[0] < 1) fail(n, "strides must be 2 equal positive values");
+    if (st.size() != 2 || st[0] != st[1] || st[0] < 1 || st[0] > kMaxWindow)
+      fail(n, "strides must be 2 equal values from 1 to " + std::to_string(kMaxWindow));
     const std::vector<int64_t> pads = ints(n, "pads", {0, 0, 0, 0});
-    if (pads.size() != 4 || std::count(pads.begin(), pads.end(), pads[0]) != 4 || pads[0] < 0)
+    if (pads.size() != 4 || std::count(pads.begin(), pads.end(), pads[0]) != 4 || pads[0] < 0 || pads[0] > kMaxWindow)
       fail(n, "pads must be 4 equal values (the same padding on every side)");
     if (!allow_pads && pads[0] != 0) fail(n, "padding is not supported for pooling");
     const std::vector<int64_t> dil = ints(n, "dilations", {1, 1});
@@ -398,7 +449,7 @@ class Importer {
   // mean is always over kernel² values.
   void pool(const OnnxNode& n) {
     const std::vector<int64_t> ks = ints(n, "kernel_shape", {});
-    if (ks.size() != 2 || ks[0] != ks[1] || ks[0] < 1) fail(n, "kernel_shape must be square 2-D (k, k)");
+    if (ks.size() != 2 || ks[0] != ks[1] || ks[0] < 1 || ks[0] > kMaxWindow) fail(n, "kernel_shape must be square 2-D (k, k)");
     check_window_attrs(n, ks[0], false);
     if (n.int_attr("ceil_mode", 0) != 0) fail(n, "ceil_mode = 1 is not supported");
     if (n.int_attr("storage_order", 0) != 0) fail(n, "storage_order = 1 is not supported");
@@ -429,14 +480,17 @@ class Importer {
   // Reshape to [N, -1], [N, C·H·W] (N given as 1, 0 = copy or -1) is torch's x.view(x.size(0), -1).
   void reshape(const OnnxNode& n) {
     if (n.inputs.size() != 2) fail(n, "needs a shape input");
-    const io::TensorData t = constant(n, n.inputs[1]);
-    const std::vector<float>& s = t.values;
+    // A constant, or computed from shapes (then the batch dimension is the symbol kBatchDim).
+    std::vector<int64_t> s;
+    if (shapes_->is_shape_value(n.inputs[1])) s = shapes_->evaluate(n.inputs[1]);
+    else s = constant_ints(n, n.inputs[1]);
     const bool allow_zero = n.int_attr("allowzero", 0) != 0;
-    const bool batch_ok = s.size() == 2 && (s[0] == 1 || s[0] == -1 || (s[0] == 0 && !allow_zero));
+    const bool batch_ok =
+        s.size() == 2 && (s[0] == 1 || s[0] == -1 || s[0] == kBatchDim || (s[0] == 0 && !allow_zero));
     const bool rest_ok = s.size() == 2 && (s[1] == -1 || s[1] > 0) && !(s[0] == -1 && s[1] == -1);
     if (!batch_ok || !rest_ok) {
       std::string text;
-      for (float v : s) text += (text.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(v));
+      for (int64_t v : s) text += (text.empty() ? "" : ", ") + (v == kBatchDim ? std::string("N") : std::to_string(v));
       fail(n, "reshapes to [" + text + "]; only a flatten to [N, -1] or [N, C·H·W] is supported");
     }
     push(LayerKind::Flatten, n);
@@ -451,6 +505,27 @@ class Importer {
                         "' at the end dropped: the network returns logits (the same argmax)");
   }
 
+  // The ONNX shape of a chain value seen earlier: [N, F], [N, H, W] or [N, C, H, W] by its rank,
+  // with N the symbol kBatchDim.
+  std::vector<int64_t> onnx_shape(const OnnxNode& n, const std::string& name) const {
+    const auto it = chain_values_.find(name);
+    if (it == chain_values_.end()) fail(n, "takes the shape of '" + name + "', which is not a value of the chain");
+    const auto [layers, rank] = it->second;
+    ActShape s = net_.input;
+    if (layers > 0) {
+      try {
+        s = net_.shapes()[layers - 1];
+      } catch (const Error& e) {
+        fail(std::string("the imported network does not fit together: ") + e.what());
+      }
+    }
+    const auto i = [](size_t v) { return static_cast<int64_t>(v); };
+    if (rank == 2) return {kBatchDim, i(s.size())};
+    if (rank == 3 && s.c == 1) return {kBatchDim, i(s.h), i(s.w)};
+    if (rank == 4) return {kBatchDim, i(s.c), i(s.h), i(s.w)};
+    fail(n, "takes the shape of '" + name + "', a rank-" + std::to_string(rank) + " value this importer does not track");
+  }
+
   // The layers' shapes (Network::shapes checks every layer against its input) and the sizes
   // explicit Reshapes asked for.
   void check_shapes() const {
@@ -459,14 +534,6 @@ class Importer {
       shapes = net_.shapes();
     } catch (const Error& e) {
       fail(std::string("the imported network does not fit together: ") + e.what());
-    }
-    // Gemm needs a 2-D input and MatMul on an N×C×H×W value would multiply along W only: a
-    // Linear must see a flat vector (after a Flatten, a Reshape or another Linear).
-    for (size_t i = 0; i < net_.layers.size(); ++i) {
-      const ActShape& in = i == 0 ? net_.input : shapes[i - 1];
-      if (net_.layers[i].kind == LayerKind::Linear && (in.h != 1 || in.w != 1))
-        fail("layer '" + net_.layers[i].name + "' multiplies a " + std::to_string(in.c) + "×" + std::to_string(in.h) +
-             "×" + std::to_string(in.w) + " value; Gemm and MatMul need a flattened [N, features] input");
     }
     for (const auto& [layer, size] : flat_sizes_) {
       if (shapes[layer].size() != size)
@@ -484,6 +551,10 @@ class Importer {
   std::vector<bool> constant_node_;  // Constant, or Identity of a constant: off the chain
   std::set<std::string> used_names_;
   int64_t fold_target_ = -1;  // the layer whose output is the current value (bias / BN fold into it)
+  size_t rank_ = 0;           // ONNX rank of the current value
+  // Every value of the chain: how many layers precede it, its ONNX rank (for Shape nodes).
+  std::map<std::string, std::pair<size_t, size_t>> chain_values_;
+  std::unique_ptr<ShapeValues> shapes_;
   std::vector<std::pair<size_t, size_t>> flat_sizes_;  // Flatten layer from Reshape, its size
 };
 
@@ -502,6 +573,26 @@ Network import_onnx_network(const std::vector<uint8_t>& onnx_bytes, const std::s
   ImportedNetwork r = import_onnx_network(std::make_shared<io::MemorySource>(name, onnx_bytes));
   if (warnings) *warnings = std::move(r.warnings);
   return std::move(r.network);
+}
+
+ImportedNetwork open_network(const std::vector<std::shared_ptr<io::ByteSource>>& files, io::Inflater* inflater) {
+  if (files.empty()) throw Error("no network file was given");
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (io::sniff_format(*files[i]) != "onnx") continue;
+    std::vector<std::shared_ptr<io::ByteSource>> companions;
+    for (size_t k = 0; k < files.size(); ++k) {
+      if (k != i) companions.push_back(files[k]);
+    }
+    return import_onnx_network(files[i], companions);
+  }
+  io::Inflater* inflate = inflater ? inflater : io::native_inflater();
+  const io::Model model = io::open_model(files, inflate);
+  const std::string& file = files[0]->name();
+  const size_t dot = file.rfind('.');
+  ImportedNetwork r;
+  r.network = network_from_model(model, dot == std::string::npos || dot == 0 ? file : file.substr(0, dot), inflate);
+  r.warnings = model.warnings;
+  return r;
 }
 
 }  // namespace qp::nn

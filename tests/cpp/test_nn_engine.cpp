@@ -160,7 +160,7 @@ TEST_CASE("nn engine: float equals a direct NCHW forward (MLP, CNN, odd shapes a
   check_float_engine(gap, 4, 99);
 }
 
-TEST_CASE("nn engine: static int8 equals the integer-only pipeline written from the formulas") {
+TEST_CASE("nn engine: static int8 equals the pipeline written from the formulas (both requantizations)") {
   // MLP 12-9-5 with a ReLU: quantize the input, Σ(x_q − Z_x)·w_q, + q_b, fixed-point requantize
   // to the next layer's grid, clamp, and dequantize the last accumulators.
   Network net;
@@ -175,6 +175,9 @@ TEST_CASE("nn engine: static int8 equals the integer-only pipeline written from 
   EngineOptions opt;
   opt.mode = Mode::Static;
   opt.activation_ranges = {{-1.0f, 2.0f}, {0.0f, 1.3f}};
+  for (Requantization requant : {Requantization::FixedPoint, Requantization::Float}) {
+  CAPTURE(requantization_name(requant));
+  opt.requantization = requant;
   auto engine = make_engine(net, opt);
   std::vector<float> logits(batch * 5);
   engine->forward(x.data(), batch, logits.data());
@@ -193,8 +196,14 @@ TEST_CASE("nn engine: static int8 equals the integer-only pipeline written from 
       for (size_t i = 0; i < 12; ++i) acc += int64_t(xq[i] - in.zero_point) * wa.codes[j * 12 + i];
       const float bs = in.scale * wa.scales[j];
       const int32_t qb = int32_t(std::nearbyint(double(net.layers[0].bias[j] / bs)));
-      const auto m = kernels::quantize_multiplier(double(bs) / mid.scale);
-      int32_t y = kernels::multiply_by_quantized_multiplier(int32_t(acc) + qb, m) + mid.zero_point;
+      int32_t y;
+      if (requant == Requantization::FixedPoint) {  // gemmlowp / TFLite
+        const auto m = kernels::quantize_multiplier(double(bs) / mid.scale);
+        y = kernels::multiply_by_quantized_multiplier(int32_t(acc) + qb, m) + mid.zero_point;
+      } else {  // ONNX Runtime: float multiplier, half to even, zero point added in float
+        const float v = std::nearbyint(float(int32_t(acc) + qb) * (bs / mid.scale)) + float(mid.zero_point);
+        y = int32_t(std::clamp(v, 0.0f, 255.0f));
+      }
       y = std::clamp(y, 0, 255);
       h[j] = std::max(y, mid.zero_point);  // ReLU on codes
     }
@@ -206,6 +215,7 @@ TEST_CASE("nn engine: static int8 equals the integer-only pipeline written from 
       INFO("sample ", s, " logit ", j);
       CHECK(logits[s * 5 + j] == float(int32_t(acc) + qb) * bs);
     }
+  }
   }
 }
 
@@ -324,6 +334,11 @@ TEST_CASE("nn network: encode / decode round trip and a plain state dict read as
   make_engine(inferred, {})->forward(x.data(), 2, b.data());
   CHECK(a == b);
 
+  std::vector<io::SafetensorsTensor> swapped = plain;
+  std::swap(swapped[0], swapped[2]);  // fc2 before fc1: 128 outputs cannot feed 784 inputs
+  std::swap(swapped[1], swapped[3]);
+  CHECK_THROWS_WITH_AS(decode_network(io::encode_safetensors(swapped, {}), "x.safetensors"),
+                       doctest::Contains("do not form an MLP chain"), qp::Error);
   plain.pop_back();  // drop the last bias
   CHECK_THROWS_WITH_AS(decode_network(io::encode_safetensors(plain, {}), "x.safetensors"),
                        doctest::Contains("fc3.bias"), qp::Error);

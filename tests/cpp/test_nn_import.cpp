@@ -252,6 +252,23 @@ TEST_CASE("nn import: CNN with stride 2, GlobalAveragePool and Flatten gives tor
   check_against_torch(net, "cnn_gap");
 }
 
+TEST_CASE("nn import: view(x.size(0), -1) with a symbolic batch (Shape → Gather → Unsqueeze → Concat → Reshape)") {
+  const Network net = qp::nn::import_onnx_network(fixture("cnn_view.onnx")).network;
+  CHECK(kinds(net) == std::vector<LayerKind>{LayerKind::Conv2d, LayerKind::Relu, LayerKind::MaxPool2d, LayerKind::Flatten,
+                                             LayerKind::Linear});
+  check_against_torch(net, "cnn_view");
+}
+
+TEST_CASE("nn import: initializers in an external data file selected with the model") {
+  const Network inline_net = qp::nn::import_onnx_network(fixture("gemm_t0.onnx")).network;
+  const Network ext = qp::nn::import_onnx_network(fixture("gemm_t0_ext.onnx"), {fixture("gemm_t0_ext.data")}).network;
+  REQUIRE(kinds(ext) == kinds(inline_net));
+  CHECK(ext.layers[0].weight == inline_net.layers[0].weight);
+  CHECK(ext.layers[0].bias == inline_net.layers[0].bias);
+  const std::string missing = error_of([] { qp::nn::import_onnx_network(fixture("gemm_t0_ext.onnx")); });
+  CHECK(missing.find("gemm_t0_ext.data") != std::string::npos);
+}
+
 TEST_CASE("nn import: Gemm with transB 0, alpha and beta, float_data, Identity/Dropout, LogSoftmax") {
   std::vector<std::string> warnings;
   const Network net = qp::nn::import_onnx_network(fixture_bytes("gemm_t0.onnx"), "gemm_t0.onnx", &warnings);
@@ -266,8 +283,9 @@ TEST_CASE("nn import: Gemm with transB 0, alpha and beta, float_data, Identity/D
 }
 
 TEST_CASE("nn import: the core's float engine on imported networks gives torch's logits") {
-  for (const char* model : {"mlp_gemm", "mlp_matmul", "cnn_bn", "cnn_gap"}) {
-    CAPTURE(model);
+  for (const char* model : {"mlp_gemm", "mlp_matmul", "cnn_bn", "cnn_gap", "cnn_view"}) {
+    const std::string model_name = model;
+    CAPTURE(model_name);
     const Network net = qp::nn::import_onnx_network(fixture(std::string(model) + ".onnx")).network;
     const Dataset data = qp::nn::dataset_from_npy(fixture("images.npy"), fixture("labels.npy"), net.input);
     auto engine = qp::nn::make_engine(net, qp::nn::EngineOptions{});
@@ -294,6 +312,19 @@ TEST_CASE("nn import: the MLP state dict saved by torch.save reads as the same n
     CHECK(pt.layers[i].weight == onnx.layers[i].weight);
     CHECK(pt.layers[i].bias == onnx.layers[i].bias);
   }
+}
+
+TEST_CASE("nn import: open_network picks the ONNX importer or the state-dict reader from the files") {
+  const Network onnx = qp::nn::import_onnx_network(fixture("mlp_gemm.onnx")).network;
+  const Network pt = qp::nn::open_network({fixture("mlp_gemm.pt")}, qp::test::inflater()).network;
+  CHECK(pt.name == "mlp_gemm");
+  REQUIRE(kinds(pt) == kinds(onnx));
+  CHECK(pt.layers[1].weight == onnx.layers[1].weight);
+  // The data file may come first: the model is the .onnx whatever the order.
+  const qp::nn::ImportedNetwork ext = qp::nn::open_network({fixture("gemm_t0_ext.data"), fixture("gemm_t0_ext.onnx")});
+  CHECK(ext.network.name == "gemm_t0_ext");
+  CHECK(kinds(ext.network) == std::vector<LayerKind>{LayerKind::Linear, LayerKind::Relu});
+  CHECK(has_warning(ext.warnings, "LogSoftmax"));
 }
 
 TEST_CASE("nn import: every engine mode runs on an imported CNN") {
@@ -355,6 +386,10 @@ TEST_CASE("nn import: attributes and placements that cannot be translated are re
   const std::string pads = error_of([] { qp::nn::import_onnx_network(fixture("conv_pads.onnx")); });
   CHECK(pads.find("node 'conv' (Conv)") != std::string::npos);
   CHECK(pads.find("pads must be 4 equal values") != std::string::npos);
+  const std::string rank = error_of([] { qp::nn::import_onnx_network(fixture("matmul_4d.onnx")); });
+  CHECK(rank.find("node 'matmul' (MatMul): its input has rank 4") != std::string::npos);
+  const std::string deep = error_of([] { qp::nn::import_onnx_network(fixture("shape_deep.onnx")); });
+  CHECK(deep.find("deeper than 64 nodes") != std::string::npos);
   const std::string bn = error_of([] { qp::nn::import_onnx_network(fixture("bn_after_relu.onnx")); });
   CHECK(bn.find("node 'bn' (BatchNormalization)") != std::string::npos);
   CHECK(bn.find("cannot be folded") != std::string::npos);
@@ -380,9 +415,9 @@ TEST_CASE("nn import: empty, truncated and corrupt files give errors, not crashe
 }
 
 TEST_CASE("nn import: bytes changed at random give a network or a qp::Error, nothing else") {
-  // Seeded xorshift: the same 400 corruptions every run. Each changes 1–4 bytes anywhere (header,
+  // Seeded xorshift: the same 600 corruptions every run. Each changes 1–4 bytes anywhere (header,
   // node lists, attributes, tensor data), so every parser step meets bad lengths and values.
-  for (const char* name : {"cnn_bn.onnx", "gemm_t0.onnx"}) {
+  for (const char* name : {"cnn_bn.onnx", "gemm_t0.onnx", "cnn_view.onnx"}) {
     const std::vector<uint8_t> original = fixture_bytes(name);
     uint64_t state = 0x9E3779B97F4A7C15ull;
     auto next = [&state] {

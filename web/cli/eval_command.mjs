@@ -11,6 +11,7 @@ const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
 
 export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels LABELS.idx[.gz]] [--mode M[,M...]] [--bits N]
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
+             [--requantization float|fixed-point]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
              [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
 
@@ -22,13 +23,14 @@ dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32, 
 int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
 runs the static integer engine with the ranges QAT observed.
---layer-bits gives each weighted layer its bits (0 keeps it in float).`;
+--layer-bits gives each weighted layer its bits (0 keeps it in float). --requantization (static, qat):
+float multiplier as ONNX Runtime (default) or the gemmlowp/TFLite integer-only fixed-point multiplier.`;
 
 export const EVAL_OPTIONS = {
   data: { type: 'string' }, labels: { type: 'string' }, 'calibration-data': { type: 'string' },
   'calibration-labels': { type: 'string' }, 'calibration-count': { type: 'string' }, limit: { type: 'string' },
   'timing-runs': { type: 'string' }, granularity: { type: 'string' }, 'layer-bits': { type: 'string' },
-  'per-row': { type: 'boolean' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' },
+  'per-row': { type: 'boolean' }, requantization: { type: 'string' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' },
 };
 
 function readFile(file, what) {
@@ -72,7 +74,10 @@ function loadData(qp, inputs, labels, what, inputShape) {
 }
 
 function modeList(values) {
-  if (!values.mode) return STANDARD_MODES;
+  const requantization = values.requantization;
+  if (requantization && !['float', 'fixed-point'].includes(requantization))
+    throw new Error(`unknown requantization '${requantization}': use float or fixed-point`);
+  if (!values.mode) return requantization ? STANDARD_MODES.map((m) => ({ ...m, requantization })) : STANDARD_MODES;
   const bits = values.bits === undefined ? undefined : Number(values.bits);
   const granularity = values.granularity ?? (values['group-size'] ? 'group' : 'channel');
   const groupSize = values['group-size'] ? Number(values['group-size']) : undefined;
@@ -84,7 +89,7 @@ function modeList(values) {
     const b = bits ?? (mode === 'weight-only' && groupSize ? 4 : 8);
     const what = granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '';
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b,
-      granularity, groupSize, layerBits, perRow: Boolean(values['per-row']),
+      granularity, groupSize, layerBits, perRow: Boolean(values['per-row']), requantization,
       steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr') };
   });
   return rows.some((r) => r.mode === 'float') ? rows : [{ label: 'float32', mode: 'float' }, ...rows];
