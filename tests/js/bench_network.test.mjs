@@ -23,7 +23,8 @@ test('network bench: ours and ORT agree on the faithful exports, and every runne
   assert.deepEqual(m.ranges, JSON.parse(readFileSync(f('tiny.ranges.json'), 'utf8')).ranges);
   assert.equal(m.count, 300);
   assert.deepEqual(m.rows.map((r) => r.name),
-    ['ours float32', 'ours static int8', 'ours dynamic int8', 'ORT float32', 'ORT int8 QDQ', 'ORT int8 QOperator']);
+    ['ours float32', 'ours static int8', 'ours static int8 fixed-point', 'ours dynamic int8', 'ORT float32', 'ORT int8 QDQ',
+      'ORT int8 QOperator']);
   for (const r of m.rows) {
     assert.ok(r.agrees, `${r.name}: ${JSON.stringify(r.check)}`);
     assert.ok(r.imagesPerSecond > 0 && r.batch1MedianUs > 0, `${r.name} was timed`);
