@@ -4,7 +4,9 @@
 import { argmaxRows, ortRunner, ourRunner } from './network_runners.mjs';
 
 export const FLOAT_TOLERANCE = 0.001;   // share of differing predictions, float vs float: rounding-order ties
-export const INT8_TOLERANCE = 0.005;    // int8 vs our static: ORT's float requantization vs our fixed point
+// int8 vs our static (float-multiplier requantization, as ORT's): the input is quantized by ORT
+// dividing by the scale, by us multiplying by its inverse (PyTorch), and the float products round apart.
+export const INT8_TOLERANCE = 0.005;
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
