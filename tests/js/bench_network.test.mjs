@@ -35,7 +35,7 @@ test('network bench: ours and ORT agree on the faithful exports, and every runne
   assert.ok(result.ok);
   assert.ok(m.ratios.oursInt8OverOrtInt8.throughput > 0 && m.ratios.oursInt8OverOursFloat.latency > 0);
   const md = formatMarkdown(result);
-  assert.match(md, /\| ours int8 \/ ORT int8 \(best form: ORT int8 (QDQ|QOperator)/);
+  assert.match(md, /\| ours int8 \/ ORT int8 \(best form by img\/s: ORT int8 (QDQ|QOperator); per CPU-s: ORT int8 (QDQ|QOperator)/);
   assert.match(md, /Load average \(1, 5, 15 min\): before [\d.]+ [\d.]+ [\d.]+, after/);
 });
 
