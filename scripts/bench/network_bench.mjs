@@ -139,12 +139,15 @@ export function ratios(m) {
   // Per CPU second: the same ratio with each pass's process CPU time instead of its wall time.
   // On a shared machine the best wall-clock pass of each runner falls in quieter or busier moments;
   // CPU time is much less sensitive to that (Node only).
-  const pair = (a, b, bLat = b, bCpu = b) => ({
-    throughput: a && b ? a.imagesPerSecond / b.imagesPerSecond : null,
-    perCpuSecond: a?.imagesPerCpuSecond && bCpu?.imagesPerCpuSecond ? a.imagesPerCpuSecond / bCpu.imagesPerCpuSecond : null,
-    latency: a && bLat ? bLat.batch1MedianUs / a.batch1MedianUs : null,
-    vs: [a?.name ?? null, b?.name ?? null, bLat?.name ?? null, bCpu?.name ?? null],
-  });
+  const pair = (a, b, bLat = b, bCpu = b) => {
+    const perCpuSecond = a?.imagesPerCpuSecond && bCpu?.imagesPerCpuSecond ? a.imagesPerCpuSecond / bCpu.imagesPerCpuSecond : null;
+    return {
+      throughput: a && b ? a.imagesPerSecond / b.imagesPerSecond : null,
+      perCpuSecond,
+      latency: a && bLat ? bLat.batch1MedianUs / a.batch1MedianUs : null,
+      vs: [a?.name ?? null, b?.name ?? null, bLat?.name ?? null, perCpuSecond === null ? null : bCpu?.name ?? null],
+    };
+  };
   return {
     oursInt8OverOursFloat: pair(row('ours static int8'), row('ours float32')),
     oursInt8OverOrtInt8: pair(row('ours static int8'), bestOrtInt8, bestOrtInt8Latency, ortInt8Cpu[0] ?? bestOrtInt8),
