@@ -68,7 +68,12 @@ void gemm_f32(size_t m, const float* a, size_t lda, const PackedF32Weights& b, f
           const size_t group = std::min(kF32MicroRows, rows - r0);
           micro(group, b.k, a + (i0 + r0) * lda, lda, b.panel(panel), tile);
           for (size_t r = 0; r < group; ++r) {
-            std::copy(tile + r * kPanelCols, tile + r * kPanelCols + cols, c + (i0 + r0 + r) * ldc + j0);
+            float* out = c + (i0 + r0 + r) * ldc + j0;
+            if (cols == kPanelCols) {  // constant length: inlined vector copies, not a memmove call
+              for (size_t j = 0; j < kPanelCols; ++j) out[j] = tile[r * kPanelCols + j];
+            } else {
+              std::copy(tile + r * kPanelCols, tile + r * kPanelCols + cols, out);
+            }
           }
         }
       }

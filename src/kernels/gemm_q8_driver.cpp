@@ -72,10 +72,17 @@ void gemm_q8(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const Packe
           for (size_t r = 0; r < group; ++r) {
             int32_t* out = c + (i0 + r0 + r) * ldc + j0;
             const uint32_t row_sum = sums[r0 + r];
-            for (size_t j = 0; j < cols; ++j) {
+            const auto store = [&](size_t j) {
               out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile[r * kPanelCols + j]) -
                                             static_cast<uint32_t>(b.zero_points[j0 + j]) * row_sum -
                                             za * static_cast<uint32_t>(b.column_fold[j0 + j]));
+            };
+            // A full panel gets a loop of constant length, which the compiler turns into two
+            // vector stores; in small convolutions (K = 9, 144) this store is a sixth of the time.
+            if (cols == kPanelCols) {
+              for (size_t j = 0; j < kPanelCols; ++j) store(j);
+            } else {
+              for (size_t j = 0; j < cols; ++j) store(j);
             }
           }
         }
