@@ -10,6 +10,19 @@
 
 namespace qp::kernels {
 
+namespace {
+// Columns [vec_n, n) of one row (fewer than 8) through the method's reference, its per-column
+// parameters shifted to start there.
+template <class Params, class Reference>
+void reference_tail(Reference reference, const int32_t* row, size_t vec_n, size_t n, size_t ld_acc, const Params& p,
+                    uint8_t* dst, size_t ld_out) {
+  Params tail = p;
+  if (p.per_column) tail.multipliers = p.multipliers + vec_n;
+  if (p.bias) tail.bias = p.bias + vec_n;
+  reference(row + vec_n, 1, n - vec_n, ld_acc, tail, dst + vec_n, ld_out);
+}
+}  // namespace
+
 void requantize_float__wasmsimd(const int32_t* acc, size_t m, size_t n, size_t ld_acc, const RequantizeFloat& p,
                                 uint8_t* out, size_t ld_out) {
   const v128_t zp = wasm_f32x4_splat(static_cast<float>(p.zero_point));
@@ -37,12 +50,7 @@ void requantize_float__wasmsimd(const int32_t* acc, size_t m, size_t n, size_t l
       const v128_t bytes = is_signed ? wasm_i8x16_narrow_i16x8(h16, zero) : wasm_u8x16_narrow_i16x8(h16, zero);
       wasm_v128_store64_lane(dst + j, bytes, 0);
     }
-    if (vec_n < n) {
-      RequantizeFloat tail = p;
-      if (p.per_column) tail.multipliers = p.multipliers + vec_n;
-      if (p.bias) tail.bias = p.bias + vec_n;
-      requantize_float_ref(row + vec_n, 1, n - vec_n, ld_acc, tail, dst + vec_n, ld_out);
-    }
+    if (vec_n < n) reference_tail(requantize_float_ref, row, vec_n, n, ld_acc, p, dst, ld_out);
   }
 }
 
@@ -130,12 +138,7 @@ void requantize_fixed_point__wasmsimd(const int32_t* acc, size_t m, size_t n, si
       const v128_t bytes = is_signed ? wasm_i8x16_narrow_i16x8(h16, zero) : wasm_u8x16_narrow_i16x8(h16, zero);
       wasm_v128_store64_lane(dst + j, bytes, 0);
     }
-    if (vec_n < n) {
-      RequantizeFixedPoint tail = p;
-      if (p.per_column) tail.multipliers = p.multipliers + vec_n;
-      if (p.bias) tail.bias = p.bias + vec_n;
-      requantize_fixed_point_ref(row + vec_n, 1, n - vec_n, ld_acc, tail, dst + vec_n, ld_out);
-    }
+    if (vec_n < n) reference_tail(requantize_fixed_point_ref, row, vec_n, n, ld_acc, p, dst, ld_out);
   }
 }
 

@@ -169,32 +169,33 @@ class StaticStep final : public Step {
     }
   }
   int weighted_index() const override { return g_.weighted_index; }
+  // The requantization to the next layer's uint8 grid, either method: per-column multipliers, the
+  // int32 bias, the output zero point, clamp 0..255 (ReLU follows on the codes).
+  template <class Params, class Multiplier>
+  Params output_params(const Multiplier* multipliers) const {
+    Params p;
+    p.multipliers = multipliers;
+    p.per_column = true;
+    p.bias = qbias_.data();
+    p.zero_point = out_qp_.zero_point;
+    p.qmin = 0;
+    p.qmax = 255;
+    return p;
+  }
   void run(Activations& a) override {
     if (a.is_codes && (a.qparams.scale != in_qp_.scale || a.qparams.zero_point != in_qp_.zero_point)) to_float(a);
     if (!a.is_codes) to_codes(a, in_qp_);
     gemm_.run(a.codes.data(), a.batch, {in_qp_.zero_point}, acc_);
     const size_t n = g_.channels_out, m = acc_.size() / n;
-    if (codes_out_ && float_requant_) {
-      kernels::RequantizeFloat p;
-      p.multipliers = float_multipliers_.data();
-      p.per_column = true;
-      p.bias = qbias_.data();
-      p.zero_point = out_qp_.zero_point;
-      p.qmin = 0;
-      p.qmax = 255;
+    if (codes_out_) {
       a.codes.resize(acc_.size());
-      kernels::requantize_float(acc_.data(), m, n, n, p, a.codes.data(), n);
-      a.qparams = out_qp_;
-    } else if (codes_out_) {
-      kernels::RequantizeFixedPoint p;
-      p.multipliers = multipliers_.data();
-      p.per_column = true;
-      p.bias = qbias_.data();
-      p.zero_point = out_qp_.zero_point;
-      p.qmin = 0;
-      p.qmax = 255;
-      a.codes.resize(acc_.size());
-      kernels::requantize_fixed_point(acc_.data(), m, n, n, p, a.codes.data(), n);
+      if (float_requant_)
+        kernels::requantize_float(acc_.data(), m, n, n, output_params<kernels::RequantizeFloat>(float_multipliers_.data()),
+                                  a.codes.data(), n);
+      else
+        kernels::requantize_fixed_point(acc_.data(), m, n, n,
+                                        output_params<kernels::RequantizeFixedPoint>(multipliers_.data()),
+                                        a.codes.data(), n);
       a.qparams = out_qp_;
     } else {
       // The last quantized layer: logits = S_x·S_w[j] · (acc + q_b), in float.
