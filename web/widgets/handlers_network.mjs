@@ -1,0 +1,2 @@
+// The widget worker's 'network' requests (see docs/widgets.md). Placeholder until the <qp-network> widget lands.
+export const handlers = {};
