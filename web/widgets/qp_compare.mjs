@@ -1,0 +1,2 @@
+// <qp-compare> (see docs/widgets.md). Placeholder until the widget lands: defines nothing yet.
+export {};

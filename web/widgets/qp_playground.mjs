@@ -1,0 +1,2 @@
+// <qp-playground> (see docs/widgets.md). Placeholder until the widget lands: defines nothing yet.
+export {};
