@@ -12,7 +12,8 @@
 //   - the bundled example tensor, and for the Network tab the CNN with the first 1000 test images
 //     and the first 1000 training images (the calibration set), as base64 JSON blocks that the
 //     page's and the worker's fetch() answer from (web/single/asset_fetch.mjs). The MLP (0.9 MB)
-//     is not included: choosing it says so; the user can open mlp.safetensors as a network file.
+//     is not included: its option is disabled with a note (a fetch of it would say why), and the
+//     user can open mlp.safetensors, or any network and IDX data, with the Network tab's inputs.
 // Needs web/gen/qp_wasm_single.cjs (cmake --build build/wasm --target qp_wasm_single) and dist/
 // (vite build: the CSS, the example). Run by scripts/build.mjs after vite.
 import { createHash } from 'node:crypto';
