@@ -80,6 +80,8 @@ test('readable links: examples written by hand parse as meant', () => {
   assert.equal(serialize({ ...defaults(), calibration: 'percentile:99.99' }), 'calibration=percentile:99.99');
   assert.equal(parse('calibration=percentile%3A99.99').state.calibration, 'percentile:99.99', 'escaped or not');
   assert.equal(parse('signed=0&doubleQuant=1').state.signed, false);
+  assert.deepEqual(parse('bits=8&tab=model&bits=x&theme=1&source=example').given, ['tab', 'source'],
+    'given: keys set by the hash, in schema order (a refused repeat unsets it)');
 });
 
 test('bad values fall back to the default, each reported with its key; the good ones still apply', () => {

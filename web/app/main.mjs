@@ -1,20 +1,17 @@
-// The page's entry point: starts the Worker, loads the bundled example, and wires the settings,
-// file opening (input and drag-and-drop, several files = one model), the tensor and model views.
-// All computation happens in worker.mjs.
+// The page's entry point: starts the Worker, loads the tensor the URL names (the bundled example by
+// default), and wires the settings, file opening (input and drag-and-drop, several files = one
+// model), the state in the URL hash, and the tabs, whose views other than Tensor load on demand
+// (lazy_views.mjs). All computation happens in worker.mjs.
 import { WorkerClient } from './client.mjs';
 import { Controls } from './controls.mjs';
 import { HistogramView, MARKER_COLORS } from './histogram.mjs';
 import { UnitChart } from './unit_chart.mjs';
-import { CompareView } from './compare_view.mjs';
-import { ModelCompareView } from './model_compare_view.mjs';
 import { renderResults } from './results.mjs';
 import { EXAMPLE } from './tensors.mjs';
-import { ModelView } from './model_view.mjs';
-import { AnalysisView } from './analysis_view.mjs';
-import { KernelsView } from './kernels_view.mjs';
-import { NetworkView } from './network_view.mjs';
-import { JobRunner } from './progress.mjs';
 import { Tabs } from './tabs.mjs';
+import { lazyViews } from './lazy_views.mjs';
+import { ShareButtons } from './share.mjs';
+import * as urlState from './url_state.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -38,6 +35,9 @@ let lastReply = null;
 let model = null;         // the open model's listing (worker_model.mjs), null before any
 let fileTensor = null;    // the last model tensor shown: its load, chosen again from the menu
 let openingTensor = null; // the model tensor whose load is in flight; becomes fileTensor once shown
+let core = null;          // the worker's hello: {schemes, calibrations, ...}
+let lastLoadReply = null; // the last reply of a load (it carries the default comparison for its shape)
+let linkCheck = null;     // {axis, channel} a link asked for: checked against the next reply
 
 // ---- messages ------------------------------------------------------------------------------
 
@@ -73,18 +73,20 @@ const client = new WorkerClient(worker, {
       if (shownSource === 'file') {
         controls.setFileSource(request.load.label);
         if (openingTensor === request.load) fileTensor = openingTensor;
-        modelView.markCurrent(request.load.token === model?.token ? request.load.index : null);
+        views.now.model?.modelView.markCurrent(request.load.token === model?.token ? request.load.index : null);
       } else {
-        modelView.markCurrent(null);
+        views.now.model?.modelView.markCurrent(null);
       }
       if (reply.notice) showError(reply.notice);
       else clearError();
+      lastLoadReply = reply;
     }
     controls.selectSource(shownSource);
-    compareView.tensorChanged(reply);  // the worker's tensor: comparisons of another one are stale
+    views.now.compare?.tensorChanged(reply);  // the worker's tensor: comparisons of another one are stale
     // A load delivered while a newer update waits: keep the source, but do not roll the controls
     // back to the load's options (the user has moved on) nor draw what is about to be replaced.
     if (request.load && client.hasWaiting) return;
+    checkLink(request, reply);
     controls.follow(reply);
     renderResults(reply, runtime);
     lastReply = reply;
@@ -96,6 +98,11 @@ const client = new WorkerClient(worker, {
     results.dataset.serial = String(reply.tensor.serial);
     $('status').textContent = `${reply.tensor.name}: ${fmt.shape(reply.tensor.shape)}, ${reply.quant.label}, ` +
       `${fmt.fixed(reply.quant.bitsPerWeight, 3)} bits per weight.`;
+    writeUrl();
+    if (!firstShown) {
+      firstShown = true;
+      views.whenIdle();  // the other tabs' code, once the first view is up
+    }
   },
   onError(error, request) {
     const what = request.load?.kind === 'npy' ? `Could not open ${request.load.name}: `
@@ -106,6 +113,7 @@ const client = new WorkerClient(worker, {
 });
 
 let loadRequested = false;  // control changes before the first load have nothing to quantize
+let firstShown = false;
 
 /** load (optional): {key: source key, kind, ...} as the worker expects it (see worker.mjs). */
 function requestUpdate(load) {
@@ -156,10 +164,16 @@ async function openFiles(files) {
     return;
   }
   clearError();
+  let m;
+  try {
+    m = await views.model();
+  } catch {
+    return;  // said by lazy_views
+  }
   model = reply.model;
-  modelView.show(model);
-  analysisView.modelChanged();
-  modelCompareView.modelChanged();
+  m.modelView.show(model);
+  m.analysisView.modelChanged();
+  m.modelCompareView.modelChanged();
   const readable = model.tensors.filter((t) => !t.problem);
   if (model.tensors.length === 1 && readable.length === 1) {
     selectModelTensor(0);
@@ -175,44 +189,33 @@ function selectModelTensor(index) {
   showModelTensor({ key: 'file', kind: 'modelTensor', token: model.token, index, label });
 }
 
-let networkView = null;  // made below; told when its tab is shown or hidden
-const tabs = new Tabs($('view-tabs'), { onSelect: (id) => networkView?.setActive(id === 'tab-network') });
-const modelView = new ModelView({ onSelect: (index) => selectModelTensor(index) });
-const jobs = new JobRunner(client);
-const analysisView = new AnalysisView({ jobs, options: () => controls.gridOptions(), model: () => model, showError });
-const compareView = new CompareView({
-  jobs: new JobRunner(client, { box: 'compare-progress', bar: 'compare-bar', text: 'compare-text', cancel: 'compare-cancel',
-    showAfterMs: 0 }),
-  currentOptions: () => controls.options(),
-  onSelect(options) {
-    controls.apply(options);
-    tabs.select('tab-tensor');
-    requestUpdate();
+const views = lazyViews({
+  client,
+  showError,
+  core: () => core,
+  tensorReplies: () => [lastLoadReply, lastReply].filter((r, i, all) => r && all.indexOf(r) === i),
+  compare: {
+    currentOptions: () => controls.options(),
+    onSelect(options) {
+      controls.apply(options);
+      tabs.select('tab-tensor');
+      requestUpdate();
+    },
   },
-  showError,
-});
-const modelCompareView = new ModelCompareView({
-  jobs: new JobRunner(client, { box: 'model-compare-progress', bar: 'model-compare-bar', text: 'model-compare-text',
-    cancel: 'model-compare-cancel' }),
-  recipes: () => compareView.recipes(),
-  model: () => model,
-  showError,
+  model: { onSelect: (index) => selectModelTensor(index), gridOptions: () => controls.gridOptions(), model: () => model },
+  onMade(name) {
+    if (name === 'network') views.now.network.setActive(selectedTab === 'tab-network');
+  },
 });
 
-const kernelsView = new KernelsView({
-  client,
-  jobs: new JobRunner(client, { box: 'kernel-progress', bar: 'kernel-bar', text: 'kernel-text', cancel: 'kernel-cancel',
-    showAfterMs: 0 }),
-  showError,
-});
-
-networkView = new NetworkView({
-  client,
-  jobs: new JobRunner(client, { box: 'net-progress', bar: 'net-bar', text: 'net-text', cancel: 'net-cancel', showAfterMs: 0 }),
-  sweepJobs: new JobRunner(client, { box: 'net-sweep-progress', bar: 'net-sweep-bar', text: 'net-sweep-text',
-    cancel: 'net-sweep-cancel', showAfterMs: 0 }),
-  qatJobs: new JobRunner(client, { box: 'net-qat-progress', bar: 'net-qat-bar', text: 'net-qat-text', cancel: 'net-qat-cancel',
-    showAfterMs: 0 }),
+let selectedTab = 'tab-tensor';
+const tabs = new Tabs($('view-tabs'), {
+  onSelect(id) {
+    selectedTab = id;
+    views.now.network?.setActive(id === 'tab-network');
+    views.forTab(id).catch(() => {});  // said by lazy_views
+    writeUrl();
+  },
 });
 
 // ---- charts and the clipping range ---------------------------------------------------------
@@ -318,16 +321,127 @@ document.addEventListener('drop', (e) => {
   openFiles([...e.dataTransfer.files]);
 });
 
+// ---- the state in the URL hash ----------------------------------------------------------------
+
+let started = false;   // hello answered: the formats and calibrators a link may name are known
+let applying = false;  // a link is being applied: do not write a half-applied state back
+
+function showLinkNotes(notes) {
+  if (!notes.length) return;
+  const text = $('url-notice-text');
+  const before = $('url-notice').hidden ? [] : [text.textContent];
+  text.textContent = [...before, ...notes].join(' ');
+  $('url-notice').hidden = false;
+}
+$('url-notice-close').addEventListener('click', () => { $('url-notice').hidden = true; });
+
+/** The Network tab's choices (read from its controls: its view may not be loaded yet). */
+function networkState() {
+  const model = $('net-model').value;
+  const modes = [...document.querySelectorAll('input[name="net-mode"]:checked')].map((b) => b.value);
+  return { model: model === 'file' ? null : model, modes: modes.length ? modes : urlState.defaults().modes };
+}
+
+function applyNetworkState({ model, modes }, given) {
+  const net = views.now.network;
+  if (!(net?.busy || net?.opening)) {
+    for (const box of document.querySelectorAll('input[name="net-mode"]')) box.checked = modes.includes(box.value);
+    net?.modesChanged();
+  }
+  const select = $('net-model');
+  // A link without `model` keeps the user's own network file open.
+  if (select.value === model || (select.value === 'file' && !given.includes('model'))) return;
+  if (net && (net.busy || net.opening)) return;
+  select.value = model;
+  if (net?.loaded || net?.active) net.openBundled(model);  // else the tab opens it when first shown
+}
+
+function currentHash() {
+  return urlState.serialize({ tab: selectedTab.replace(/^tab-/, ''), ...controls.urlState(), ...networkState() });
+}
+
+/** Keep the address bar's hash equal to the page's state (replaceState: no history entry per change). */
+function writeUrl() {
+  if (applying || !started) return;
+  const hash = currentHash();
+  if (hash === location.hash.replace(/^#/, '')) return;
+  history.replaceState(history.state, '', hash ? `#${hash}` : `${location.pathname}${location.search}`);
+  $('share-note').textContent = '';
+  $('share-text').hidden = true;
+}
+
+/**
+ * Apply the hash to the page. first: the page's first load (the tensor comes from the link, or the
+ * example). Bad values fall back to their defaults and the notice says which.
+ */
+async function applyUrl({ first = false } = {}) {
+  const choices = { format: [...controls.schemes.keys()], calibration: [...controls.calibration.options].map((o) => o.value) };
+  const { state, problems, given } = urlState.parse(location.hash, { choices });
+  $('url-notice').hidden = true;
+  applying = true;
+  let load = null;
+  try {
+    const notes = problems.map((p) => p.message);
+    notes.push(...controls.applyUrlState(state));
+    linkCheck = { axis: given.includes('axis') ? state.axis : null, channel: given.includes('channel') ? state.channel : null };
+    // The tensor: a link without `source` keeps the user's own file (it cannot be in a link).
+    const keepFile = shownSource === 'file' && !given.includes('source');
+    const seedChanged = controls.seedValue() !== state.seed;
+    controls.seed.value = String(state.seed);
+    if (first || (!keepFile && (state.source !== shownSource || (state.source.startsWith('synthetic:') && seedChanged)))) {
+      controls.selectSource(state.source);
+      load = state.source;
+    }
+    applyNetworkState(state, given);
+    tabs.select(`tab-${state.tab}`);
+    showLinkNotes(notes);
+  } finally {
+    applying = false;
+  }
+  if (load) await loadSource(load);
+  else requestUpdate();
+}
+
+/** After the reply to a link's settings: say when the tensor could not take the axis or unit it named. */
+function checkLink(request, reply) {
+  if (!linkCheck) return;
+  const { axis, channel } = linkCheck;
+  linkCheck = null;
+  const notes = [];
+  const used = reply.options.axis;
+  if (axis !== null && request.options.axis === axis && used !== axis) {
+    notes.push(used === null ? `axis=${axis}: this format quantizes the tensor as a whole.`
+      : `axis=${axis} is beyond this tensor's ${reply.tensor.shape.length} axes; using axis ${used}.`);
+  }
+  if (channel !== null && request.channel === channel && reply.channel !== channel) {
+    notes.push(`channel=${channel}: this setting has ${reply.view.channels} unit${reply.view.channels === 1 ? '' : 's'}; showing unit ${reply.channel}.`);
+  }
+  showLinkNotes(notes);
+}
+
+window.addEventListener('hashchange', () => {
+  if (started) applyUrl();
+});
+// Changes that do not go through the worker (the tab, the Network tab's choices) are written at once;
+// the quantization settings are written with their reply (the worker may fit them to the tensor).
+document.addEventListener('change', (e) => {
+  if (e.target.closest('#panel-network')) writeUrl();
+});
+
+new ShareButtons({ hash: () => currentHash() });
+
 // ---- start ---------------------------------------------------------------------------------
 
 client.call('hello').then((info) => {
   runtime = info;
+  core = info;
   controls.setSchemes(info.schemes);
   controls.setCalibrations(info.calibrations);
-  compareView.setCore(info);
-  kernelsView.start();
+  views.now.compare?.setCore(info);
+  views.now.kernels?.start();
   controls.selectSource('example');
-  return loadSource('example');
+  started = true;
+  return applyUrl({ first: true });
 }, (e) => {
   results.dataset.state = 'error';
   $('status').textContent = 'The WebAssembly core could not be started.';

@@ -87,15 +87,18 @@ function decode(text) {
 }
 
 /**
- * Read a hash ('#a=1&b=2', the '#' optional). Returns {state, problems, unknown}: state has every
- * key (a refused or missing value is the default); problems: [{key, value, reason, message}] for
- * values refused; unknown: the keys the schema does not know (ignored, as the contract says).
+ * Read a hash ('#a=1&b=2', the '#' optional). Returns {state, problems, unknown, given}: state has
+ * every key (a refused or missing value is the default); problems: [{key, value, reason, message}]
+ * for values refused; unknown: the keys the schema does not know (ignored, as the contract says);
+ * given: the keys the hash set (a default written out counts: the page may treat it differently
+ * from an absent key, e.g. keep the user's own file open when the link names no source).
  * choices: {format?: string[], calibration?: string[]} the names the running core accepts.
  */
 export function parse(hash, { choices } = {}) {
   const state = defaults();
   const problems = [];
   const unknown = [];
+  const given = new Set();
   const text = String(hash ?? '').replace(/^#/, '');
   for (const part of text.split('&')) {
     if (!part) continue;
@@ -111,14 +114,16 @@ export function parse(hash, { choices } = {}) {
     const read = value === null ? { reason: 'is not a valid URL escape' } : readValue(p, value, choices);
     if ('value' in read) {
       state[key] = read.value;
+      given.add(key);
     } else {
+      given.delete(key);
       const shown = value ?? raw;
       problems.push({ key, value: shown, reason: read.reason,
         message: `${key}=${shown} ${read.reason}; using ${describeDefault(p)}.` });
       state[key] = defaults()[key];  // a later valid repeat of the key may still set it
     }
   }
-  return { state, problems, unknown };
+  return { state, problems, unknown, given: SCHEMA.map((p) => p.key).filter((k) => given.has(k)) };
 }
 
 function describeDefault(p) {
