@@ -210,11 +210,14 @@ export class HistogramView {
       ctx.setLineDash([]);
       ctx.font = font;
       // Labels inside the range (the range always lies within the plot, the outside may not).
+      // A narrow range (a phone, a tight calibrator) keeps one label or none rather than overprint;
+      // the list under the chart names every range in the same colour.
       const y = top + (12 + 13 * i) * dpr;
+      const room = x(m.hi) - x(m.lo) - 6 * dpr, w = ctx.measureText(m.name).width;
       ctx.textAlign = 'left';
-      ctx.fillText(m.name, x(m.lo) + 3 * dpr, y);
+      if (room >= w) ctx.fillText(m.name, x(m.lo) + 3 * dpr, y);
       ctx.textAlign = 'right';
-      ctx.fillText(m.name, x(m.hi) - 3 * dpr, y);
+      if (room >= 2 * w + 8 * dpr) ctx.fillText(m.name, x(m.hi) - 3 * dpr, y);
     });
     if (clip) {
       ctx.strokeStyle = color('--chart-clip');
