@@ -117,8 +117,8 @@ test('bad values fall back to their defaults and the page says which; unknown ke
   await page.click('#url-notice-close');
   assert.equal(await page.isVisible('[data-testid="url-notice"]'), false);
 
-  // Values the format or the tensor cannot take: said after the worker fitted them.
-  await open('format=int&bits=12&granularity=channel&axis=7&channel=999999');
+  // Values the format or the tensor cannot take: said after the worker fitted them (an edited hash).
+  await page.evaluate(() => { location.hash = 'format=int&bits=12&granularity=channel&axis=7&channel=999999'; });
   await waitIdle({ source: 'example', options: { bits: 8, axis: 1 } });
   await page.waitForFunction(() => /axis=7/.test(document.getElementById('url-notice-text').textContent) &&
     /channel=999999/.test(document.getElementById('url-notice-text').textContent));
@@ -129,7 +129,7 @@ test('bad values fall back to their defaults and the page says which; unknown ke
 
 test('Copy link copies the page URL with its state; Copy embed snippet both embed forms, URLs under the sub-path', async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
-  await open('tab=compare&bits=4&source=synthetic:uniform&seed=2');
+  await page.evaluate(() => { location.hash = 'tab=compare&bits=4&source=synthetic:uniform&seed=2'; });
   await waitIdle({ source: 'synthetic:uniform', options: { bits: 4 } });
   await page.click('[data-testid="copy-link"]');
   await page.waitForFunction(() => /copied/.test(document.getElementById('share-note').textContent));
@@ -168,6 +168,23 @@ test('a refused clipboard: the text is shown selected in a read-only field', asy
   const href = await page.evaluate(() => location.href);
   assert.deepEqual(field, { value: href, readOnly: true, focused: true, selected: href });
   assert.match(await page.textContent('[data-testid="share-note"]'), /refused/);
+});
+
+test('the Network tab from a link: its model and modes; a change of mode is written back', async () => {
+  await open('tab=network&model=cnn&modes=float,static');
+  await page.waitForFunction(() => document.getElementById('panel-network').dataset.state === 'ready', null, { timeout: 30000 });
+  assert.equal(await page.inputValue('#net-model'), 'cnn');
+  assert.match(await page.getAttribute('[data-testid="net-name"]', 'data-value'), /cnn/i, 'the CNN was opened, not the MLP');
+  const checked = () => page.$$eval('input[name="net-mode"]:checked', (boxes) => boxes.map((b) => b.value));
+  assert.deepEqual(await checked(), ['float', 'static']);
+  await page.check('input[name="net-mode"][value="dynamic"]');
+  await waitHash(() => location.hash === '#tab=network&model=cnn&modes=float,dynamic,static');
+  for (const m of ['float', 'static']) await page.uncheck(`input[name="net-mode"][value="${m}"]`);
+  await page.uncheck('input[name="net-mode"][value="dynamic"]');
+  assert.ok(await page.isDisabled('[data-testid="net-run"]'), 'no mode checked: nothing to evaluate');
+});
+
+test('no console errors, page errors or requests to other origins', () => {
   assert.deepEqual(problems.foreign, []);
   assert.deepEqual(problems.pageErrors, []);
   assert.deepEqual(problems.console, []);
