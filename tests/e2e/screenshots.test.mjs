@@ -75,11 +75,15 @@ test('dark theme (Tensor tab, both widths) and the loading indicator while the c
   assert.equal(await page.getAttribute('#results', 'data-state'), 'loading');
   const spin = await page.evaluate(() => getComputedStyle(document.querySelector('#status .spinner')).animationName);
   assert.equal(spin, 'spin');
+  const bar = await page.evaluate(() => getComputedStyle(document.body, '::before').animationName);
+  assert.equal(bar, 'slide', 'the bar along the top of the window, seen on a phone where the status is below the fold');
+  await page.evaluate(() => window.scrollTo(0, 0));  // a reload keeps the scroll position
   await page.screenshot({ path: path.join(shots, 'loading-375.png') });
   await page.emulateMedia({ reducedMotion: 'reduce' });
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#status .spinner')).animationName), 'none',
     'reduced motion: the indicator stands still');
   assert.ok(await page.isVisible('#status .spinner'), 'and is still shown');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body, '::before').animationName), 'none');
   release();  // the handler lets this and later requests through
   await page.waitForFunction(() => document.getElementById('results').dataset.state === 'idle', null, { timeout: 20000 });
   assert.equal(await page.$('#status .spinner'), null, 'the indicator goes once the core runs');

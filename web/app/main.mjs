@@ -428,7 +428,10 @@ document.addEventListener('change', (e) => {
   if (e.target.closest('#panel-network')) writeUrl();
 });
 
-new ShareButtons({ hash: () => currentHash() });
+new ShareButtons({
+  hash: () => currentHash(),
+  caveat: () => (controls.sourceKey() === 'file' ? 'Your own file stays here: the link opens with the bundled example instead.' : ''),
+});
 
 // ---- start ---------------------------------------------------------------------------------
 

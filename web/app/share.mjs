@@ -35,9 +35,13 @@ export function pageLink() {
 }
 
 export class ShareButtons {
-  /** @param {{hash(): string}} deps  hash: the current state hash, without '#' */
-  constructor({ hash }) {
+  /**
+   * @param {{hash(): string, caveat(): string}} deps  hash: the current state hash, without '#';
+   *   caveat: what the copied text cannot carry ('' when nothing), said beside "copied"
+   */
+  constructor({ hash, caveat = () => '' }) {
     this._hash = hash;
+    this._caveat = caveat;
     this.field = $('share-text');
     this.note = $('share-note');
     $('copy-link').addEventListener('click', () => this.copy(pageLink(), 'Link'));
@@ -52,13 +56,14 @@ export class ShareButtons {
       if (!navigator.clipboard?.writeText) throw new Error('no clipboard API');
       await navigator.clipboard.writeText(text);
       this.field.hidden = true;
-      this.note.textContent = `${what} copied to the clipboard.`;
+      this.note.textContent = `${what} copied to the clipboard.${this._caveat() ? ` ${this._caveat()}` : ''}`;
     } catch {
       // Refused: show the text selected; Ctrl+C / ⌘C (or the long-press menu) copies it.
       this.field.hidden = false;
       this.field.focus();
       this.field.select();
-      this.note.textContent = `The browser refused the clipboard: the ${what.toLowerCase()} is selected below, copy it from there.`;
+      this.note.textContent = `The browser refused the clipboard: the ${what.toLowerCase()} is selected below, copy it from there.` +
+        `${this._caveat() ? ` ${this._caveat()}` : ''}`;
     }
   }
 }
