@@ -86,8 +86,7 @@ export function lazyViews(deps) {
           showAfterMs: 0 }),
         showError,
       });
-      if (deps.core()) view.start();  // else the page starts it after hello
-      return view;
+      return view;  // started when its tab is first shown (startOnce): the probe loads the threads build
     }),
 
     network: () => once('network', 'panel-network', async () => {

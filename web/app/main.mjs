@@ -209,11 +209,17 @@ const views = lazyViews({
 });
 
 let selectedTab = 'tab-tensor';
+
+/** The Kernels tab asks the worker what the device runs when first shown (that probe loads the threads build). */
+function startKernelsIfShown() {
+  if (selectedTab === 'tab-kernels' && core) views.kernels().then((v) => v.startOnce(), () => {});
+}
 const tabs = new Tabs($('view-tabs'), {
   onSelect(id) {
     selectedTab = id;
     views.now.network?.setActive(id === 'tab-network');
     views.forTab(id).catch(() => {});  // said by lazy_views
+    startKernelsIfShown();
     writeUrl();
   },
 });
@@ -441,7 +447,7 @@ client.call('hello').then((info) => {
   controls.setSchemes(info.schemes);
   controls.setCalibrations(info.calibrations);
   views.now.compare?.setCore(info);
-  views.now.kernels?.start();
+  startKernelsIfShown();
   controls.selectSource('example');
   started = true;
   return applyUrl({ first: true });
