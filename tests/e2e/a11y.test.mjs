@@ -77,6 +77,34 @@ for (const scheme of ['light', 'dark']) {
   }
 }
 
+test('keyboard: Tab walks the controls, and each focused control shows a focus ring', async () => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.click('[data-testid="tab-tensor"]');
+  await page.focus('#copy-link');  // the first control of the page: the walk starts there
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');  // focused from the keyboard (:focus-visible)
+  const seen = [];
+  for (let i = 0; i < 60; i++) {  // once round the page: after the last control focus leaves it (body)
+    if (i > 0) await page.keyboard.press('Tab');
+    const one = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (e === document.body) return null;
+      // A visually hidden file input shows its ring on its label, the next element.
+      const shown = e.classList.contains('visually-hidden') ? e.nextElementSibling : e;
+      const s = getComputedStyle(shown);
+      const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1) || s.boxShadow !== 'none';
+      return { name: e.id || e.getAttribute('name') || e.tagName.toLowerCase(), ring, visible: shown.getBoundingClientRect().width > 0 };
+    });
+    if (!one) break;
+    seen.push(one);
+  }
+  const names = seen.map((x) => x.name);
+  for (const id of ['copy-link', 'copy-embed', 'source', 'file', 'format', 'bits', 'calibration', 'tab-tensor'])
+    assert.ok(names.includes(id), `Tab reaches #${id}: ${names.join(' ')}`);
+  const bad = seen.filter((x) => !x.ring || !x.visible);
+  assert.deepEqual(bad, [], `every focused control is visible and has a focus ring: ${names.join(' ')}`);
+});
+
 test('no console errors, page errors, CSP violations or requests to other origins', async () => {
   assert.deepEqual(await page.evaluate(() => self.__csp), []);
   assert.deepEqual(problems.foreign, []);
