@@ -61,7 +61,11 @@ test('dark theme (Tensor tab, both widths) and the loading indicator while the c
   for (const viewport of Object.values(VIEWPORTS)) {
     await page.setViewportSize(viewport);
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, `tensor-dark-${viewport.width}.png`) });
+    // The results, which sit below the settings on a phone.
+    await page.locator('#status').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, `tensor-dark-${viewport.width}-results.png`) });
   }
   await page.emulateMedia({ colorScheme: 'light' });
   // The loading state, held: the worker's hello is answered only once this test lets it through.
