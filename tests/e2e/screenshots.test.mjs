@@ -93,6 +93,25 @@ test('dark theme (Tensor tab, both widths) and the loading indicator while the c
   assert.equal(await page.$('#status .spinner'), null, 'the indicator goes once the core runs');
 });
 
+test('first view: the other tabs\' code is not fetched before the first result, and is after it, when idle', async () => {
+  await page.setViewportSize(VIEWPORTS.desktop);
+  const fetched = [];
+  const onRequest = (r) => fetched.push({ url: r.url(), t: Date.now() });
+  page.on('request', onRequest);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('results').dataset.state === 'idle', null, { timeout: 20000 });
+  const shown = Date.now();
+  const views = /\/(compare|model|analysis|model_compare|kernels|network)_view-[\w-]+\.js$/;
+  const early = fetched.filter((f) => f.t <= shown && views.test(f.url)).map((f) => f.url);
+  assert.deepEqual(early, [], 'no other tab\'s view before the first result');
+  assert.equal(fetched.filter((f) => /\.js$/.test(f.url) && f.t <= shown && /\/assets\/index-/.test(f.url)).length, 1, 'one entry chunk');
+  await page.waitForFunction(() => !document.getElementById('panel-network').inert, null, { timeout: 20000 });
+  page.off('request', onRequest);
+  const later = new Set(fetched.filter((f) => views.test(f.url)).map((f) => f.url.match(views)[1]));
+  assert.deepEqual([...later].sort(), ['analysis', 'compare', 'kernels', 'model', 'model_compare', 'network']);
+  assert.ok(!fetched.some((f) => /qp_wasm_threads/.test(f.url)), 'the threads build waits for the Kernels tab');
+});
+
 test('no console errors, page errors or requests to other origins', () => {
   assert.deepEqual(problems.foreign, []);
   assert.deepEqual(problems.pageErrors, []);
