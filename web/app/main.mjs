@@ -301,6 +301,13 @@ $('file').addEventListener('change', (e) => {
   openFiles(files);
 });
 $('log-y').addEventListener('change', () => drawCharts());
+// Light and dark follow the system, also when it changes while the page is open: the charts read
+// their colours from the stylesheet when built, so build them again.
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  chart.themeChanged();
+  errorChart.themeChanged();
+  drawCharts();
+});
 
 // Drag and drop anywhere on the page.
 let dragDepth = 0;
