@@ -11,7 +11,7 @@ import { EXAMPLE } from './tensors.mjs';
 import { Tabs } from './tabs.mjs';
 import { lazyViews } from './lazy_views.mjs';
 import { ShareButtons } from './share.mjs';
-import * as urlState from './url_state.mjs';
+import { linkState } from './link_state.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -37,7 +37,6 @@ let fileTensor = null;    // the last model tensor shown: its load, chosen again
 let openingTensor = null; // the model tensor whose load is in flight; becomes fileTensor once shown
 let core = null;          // the worker's hello: {schemes, calibrations, ...}
 let lastLoadReply = null; // the last reply of a load (it carries the default comparison for its shape)
-let linkCheck = null;     // {axis, channel} a link asked for: checked against the next reply
 
 // ---- messages ------------------------------------------------------------------------------
 
@@ -86,7 +85,7 @@ const client = new WorkerClient(worker, {
     // A load delivered while a newer update waits: keep the source, but do not roll the controls
     // back to the load's options (the user has moved on) nor draw what is about to be replaced.
     if (request.load && client.hasWaiting) return;
-    checkLink(request, reply);
+    link.check(request, reply);  // a link's axis or unit the tensor could not take
     controls.follow(reply);
     renderResults(reply, runtime);
     lastReply = reply;
@@ -98,7 +97,7 @@ const client = new WorkerClient(worker, {
     results.dataset.serial = String(reply.tensor.serial);
     $('status').textContent = `${reply.tensor.name}: ${fmt.shape(reply.tensor.shape)}, ${reply.quant.label}, ` +
       `${fmt.fixed(reply.quant.bitsPerWeight, 3)} bits per weight.`;
-    writeUrl();
+    link.write();
     if (!firstShown) {
       firstShown = true;
       views.whenIdle();  // the other tabs' code, once the first view is up
@@ -220,7 +219,7 @@ const tabs = new Tabs($('view-tabs'), {
     views.now.network?.setActive(id === 'tab-network');
     views.forTab(id).catch(() => {});  // said by lazy_views
     startKernelsIfShown();
-    writeUrl();
+    link.write();
   },
 });
 
@@ -334,115 +333,18 @@ document.addEventListener('drop', (e) => {
   openFiles([...e.dataTransfer.files]);
 });
 
-// ---- the state in the URL hash ----------------------------------------------------------------
+// ---- the state in the URL hash and sharing ------------------------------------------------------
 
-let started = false;   // hello answered: the formats and calibrators a link may name are known
-let applying = false;  // a link is being applied: do not write a half-applied state back
-
-function showLinkNotes(notes) {
-  if (!notes.length) return;
-  const text = $('url-notice-text');
-  const before = $('url-notice').hidden ? [] : [text.textContent];
-  text.textContent = [...before, ...notes].join(' ');
-  $('url-notice').hidden = false;
-}
-$('url-notice-close').addEventListener('click', () => { $('url-notice').hidden = true; });
-
-/** The Network tab's choices (read from its controls: its view may not be loaded yet). */
-function networkState() {
-  const model = $('net-model').value;
-  const modes = [...document.querySelectorAll('input[name="net-mode"]:checked')].map((b) => b.value);
-  return { model: model === 'file' ? null : model, modes: modes.length ? modes : urlState.defaults().modes };
-}
-
-function applyNetworkState({ model, modes }, given) {
-  const net = views.now.network;
-  if (!(net?.busy || net?.opening)) {
-    for (const box of document.querySelectorAll('input[name="net-mode"]')) box.checked = modes.includes(box.value);
-    net?.modesChanged();
-  }
-  const select = $('net-model');
-  // A link without `model` keeps the user's own network file open.
-  if (select.value === model || (select.value === 'file' && !given.includes('model'))) return;
-  if (net && (net.busy || net.opening)) return;
-  select.value = model;
-  if (net?.loaded || net?.active) net.openBundled(model);  // else the tab opens it when first shown
-}
-
-function currentHash() {
-  return urlState.serialize({ tab: selectedTab.replace(/^tab-/, ''), ...controls.urlState(), ...networkState() });
-}
-
-/** Keep the address bar's hash equal to the page's state (replaceState: no history entry per change). */
-function writeUrl() {
-  if (applying || !started) return;
-  const hash = currentHash();
-  if (hash === location.hash.replace(/^#/, '')) return;
-  history.replaceState(history.state, '', hash ? `#${hash}` : `${location.pathname}${location.search}`);
-  $('share-note').textContent = '';
-  $('share-text').hidden = true;
-}
-
-/**
- * Apply the hash to the page. first: the page's first load (the tensor comes from the link, or the
- * example). Bad values fall back to their defaults and the notice says which.
- */
-async function applyUrl({ first = false } = {}) {
-  const choices = { format: [...controls.schemes.keys()], calibration: [...controls.calibration.options].map((o) => o.value) };
-  const { state, problems, given } = urlState.parse(location.hash, { choices });
-  $('url-notice').hidden = true;
-  applying = true;
-  let load = null;
-  try {
-    const notes = problems.map((p) => p.message);
-    notes.push(...controls.applyUrlState(state));
-    linkCheck = { axis: given.includes('axis') ? state.axis : null, channel: given.includes('channel') ? state.channel : null };
-    // The tensor: a link without `source` keeps the user's own file (it cannot be in a link).
-    const keepFile = shownSource === 'file' && !given.includes('source');
-    const seedChanged = controls.seedValue() !== state.seed;
-    controls.seed.value = String(state.seed);
-    if (first || (!keepFile && (state.source !== shownSource || (state.source.startsWith('synthetic:') && seedChanged)))) {
-      controls.selectSource(state.source);
-      load = state.source;
-    }
-    applyNetworkState(state, given);
-    tabs.select(`tab-${state.tab}`);
-    showLinkNotes(notes);
-  } finally {
-    applying = false;
-  }
-  if (load) await loadSource(load);
-  else requestUpdate();
-}
-
-/** After the reply to a link's settings: say when the tensor could not take the axis or unit it named. */
-function checkLink(request, reply) {
-  if (!linkCheck) return;
-  const { axis, channel } = linkCheck;
-  linkCheck = null;
-  const notes = [];
-  const used = reply.options.axis;
-  if (axis !== null && request.options.axis === axis && used !== axis) {
-    notes.push(used === null ? `axis=${axis}: this format quantizes the tensor as a whole.`
-      : `axis=${axis} is beyond this tensor's ${reply.tensor.shape.length} axes; using axis ${used}.`);
-  }
-  if (channel !== null && request.channel === channel && reply.channel !== channel) {
-    notes.push(`channel=${channel}: this setting has ${reply.view.channels} unit${reply.view.channels === 1 ? '' : 's'}; showing unit ${reply.channel}.`);
-  }
-  showLinkNotes(notes);
-}
-
-window.addEventListener('hashchange', () => {
-  if (started) applyUrl();
-});
-// Changes that do not go through the worker (the tab, the Network tab's choices) are written at once;
-// the quantization settings are written with their reply (the worker may fit them to the tensor).
-document.addEventListener('change', (e) => {
-  if (e.target.closest('#panel-network')) writeUrl();
+const link = linkState({
+  controls, tabs, views,
+  selectedTab: () => selectedTab,
+  shownSource: () => shownSource,
+  loadSource,
+  requestUpdate,
 });
 
 new ShareButtons({
-  hash: () => currentHash(),
+  hash: () => link.hash(),
   caveat: () => (controls.sourceKey() === 'file' ? 'Your own file stays here: the link opens with the bundled example instead.' : ''),
 });
 
@@ -456,8 +358,7 @@ client.call('hello').then((info) => {
   views.now.compare?.setCore(info);
   startKernelsIfShown();
   controls.selectSource('example');
-  started = true;
-  return applyUrl({ first: true });
+  return link.start();
 }, (e) => {
   results.dataset.state = 'error';
   $('status').textContent = 'The WebAssembly core could not be started.';
