@@ -170,8 +170,11 @@ test('a refused clipboard: the text is shown selected in a read-only field', asy
   assert.match(await page.textContent('[data-testid="share-note"]'), /refused/);
 });
 
-test('the Network tab from a link: its model and modes; a change of mode is written back', async () => {
+test('the Network tab from a link (on a phone: opened at the results); its model and modes; a change of mode is written back', async () => {
+  await page.setViewportSize({ width: 375, height: 740 });
   await open('tab=network&model=cnn&modes=float,static');
+  await page.waitForFunction(() => Math.abs(document.getElementById('results').getBoundingClientRect().top) < 5,
+    null, { timeout: 10000 });
   await page.waitForFunction(() => document.getElementById('panel-network').dataset.state === 'ready', null, { timeout: 30000 });
   assert.equal(await page.inputValue('#net-model'), 'cnn');
   assert.match(await page.getAttribute('[data-testid="net-name"]', 'data-value'), /cnn/i, 'the CNN was opened, not the MLP');

@@ -83,6 +83,8 @@ export function linkState(page) {
       applyNetwork(state, given);
       tabs.select(`tab-${state.tab}`);
       showNotes(notes);
+      // On a phone the results sit below the settings: a shared link opens at what it shows.
+      if (first && given.length && matchMedia('(max-width: 760px)').matches) $('results').scrollIntoView({ block: 'start' });
     } finally {
       applying = false;
     }
