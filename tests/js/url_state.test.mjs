@@ -133,3 +133,19 @@ test('the modes list keeps the schema order and refuses an empty list', () => {
   assert.deepEqual(NETWORK_MODES, ['float', 'weight-only', 'dynamic', 'static']);
   assert.equal(serialize({ ...defaults(), modes: ['static', 'float', 'dynamic', 'weight-only'] }), '', 'all modes = default');
 });
+
+test('the embed snippet: both forms, URLs beside the page (sub-path), the state escaped for HTML', async () => {
+  const { embedSnippet, attribute } = await import('../../web/app/share.mjs');
+  assert.equal(attribute('a&b="<c>"'), 'a&amp;b=&quot;&lt;c&gt;&quot;');
+  const hash = 'tab=compare&bits=4&calibration=percentile:99.99';
+  const text = embedSnippet(hash, 'https://docs.example/sub/dir/index.html#tab=compare&bits=4');
+  assert.ok(text.includes('<script type="module" src="https://docs.example/sub/dir/qp-widgets.js"></script>'), text);
+  assert.ok(text.includes('<qp-playground state="tab=compare&amp;bits=4&amp;calibration=percentile:99.99"></qp-playground>'), text);
+  const src = text.match(/<iframe src="([^"]+)"/)[1].replace(/&amp;/g, '&');
+  const url = new URL(src);
+  assert.equal(`${url.origin}${url.pathname}`, 'https://docs.example/sub/dir/embed.html');
+  assert.equal(url.searchParams.get('widget'), 'qp-playground');
+  assert.equal(url.searchParams.get('state'), hash, 'the state survives the URL encoding');
+  assert.deepEqual(parse(url.searchParams.get('state')).problems, []);
+  assert.match(text, /<iframe [^>]*title="[^"]+"/, 'the iframe has a title (accessibility)');
+});
