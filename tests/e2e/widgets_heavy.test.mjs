@@ -112,6 +112,13 @@ before(async () => {
     self.addEventListener('securitypolicyviolation', (e) => self.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
     self.__changes = [];
     document.addEventListener('qp-change', (e) => self.__changes.push({ id: e.target.id, detail: e.detail }));
+    // When each widget first became ready, in ms since navigation (reported by the last test).
+    self.__readyAt = {};
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.target.dataset?.state === 'ready' && r.target.id) self.__readyAt[r.target.id] ??= Math.round(performance.now());
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
   });
   page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', (e) => problems.pageErrors.push(e.message));
@@ -306,12 +313,17 @@ test('phone width, light and dark: nothing wider than the screen; screenshots', 
   const dark = await page.locator('#compare-a .box').evaluate((e) => getComputedStyle(e).backgroundColor);
   assert.notEqual(dark, light, 'the widgets follow prefers-color-scheme');
   await page.screenshot({ path: path.join(outDir, 'widgets_heavy_phone_dark.png'), fullPage: true });
+  for (const id of ['compare-a', 'network-a'])
+    await page.locator(`#${id}`).screenshot({ path: path.join(outDir, `widgets_heavy_phone_dark_${id}.png`) });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1100, height: 900 });
   await page.screenshot({ path: path.join(outDir, 'widgets_heavy_desktop.png'), fullPage: true });
+  for (const id of ['compare-a', 'network-a', 'playground-a'])
+    await page.locator(`#${id}`).screenshot({ path: path.join(outDir, `widgets_heavy_${id}.png`) });
 });
 
-test('no request to a third origin, no CSP violation, no console or page error', async () => {
+test('no request to a third origin, no CSP violation, no console or page error', async (t) => {
+  t.diagnostic(`first ready (ms after navigation): ${JSON.stringify(await page.evaluate(() => self.__readyAt))}`);
   const csp = await page.evaluate(() => self.__csp);
   assert.deepEqual(problems.foreign, []);
   assert.deepEqual(csp, []);

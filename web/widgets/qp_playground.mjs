@@ -83,12 +83,20 @@ export class QpPlayground extends HTMLElement {
       const state = readState(this.getAttribute('state'));
       const src = assetUrl('index.html') + (state ? `#${state}` : '');
       this._open.href = src;
-      if (this._frame.getAttribute('src') !== src) {
+      if (this._frame.getAttribute('src') === src && this._loadedSrc === src && this.dataset.state !== 'ready') {
+        // Back from a bad attribute: the app is still there.
+        this.result = { src, state };
+        this.dataset.state = 'ready';
+      } else if (this._frame.getAttribute('src') !== src) {
         // Only the hash differs once the app is up: the iframe stays, the app hears hashchange.
-        const sameDocument = this._frame.getAttribute('src')?.split('#')[0] === src.split('#')[0] && this.result;
+        const sameDocument = this._loadedSrc?.split('#')[0] === src.split('#')[0];
         this._frame.src = src;
-        this.result = sameDocument ? { src, state } : null;
-        if (!sameDocument) {
+        if (sameDocument) {
+          this._loadedSrc = src;
+          this.result = { src, state };
+          this.dataset.state = 'ready';
+        } else {
+          this.result = null;
           this.dataset.state = 'loading';
           this._loading.hidden = false;
         }
@@ -102,6 +110,7 @@ export class QpPlayground extends HTMLElement {
     if (!this._frame.getAttribute('src')) return;
     this._loading.hidden = true;
     const src = this._frame.getAttribute('src');
+    this._loadedSrc = src;
     this.result = { src, state: readState(new URL(src).hash) };
     this.dataset.state = 'ready';
     this._watch();
