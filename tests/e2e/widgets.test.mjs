@@ -87,6 +87,14 @@ test('qp-value reproduces the classic examples, on another origin, in a Worker',
 
   const mode = await page.evaluate(async (url) => (await import(url)).widgetCore().mode, widgetsUrl);
   assert.equal(mode, 'worker');
+  // Bundled assets resolve against the bundle, not the page, and can be fetched from the page.
+  const asset = await page.evaluate(async (url) => {
+    const href = (await import(url)).assetUrl('models/cnn.safetensors');
+    const response = await fetch(href);
+    return { href, ok: response.ok, bytes: (await response.arrayBuffer()).byteLength };
+  }, widgetsUrl);
+  assert.equal(asset.href, `${app}models/cnn.safetensors`);
+  assert.ok(asset.ok && asset.bytes > 1000, JSON.stringify(asset));
 });
 
 test('bad attributes give a clear message, not an exception', async () => {
