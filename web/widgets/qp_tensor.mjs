@@ -1,11 +1,11 @@
 // <qp-tensor>: a tensor's histogram with the quantization grid and the clipping range, and the
 // error metrics (docs/widgets.md). The tensor is a .npy file (`src`, relative to the page) or a
 // seeded synthetic one (`distribution`, `seed`, `size`); grid, histogram and metrics are the core's.
-import { QpWidget, booleanSetting, choiceSetting, defineWidget, float32String, html, numberSetting, short, svg } from './widget_element.mjs';
+import { QpWidget, booleanSetting, choiceSetting, defineWidget, float32String, gridOpacity, html, numberSetting, short, svg } from './widget_element.mjs';
 
 const CSS = `
 .bar { fill: var(--qp-bar); }
-.grid-level { stroke: var(--qp-level); stroke-opacity: 0.28; }
+.grid-level { stroke: var(--qp-level); }
 .clip-line { stroke: var(--qp-clip); stroke-width: 1.5; }
 .outside { fill: var(--qp-clip-fill); }
 .axis { stroke: var(--qp-muted); }
@@ -77,7 +77,8 @@ export class QpTensor extends QpWidget {
 
   /** Histogram bars, the grid's levels, and the clipping range (shaded outside) on one x axis. */
   _chart(r, perUnit) {
-    const W = 600, H = 190, padX = 8, top = 8, bottom = 22;
+    // Drawn at the widget's width (1 unit = 1 CSS px), so the labels keep their size on a phone.
+    const W = Math.max(300, Math.min(1200, this.body.clientWidth || 600)), H = 190, padX = 8, top = 8, bottom = 22;
     const { lo, hi, counts } = r.histogram;
     const X = (v) => padX + ((v - lo) / (hi - lo)) * (W - 2 * padX);
     const peak = Math.max(1, ...counts);
@@ -95,8 +96,11 @@ export class QpTensor extends QpWidget {
         svg('rect', { class: 'outside', x: X(r.clip[1]), y: top, width: Math.max(0, W - padX - X(r.clip[1])), height: plotH }));
     }
     parts.push(svg('path', { class: 'bar', d }));
-    if (r.grid.length <= 512)
-      for (const level of r.grid) if (level >= lo && level <= hi) parts.push(svg('line', { class: 'grid-level', x1: X(level), x2: X(level), y1: top, y2: baseY }));
+    if (r.grid.length <= 512) {
+      const lines = r.grid.filter((level) => level >= lo && level <= hi)
+        .map((level) => svg('line', { class: 'grid-level', x1: X(level), x2: X(level), y1: top, y2: baseY }));
+      parts.push(svg('g', { opacity: gridOpacity(W - 2 * padX, r.grid.length, 0.3) }, lines));
+    }
     if (r.clip && !perUnit) for (const c of r.clip) parts.push(svg('line', { class: 'clip-line', x1: X(c), x2: X(c), y1: top, y2: baseY }));
     parts.push(svg('line', { class: 'axis', x1: padX, x2: W - padX, y1: baseY, y2: baseY }),
       svg('text', { x: padX, y: H - 6 }, [short(lo, 3)]),
