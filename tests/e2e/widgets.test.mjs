@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PREFIX, launchPage, outDir, root, startPageServer } from './browser.mjs';
+import { loadQplay } from '../../web/lib/qplay.mjs';
+import { makeWidgetTensor } from '../../web/widgets/widget_tensor.mjs';
 
 let env, docs, app, widgetsUrl, page;
 
@@ -207,6 +209,14 @@ test('qp-tensor: histogram, grid and clipping range of a fetched .npy and of syn
   assert.ok(Math.abs(normal.clip[0] - min) < normal.scale && Math.abs(normal.clip[1] - max) < normal.scale,
     `clip ${normal.clip} vs [${min}, ${max}], step ${normal.scale}`);
   assert.ok(Math.abs(normal.clip[1] - normal.clip[0] - 255 * normal.scale) < 1e-6);
+
+  // The browser's numbers equal the JS API's in Node on the same tensor, exactly (as page.test.mjs).
+  const qp = await loadQplay();
+  const same = makeWidgetTensor({ distribution: 'normal', seed: 1, size: 4096 });
+  const expected = qp.runScheme(same.data, same.shape, { format: 'int', bits: 8, scheme: 'affine' });
+  assert.deepEqual(normal.metrics, expected.metrics);
+  assert.equal(normal.scale, expected.integer.scales[0]);
+  assert.equal(normal.zeroPoint, expected.integer.zeroPoints[0]);
 
   await settle('outliers');
   const outliers = await resultOf('outliers');
