@@ -9,21 +9,16 @@
 // Needs dist/ (`node node_modules/vite/bin/vite.js build`); screenshots go to test-results/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer } from '../../scripts/serve.mjs';
 import { loadQplay } from '../../web/lib/qplay.mjs';
 import { BUNDLED, CALIBRATION_SAMPLES, idxDataset } from '../../web/lib/datasets.mjs';
 import { STANDARD_MODES } from '../../web/lib/network_eval.mjs';
 import { SYNTHETIC } from '../../web/app/tensors.mjs';
-import { CHROMIUM, CHROMIUM_ARGS, dist, outDir, root } from './browser.mjs';
+import { dist, launchPage, outDir, PREFIX, root, startPageServer } from './browser.mjs';
 
-const BUNDLE_PREFIX = '/cdn/qp/';
 const NPY_SHAPE = [48, 96];
-let qp, expected, servers = [], context, page, work, bundleOrigin, pageOrigin;
-const problems = { console: [], pageErrors: [], foreign: [] };
+let qp, expected, env, docs, page, bundle, bundleOrigin;
 
 /** A tensor for the .npy widget, made here (not by the code under test): a ramp of sines and steps. */
 function npyTensor() {
@@ -80,36 +75,22 @@ before(async () => {
     networkB: networkRows('cnn', ['float', 'weight-only'], 100, testSet, trainSet),
   };
 
-  // The bundle on one origin (dist/ under a sub-path), the documentation page on another.
-  const bundleServer = await startServer({ dir: dist, port: 0, prefix: BUNDLE_PREFIX });
-  bundleOrigin = `http://127.0.0.1:${bundleServer.address().port}`;
-  work = mkdtempSync(path.join(os.tmpdir(), 'qplay-widgets-heavy-'));
+  // The bundle on one origin (launchPage: dist/ under a sub-path), the documentation page on
+  // another (startPageServer). The host page's own policy admits the bundle's origin for scripts,
+  // fetches and frames, and blob: workers (how a worker script from another origin starts).
   const template = readFileSync(path.join(root, 'tests/e2e/pages/widgets_heavy.html'), 'utf8');
-  writeFileSync(path.join(work, 'index.html'), template.replaceAll('%BUNDLE%', `${bundleOrigin}${BUNDLE_PREFIX}`));
-  writeFileSync(path.join(work, 'tensor.npy'), qp.encodeNpy(npy, NPY_SHAPE));
-  // The host page's own policy admits the bundle's origin for scripts, fetches and frames, and
-  // blob: workers (how a worker script from another origin starts).
-  const csp = `default-src 'self'; script-src 'self' ${bundleOrigin} 'wasm-unsafe-eval'; worker-src 'self' blob:; ` +
+  const npyBytes = qp.encodeNpy(npy, NPY_SHAPE);
+  const csp = () => `default-src 'self'; script-src 'self' ${bundleOrigin} 'wasm-unsafe-eval'; worker-src 'self' blob:; ` +
     `connect-src 'self' ${bundleOrigin}; frame-src ${bundleOrigin}; style-src 'self'; img-src 'self' data: blob:`;
-  const pageServer = await startServer({ dir: work, port: 0, prefix: '/docs/', isolation: false, csp });
-  pageOrigin = `http://127.0.0.1:${pageServer.address().port}`;
-  servers = [bundleServer, pageServer];
-
-  context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1100, height: 900 }, args: CHROMIUM_ARGS,
+  docs = await startPageServer({
+    '/docs/': () => ({ body: template.replaceAll('%BUNDLE%', bundle), headers: { 'Content-Security-Policy': csp() } }),
+    '/docs/tensor.npy': () => ({ body: npyBytes, type: 'application/octet-stream' }),
   });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${bundleOrigin}/`) || url.startsWith(`${pageOrigin}/`)) return route.continue();
-    problems.foreign.push(url);
-    return route.abort();
-  });
-  context.on('console', (msg) => {
-    if (msg.type() === 'error' || /Content.Security.Policy/i.test(msg.text())) problems.console.push(msg.text());
-  });
-  await context.addInitScript(() => {
-    self.__csp = [];
-    self.addEventListener('securitypolicyviolation', (e) => self.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  env = await launchPage({ viewport: { width: 1100, height: 900 }, allowedOrigins: [docs.origin] });
+  bundleOrigin = env.origin;
+  bundle = `${env.origin}${PREFIX}`;
+  page = env.page;
+  await env.context.addInitScript(() => {
     self.__changes = [];
     document.addEventListener('qp-change', (e) => self.__changes.push({ id: e.target.id, detail: e.detail }));
     // When each widget first became ready, in ms since navigation (reported by the last test).
@@ -120,16 +101,12 @@ before(async () => {
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
   });
-  page = context.pages()[0] ?? await context.newPage();
-  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
-  page.on('worker', (w) => w.on('console', (msg) => { if (msg.type() === 'error') problems.console.push(`worker: ${msg.text()}`); }));
-  await page.goto(`${pageOrigin}/docs/`);
+  await page.goto(`${docs.origin}/docs/`);
 });
 
 after(async () => {
-  await context?.close();
-  for (const s of servers) await new Promise((resolve) => s.close(resolve));
-  if (work) rmSync(work, { recursive: true, force: true });
+  await env?.close();
+  await new Promise((resolve) => (docs ? docs.server.close(resolve) : resolve()));
 });
 
 const waitState = (id, states, timeout = 30000) => page.waitForFunction(([id, states]) =>
@@ -278,8 +255,8 @@ test('the whole app in two iframes, with the state in the hash', async () => {
     await page.locator(`#${id}`).scrollIntoViewIfNeeded();
     await waitReady(id, 30000);
   }
-  const frameA = page.frames().find((f) => f.url().startsWith(`${bundleOrigin}${BUNDLE_PREFIX}index.html#tab=compare`));
-  const frameB = page.frames().find((f) => f.url().startsWith(`${bundleOrigin}${BUNDLE_PREFIX}index.html#tab=network`));
+  const frameA = page.frames().find((f) => f.url().startsWith(`${bundle}index.html#tab=compare`));
+  const frameB = page.frames().find((f) => f.url().startsWith(`${bundle}index.html#tab=network`));
   assert.ok(frameA && frameB, `iframes: ${page.frames().map((f) => f.url()).join(', ')}`);
   await frameA.waitForSelector('[data-testid="tab-compare"]', { timeout: 20000 });
   await frameB.waitForSelector('[data-testid="tab-network"]', { timeout: 20000 });
@@ -292,7 +269,7 @@ test('the whole app in two iframes, with the state in the hash', async () => {
   const heightB = await page.locator('#playground-b iframe').evaluate((f) => f.getBoundingClientRect().height);
   assert.ok(Math.abs(heightB - 480) <= 2, `height="480" gives ${heightB} px`);
   assert.equal(await page.locator('#playground-b a').isVisible(), false, 'controls="none" hides the link');
-  assert.equal(await page.locator('#playground-a a').getAttribute('href'), `${bundleOrigin}${BUNDLE_PREFIX}index.html#tab=compare`);
+  assert.equal(await page.locator('#playground-a a').getAttribute('href'), `${bundle}index.html#tab=compare`);
   // A bad height is a message, not an exception.
   await page.evaluate(() => document.getElementById('playground-b').setAttribute('height', 'tall'));
   await waitState('playground-b', ['error']);
@@ -324,9 +301,9 @@ test('phone width, light and dark: nothing wider than the screen; screenshots', 
 
 test('no request to a third origin, no CSP violation, no console or page error', async (t) => {
   t.diagnostic(`first ready (ms after navigation): ${JSON.stringify(await page.evaluate(() => self.__readyAt))}`);
-  const csp = await page.evaluate(() => self.__csp);
+  const { problems } = env;
   assert.deepEqual(problems.foreign, []);
-  assert.deepEqual(csp, []);
+  assert.deepEqual(await page.evaluate(() => self.__csp), []);
   assert.deepEqual(problems.pageErrors, []);
   assert.deepEqual(problems.console, []);
 });

@@ -17,9 +17,9 @@ const CSS = `
 .chart canvas { display: block; }
 .chart-tip { position: absolute; pointer-events: none; background: var(--qp-bg); border: 1px solid var(--qp-rule);
   border-radius: 6px; padding: 0.25rem 0.45rem; font-size: 0.8rem; max-width: 18rem; box-shadow: 0 2px 6px rgb(0 0 0 / 0.15); }
-tr.pareto td[data-col="pareto"] { color: var(--accent); font-weight: 600; }
+tr.pareto td[data-col="pareto"] { color: var(--qp-accent); font-weight: 600; }
 .legend { font-size: 0.8rem; color: var(--qp-muted); margin: 0.2rem 0 0; }
-.legend .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--accent);
+.legend .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--qp-accent);
   vertical-align: middle; margin-right: 0.25rem; }
 `;
 
@@ -50,7 +50,7 @@ export class QpCompare extends HTMLElement {
     const field = (name, label, input) => {
       input.dataset.control = name;
       input.addEventListener('change', () => this._userChange(name, input.value));
-      return el('label', { className: `control-${name}` }, label, input);
+      return el('label', { className: `control control-${name}` }, label, input);
     };
     this._inputs = {
       distribution: el('select', {}, ...DISTRIBUTIONS.map((d) => el('option', { value: d, textContent: d }))),

@@ -64,7 +64,7 @@ export class QpNetwork extends HTMLElement {
   _build() {
     const field = (name, label, input) => {
       input.addEventListener('change', () => this._userChange(name, input.value));
-      return el('label', { className: `control-${name}` }, label, input);
+      return el('label', { className: `control control-${name}` }, label, input);
     };
     this._inputs = {
       model: el('select', {}, el('option', { value: 'mlp', textContent: 'MLP (235k parameters)' }),
@@ -75,7 +75,7 @@ export class QpNetwork extends HTMLElement {
     this._runButton.addEventListener('click', () => this._run());
     this._controls = el('div', { className: 'controls' },
       field('model', 'Model', this._inputs.model), field('limit', 'Test images', this._inputs.limit),
-      el('div', { className: 'control-run run-row' }, this._runButton));
+      el('div', { className: 'control control-run run-row' }, this._runButton));
     this._message = el('p', { className: 'message', hidden: true });
     this._message.setAttribute('role', 'alert');
     this._status = el('p', { className: 'status' });
@@ -313,7 +313,7 @@ export class QpNetwork extends HTMLElement {
         cell('latency', us === undefined ? '' : `${fmt.fixed(us, us < 100 ? 1 : 0)} µs`, us ?? ''));
       return tr;
     });
-    const head = ['Mode', 'Accuracy', 'Δ vs float (pp)', 'Size', 'Batch-1 latency'];
+    const head = ['Mode', 'Accuracy', 'Δ vs float (pp)', 'Size', 'Latency (batch 1)'];
     this._table.replaceChildren(
       el('caption', { textContent: `${this._network?.name ?? ''} on Fashion-MNIST: one row per quantization mode.` }),
       el('thead', {}, el('tr', {}, ...head.map((h, i) => el('th', { scope: 'col', textContent: h, className: i ? 'num' : '' })))),
