@@ -11,8 +11,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { loadQplay } from '../../web/lib/qplay.mjs';
-import { BUNDLED, CALIBRATION_SAMPLES, idxDataset } from '../../web/lib/datasets.mjs';
+import { BUNDLED, CALIBRATION_SAMPLES } from '../../web/lib/datasets.mjs';
 import { STANDARD_MODES } from '../../web/lib/network_eval.mjs';
 import { SYNTHETIC } from '../../web/app/tensors.mjs';
 import { dist, launchPage, outDir, PREFIX, root, startPageServer } from './browser.mjs';
@@ -65,14 +66,16 @@ before(async () => {
   const labelsA = ['int8 affine per tensor (pytorch)', 'int4 sym per channel (axis 0) (pytorch)', 'Q8_0 (ggml, blocks of 32)', 'nf4 b64'];
   const all = [...qp.compareSchemes(uniform.data, uniform.shape), ...qp.compareSchemes(uniform.data, uniform.shape, [{ format: 'q5_1' }])];
   const npy = npyTensor();
-  const read = (p) => new Uint8Array(readFileSync(path.join(root, 'web/public', p)));
-  const testSet = await idxDataset(qp, read(BUNDLED.test.images), read(BUNDLED.test.labels));
-  const trainSet = await idxDataset(qp, read(BUNDLED.train.images), read(BUNDLED.train.labels));
+  // zlib rather than datasets.mjs's DecompressionStream: seconds faster in Node, same bytes.
+  const read = (p) => new Uint8Array(gunzipSync(readFileSync(path.join(root, 'web/public', p))));
+  const testSet = qp.datasetFromIdx(read(BUNDLED.test.images), read(BUNDLED.test.labels));
+  const trainSet = qp.datasetFromIdx(read(BUNDLED.train.images), read(BUNDLED.train.labels));
   expected = {
     compareA: subset(all, [...labelsA, 'Q5_1 (ggml, blocks of 32)']),
     compareB: qp.compareSchemes(npy, NPY_SHAPE),
     networkA: networkRows('mlp', ['float', 'static'], 200, testSet, trainSet),
     networkB: networkRows('cnn', ['float', 'weight-only'], 100, testSet, trainSet),
+    networkAcnn: networkRows('cnn', ['float', 'static'], 200, testSet, trainSet),
   };
 
   // The bundle on one origin (launchPage: dist/ under a sub-path), the documentation page on
@@ -196,7 +199,7 @@ test('Cancel stops a long comparison between schemes', async () => {
   await page.evaluate(() => {
     const big = Object.assign(document.createElement('qp-compare'), { id: 'compare-big' });
     big.setAttribute('distribution', 'normal');
-    big.setAttribute('size', String(1 << 20));
+    big.setAttribute('size', String(1 << 18));
     document.body.append(big);
   });
   await page.locator('#compare-big tbody tr').first().waitFor({ timeout: 20000 });
@@ -215,7 +218,9 @@ function sameNetwork(actual, wanted, what) {
     assert.equal(actual[i].accuracy, w.accuracy, `${what} ${w.label}: accuracy`);
     assert.equal(actual[i].correct, w.correct, `${what} ${w.label}: correct`);
     assert.equal(actual[i].modelBytes, w.modelBytes, `${what} ${w.label}: size`);
-    assert.ok(actual[i].latencyUs > 0, `${what} ${w.label}: a latency was measured`);
+    // Measured (a number); a page that is not cross-origin isolated has a 100 µs clock, and the
+    // core's block timing can read 0 for a µs-fast forward when its probe was preempted.
+    assert.ok(Number.isFinite(actual[i].latencyUs) && actual[i].latencyUs >= 0, `${what} ${w.label}: a latency was measured`);
   }
   const float = wanted.find((r) => r.mode === 'float');
   for (const [i, w] of wanted.entries()) assert.ok(Math.abs(actual[i].deltaPp - 100 * (w.accuracy - float.accuracy)) < 1e-9);
@@ -248,6 +253,16 @@ test('a network widget removed from the page releases its network; the other run
   const again = await result('network-a');
   sameNetwork(again.rows, expected.networkA, 'mlp, second run');
   assert.deepEqual(again.rows.map((r) => r.accuracy), first.rows.map((r) => r.accuracy));
+
+  // The reader switches the model with the keyboard: qp-change, then (autorun) the CNN's rows.
+  await page.locator('#network-a .control-model select').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => self.__changes.some((c) => c.id === 'network-a'));
+  const change = await page.evaluate(() => self.__changes.find((c) => c.id === 'network-a').detail);
+  assert.deepEqual({ model: change.model, limit: change.limit, autorun: change.autorun }, { model: 'cnn', limit: 200, autorun: true });
+  await page.waitForFunction(() => document.getElementById('network-a').result?.model === 'cnn', null, { timeout: 30000 });
+  await waitReady('network-a');
+  sameNetwork((await result('network-a')).rows, expected.networkAcnn, 'cnn in the first widget');
 });
 
 test('the whole app in two iframes, with the state in the hash', async () => {
@@ -294,7 +309,6 @@ test('phone width, light and dark: nothing wider than the screen; screenshots', 
     await page.locator(`#${id}`).screenshot({ path: path.join(outDir, `widgets_heavy_phone_dark_${id}.png`) });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1100, height: 900 });
-  await page.screenshot({ path: path.join(outDir, 'widgets_heavy_desktop.png'), fullPage: true });
   for (const id of ['compare-a', 'network-a', 'playground-a'])
     await page.locator(`#${id}`).screenshot({ path: path.join(outDir, `widgets_heavy_${id}.png`) });
 });
