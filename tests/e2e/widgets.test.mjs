@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PREFIX, launchPage, outDir, root, startPageServer } from './browser.mjs';
+import { loadQplay } from '../../web/lib/qplay.mjs';
+import { makeWidgetTensor } from '../../web/widgets/widget_tensor.mjs';
 
 let env, docs, app, widgetsUrl, page;
 
@@ -97,6 +99,22 @@ test('qp-value reproduces the classic examples, on another origin, in a Worker',
   assert.ok(asset.ok && asset.bytes > 1000, JSON.stringify(asset));
 });
 
+test('the shared core: a request cancelled by its signal rejects with AbortError, the next one works', async () => {
+  const out = await page.evaluate(async (url) => {
+    const core = (await import(url)).widgetCore();
+    const abort = new AbortController();
+    const pending = core.call('tensorView', { distribution: 'normal', seed: 7, size: 1 << 20, format: 'int', bits: 8,
+      scheme: 'affine', signed: true, mode: 'pytorch', granularity: 'tensor', groupSize: 32, calibration: 'minmax' },
+    { signal: abort.signal });
+    abort.abort();
+    const name = await pending.then(() => 'resolved', (e) => e.name);
+    const next = await core.call('quantizeValue', { value: 3.6, min: -10, max: 10, bits: 8, scheme: 'symmetric', signed: true, mode: 'pytorch' });
+    const unknown = await core.call('noSuchRequest').then(() => 'resolved', (e) => e.message);
+    return { name, code: next.code, unknown };
+  }, widgetsUrl);
+  assert.deepEqual(out, { name: 'AbortError', code: 46, unknown: "unknown request type 'noSuchRequest'" });
+});
+
 test('bad attributes give a clear message, not an exception', async () => {
   await settle('bad', 'error');
   assert.match(await shadowText('bad', '.error'), /min \(5\) must be less than max \(1\)/);
@@ -164,10 +182,10 @@ test('keyboard: a bit flips with Enter, keeps a visible focus, and fires qp-chan
     document.addEventListener('qp-change', (e) => self.__changes.push({ id: e.target.id, detail: e.detail }));
   });
   await page.locator('#f16').scrollIntoViewIfNeeded();
-  await page.evaluate(() => document.getElementById('f16').shadowRoot.querySelector('select').focus());
-  await page.keyboard.press('Shift+Tab');  // from the format select back to the value input…
-  await page.evaluate(() => document.getElementById('f16').shadowRoot.querySelector('button.bit').focus());
-  await page.keyboard.press('Enter');  // the sign bit
+  await page.evaluate(() => document.getElementById('f16').shadowRoot.querySelector('input').focus());
+  await page.keyboard.press('Tab');    // value → format
+  await page.keyboard.press('Tab');    // format → the sign bit
+  await page.keyboard.press('Enter');  // flips it
   await page.waitForFunction(() => document.getElementById('f16').result?.stored < 0);
   const r = await resultOf('f16');
   assert.equal(r.stored, -0.0999755859375);
@@ -207,6 +225,14 @@ test('qp-tensor: histogram, grid and clipping range of a fetched .npy and of syn
   assert.ok(Math.abs(normal.clip[0] - min) < normal.scale && Math.abs(normal.clip[1] - max) < normal.scale,
     `clip ${normal.clip} vs [${min}, ${max}], step ${normal.scale}`);
   assert.ok(Math.abs(normal.clip[1] - normal.clip[0] - 255 * normal.scale) < 1e-6);
+
+  // The browser's numbers equal the JS API's in Node on the same tensor, exactly (as page.test.mjs).
+  const qp = await loadQplay();
+  const same = makeWidgetTensor({ distribution: 'normal', seed: 1, size: 4096 });
+  const expected = qp.runScheme(same.data, same.shape, { format: 'int', bits: 8, scheme: 'affine' });
+  assert.deepEqual(normal.metrics, expected.metrics);
+  assert.equal(normal.scale, expected.integer.scales[0]);
+  assert.equal(normal.zeroPoint, expected.integer.zeroPoints[0]);
 
   await settle('outliers');
   const outliers = await resultOf('outliers');

@@ -2,6 +2,7 @@
 // error metrics (docs/widgets.md). The tensor is a .npy file (`src`, relative to the page) or a
 // seeded synthetic one (`distribution`, `seed`, `size`); grid, histogram and metrics are the core's.
 import { QpWidget, booleanSetting, choiceSetting, defineWidget, float32String, gridOpacity, html, numberSetting, short, svg } from './widget_element.mjs';
+import { DISTRIBUTIONS, MAX_SIZE } from './widget_tensor.mjs';
 
 const CSS = `
 .bar { fill: var(--qp-bar); }
@@ -15,7 +16,7 @@ const CSS = `
 .metrics dd { margin: 0; font-variant-numeric: tabular-nums; }
 `;
 
-const DISTRIBUTIONS = [['normal'], ['laplace'], ['uniform'], ['outliers', 'normal + outliers']];
+const LABELS = { outliers: 'normal + outliers', laplace: 'Laplace + outliers' };
 const FORMATS = ['int', 'fp8-e4m3', 'fp8-e5m2', 'fp4', 'nf4', 'q8_0', 'q4_0', 'q4_k', 'log2', 'kmeans', 'ternary', 'binary'];
 const CALIBRATIONS = ['minmax', 'percentile:99.9', 'percentile:99.99', 'mse', 'entropy', 'histogram', 'moving-average'];
 
@@ -28,7 +29,7 @@ export class QpTensor extends QpWidget {
   static css = CSS;
 
   buildControls() {
-    this.addControl('distribution', 'Tensor', QpWidget.select(DISTRIBUTIONS));
+    this.addControl('distribution', 'Tensor', QpWidget.select(DISTRIBUTIONS.map((d) => [d, LABELS[d]])));
     this.addControl('seed', 'Seed', QpWidget.numberInput({ step: 1, min: 0, max: 4294967295 }));
     this.addControl('format', 'Format', QpWidget.select(FORMATS.map((f) => [f])));
     this.addControl('bits', 'Bits', QpWidget.select([2, 3, 4, 5, 6, 7, 8].map((b) => [String(b)])));
@@ -52,7 +53,7 @@ export class QpTensor extends QpWidget {
     if (src) fields.src = new URL(src, document.baseURI).href;
     else Object.assign(fields, { distribution: String(s.distribution).trim(),
       seed: numberSetting(s, 'seed', { integer: true, min: 0, max: 4294967295 }),
-      size: numberSetting(s, 'size', { integer: true, min: 2, max: 1 << 22 }) });
+      size: numberSetting(s, 'size', { integer: true, min: 1, max: MAX_SIZE }) });
     return { type: 'tensorView', fields };
   }
 
