@@ -280,6 +280,16 @@ test('the whole app in two iframes, with the state in the hash', async () => {
     await frameA.waitForSelector('[data-testid="tab-compare"][aria-selected="true"]', { timeout: 10000 });
     await frameB.waitForSelector('[data-testid="tab-network"][aria-selected="true"]', { timeout: 10000 });
   }
+  // A new state on the element: only the hash changes, so the app stays loaded and hears hashchange.
+  await frameA.evaluate(() => { self.__sameDocument = true; });
+  await page.evaluate(() => document.getElementById('playground-a').setAttribute('state', 'tab=kernels'));
+  await page.waitForFunction(() => document.getElementById('playground-a').result?.state === 'tab=kernels');
+  assert.equal(await page.getAttribute('#playground-a', 'data-state'), 'ready');
+  await page.waitForFunction(() => document.querySelector('#playground-a').shadowRoot.querySelector('iframe').src.endsWith('#tab=kernels'));
+  assert.equal(await frameA.evaluate(() => self.__sameDocument), true, 'the app was not reloaded');
+  if (existsSync(path.join(root, 'web/app/url_state.mjs')))
+    await frameA.waitForSelector('[data-testid="tab-kernels"][aria-selected="true"]', { timeout: 10000 });
+  await page.evaluate(() => document.getElementById('playground-a').setAttribute('state', 'tab=compare'));
   assert.equal(await page.locator('#playground-a iframe').getAttribute('title'), 'Quantization Playground (the whole app)');
   const heightB = await page.locator('#playground-b iframe').evaluate((f) => f.getBoundingClientRect().height);
   assert.ok(Math.abs(heightB - 480) <= 2, `height="480" gives ${heightB} px`);
