@@ -303,8 +303,26 @@ test('the whole app in two iframes, with the state in the hash', async () => {
   await waitReady('playground-b');
 });
 
+test('embed.html renders <qp-compare> from its URL parameters (the iframe form)', async () => {
+  const params = new URLSearchParams({ widget: 'qp-compare', distribution: 'uniform', seed: '3', size: '4096',
+    schemes: 'Q8_0 (ggml, blocks of 32), nf4 b64', controls: 'none' });
+  const embed = await env.context.newPage();
+  try {
+    await embed.goto(`${bundle}embed.html?${params}`);
+    await embed.waitForFunction(() => ['ready', 'error'].includes(document.querySelector('qp-compare')?.dataset.state), null,
+      { timeout: 30000 });
+    const rows = await embed.evaluate(() => JSON.parse(JSON.stringify(document.querySelector('qp-compare').result.rows)));
+    sameRows(rows, subset(expected.compareA, ['Q8_0 (ggml, blocks of 32)', 'nf4 b64']), 'embed.html');
+    assert.equal(await embed.locator('qp-compare .controls').isVisible(), false, 'controls=none');
+  } finally {
+    await embed.close();
+    await page.bringToFront();
+  }
+});
+
 test('phone width, light and dark: nothing wider than the screen; screenshots', async () => {
   await page.setViewportSize({ width: 375, height: 800 });
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   await page.evaluate(() => window.scrollTo(0, 0));
   const widest = await page.evaluate(() => Math.max(document.documentElement.scrollWidth,
     ...[...document.querySelectorAll('qp-compare, qp-network, qp-playground')].map((e) => e.getBoundingClientRect().right)));
