@@ -88,6 +88,13 @@ before(async () => {
   docs = await startPageServer({
     '/docs/': () => ({ body: template.replaceAll('%BUNDLE%', bundle), headers: { 'Content-Security-Policy': csp() } }),
     '/docs/tensor.npy': () => ({ body: npyBytes, type: 'application/octet-stream' }),
+    // A host whose policy refuses blob: Workers: the widgets' core runs on the page's main thread.
+    '/docs/strict.html': () => ({
+      body: '<!doctype html><title>strict</title><link rel="icon" href="data:,">' +
+        `<script type="module" src="${bundle}qp-widgets.js"></script>` +
+        '<qp-compare id="strict" distribution="uniform" seed="3" schemes="nf4 b64, Q8_0 (ggml, blocks of 32)"></qp-compare>',
+      headers: { 'Content-Security-Policy': csp().replace("worker-src 'self' blob:", "worker-src 'self'") },
+    }),
   });
   env = await launchPage({ viewport: { width: 1100, height: 900 }, allowedOrigins: [docs.origin] });
   bundleOrigin = env.origin;
@@ -317,6 +324,23 @@ test('embed.html renders <qp-compare> from its URL parameters (the iframe form)'
   } finally {
     await embed.close();
     await page.bringToFront();
+  }
+});
+
+test('under a policy without blob: Workers the comparison runs on the main thread, same rows', async () => {
+  const strict = await env.context.newPage();
+  try {
+    await strict.goto(`${docs.origin}/docs/strict.html`);
+    await strict.waitForFunction(() => ['ready', 'error'].includes(document.getElementById('strict')?.dataset.state), null,
+      { timeout: 30000 });
+    const rows = await strict.evaluate(() => JSON.parse(JSON.stringify(document.getElementById('strict').result.rows)));
+    sameRows(rows, subset(expected.compareA, ['nf4 b64', 'Q8_0 (ggml, blocks of 32)']), 'main thread');
+    assert.equal(await strict.evaluate(async (url) => (await import(url)).widgetCore().mode, `${bundle}qp-widgets.js`), 'main-thread');
+  } finally {
+    await strict.close();
+    await page.bringToFront();
+    // The browser reports the refused Worker on the console: expected on this page, and only there.
+    env.problems.console = env.problems.console.filter((m) => !/Creating a worker from 'blob:.*violates .*"worker-src 'self'"/.test(m));
   }
 });
 

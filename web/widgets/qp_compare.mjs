@@ -17,6 +17,7 @@ const CSS = `
 .chart canvas { display: block; }
 .chart-tip { position: absolute; pointer-events: none; background: var(--qp-bg); border: 1px solid var(--qp-rule);
   border-radius: 6px; padding: 0.25rem 0.45rem; font-size: 0.8rem; max-width: 18rem; box-shadow: 0 2px 6px rgb(0 0 0 / 0.15); }
+table.data td[data-col="label"] { white-space: normal; min-width: 8rem; max-width: 16rem; }
 tr.pareto td[data-col="pareto"] { color: var(--qp-accent); font-weight: 600; }
 .legend { font-size: 0.8rem; color: var(--qp-muted); margin: 0.2rem 0 0; }
 .legend .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--qp-accent);
