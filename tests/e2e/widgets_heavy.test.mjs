@@ -357,7 +357,7 @@ test('phone width, light and dark: nothing wider than the screen; screenshots', 
   const dark = await page.locator('#compare-a .box').evaluate((e) => getComputedStyle(e).backgroundColor);
   assert.notEqual(dark, light, 'the widgets follow prefers-color-scheme');
   await page.screenshot({ path: path.join(outDir, 'widgets_heavy_phone_dark.png'), fullPage: true });
-  for (const id of ['compare-a', 'network-a'])
+  for (const id of ['compare-a', 'network-a', 'playground-a'])
     await page.locator(`#${id}`).screenshot({ path: path.join(outDir, `widgets_heavy_phone_dark_${id}.png`) });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1100, height: 900 });
