@@ -140,7 +140,10 @@ export class QpCompare extends HTMLElement {
     });
   }
 
-  /** The settings the attributes ask for: {settings, request} or {error}. */
+  /**
+   * What the attributes ask for: {settings, controls (the shown ones), errors (texts for the
+   * reader; a bad value's setting is undefined), request (for the worker)}.
+   */
   _read() {
     const errors = [];
     const take = (r) => {
@@ -198,7 +201,7 @@ export class QpCompare extends HTMLElement {
       const shown = controls.has(name) && !(settings.src && ['distribution', 'seed', 'size'].includes(name));
       this._controls.querySelector(`.control-${name}`).hidden = !shown;
       const input = this._inputs[name];
-      const value = String(settings[name]);
+      const value = String(settings[name] ?? this.getAttribute(name) ?? '');
       if (input.value !== value && this._root.activeElement !== input) input.value = value;
     }
     this._controls.hidden = ![...this._controls.children].some((c) => !c.hidden);
@@ -208,11 +211,7 @@ export class QpCompare extends HTMLElement {
   _userChange(name, value) {
     this.setAttribute(name, value);
     this._refresh(false);
-    this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: { ...this._settingsNow() } }));
-  }
-
-  _settingsNow() {
-    return this._settings ?? this._read().settings;
+    this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: this._read().settings }));
   }
 
   _abort() {
