@@ -31,7 +31,10 @@ function bundledUrls(model) {
     trainLabels: assetUrl(BUNDLED.train.labels) };
 }
 
-/** The rows of the `modes` attribute, in the app's order: {modes} or {error}. */
+/**
+ * The rows of the `modes` attribute (mode kinds, comma-separated), in the app's order: each kind
+ * brings its rows of the app's table (weight-only: int8 and int4 g32). -> {modes} or {error}.
+ */
 function readModes(text) {
   if (text === null || text.trim() === '') return { modes: STANDARD_MODES.map((m) => ({ ...m })) };
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
