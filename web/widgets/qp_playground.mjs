@@ -14,7 +14,7 @@ const CSS = `
 iframe { display: block; width: 100%; border: 1px solid var(--qp-rule); border-radius: 8px; background: var(--qp-bg); }
 .loading { position: absolute; inset: 0 auto auto 0; margin: 0.8rem; }
 .links { margin: 0.3rem 0 0; font-size: 0.85rem; text-align: right; }
-a { color: var(--accent); }
+a { color: var(--qp-accent); }
 `;
 
 /** The `height` attribute as a CSS length: {value} or {error}. */
