@@ -83,8 +83,10 @@ export function linkState(page) {
       applyNetwork(state, given);
       tabs.select(`tab-${state.tab}`);
       showNotes(notes);
-      // On a phone the results sit below the settings: a shared link opens at what it shows.
-      if (first && given.length && matchMedia('(max-width: 760px)').matches) $('results').scrollIntoView({ block: 'start' });
+      // On a phone the results sit below the settings: a shared link opens at what it shows. (Our own
+      // document only: scrollIntoView would also scroll a page that embeds the app in an iframe.)
+      if (first && given.length && matchMedia('(max-width: 760px)').matches)
+        window.scrollTo(0, $('results').getBoundingClientRect().top + window.scrollY);
     } finally {
       applying = false;
     }
