@@ -280,6 +280,13 @@ test('QAT: a short run draws its loss curve and adds a row equal to qplay eval -
   assert.equal(row.accuracy, cliRow.accuracy, 'QAT accuracy equals qplay eval --mode qat');
   assert.equal(row.size, cliRow.modelBytes);
   assert.ok(Math.abs(Number(row.delta) - cliRow.deltaPp) < 1e-9, `Δ ${row.delta} vs ${cliRow.deltaPp}`);
+  // The fine-tuned network joins the drawing pad, after the table's modes.
+  await draw([[0.3, 0.15], [0.7, 0.15], [0.75, 0.85], [0.25, 0.85], [0.3, 0.15]]);
+  await page.waitForFunction((n) => Number(document.getElementById('net-pad-predictions').dataset.count) === n,
+    cli.rows.length + 1, { timeout: 10000 });
+  const modes = await page.$$eval('#net-pad-predictions li', (lis) => lis.map((li) => li.dataset.mode));
+  assert.deepEqual(modes, [...cli.rows.map((r) => r.label), label]);
+  await page.click('[data-testid="net-pad-clear"]');
 });
 
 test('phone width (375 px), light and dark: the Network tab fits', async () => {

@@ -35,6 +35,7 @@ const state = {
   test: null,           // {handle, name, bundled}
   ranges: new Map(),    // calibration -> ranges, for the current network and data
   pad: null,            // {key, engines: [{label, engine}]}
+  qat: null,            // the last QAT run's network for the pad: {network, ranges, bits, label, serial}
   jobs: 0,              // jobs running: loading another network or data waits for them
 };
 let serial = 0;
@@ -91,6 +92,7 @@ function refuseDuringJob() {
 /** Makes `handle` the current network (the previous one is released only now, after it loaded). */
 function setNetwork(handle, source) {
   releasePad();
+  releaseQat();
   state.network?.handle.release();
   state.network = { handle, name: handle.info.name, source, serial: ++serial };
   state.ranges.clear();
@@ -249,7 +251,8 @@ async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timing
   };
   const count = Math.min(limit ?? test.count, test.count);
   const out = await evaluateModes(qp, net, test, {
-    modes: [{ label, mode: 'qat', bits, granularity: 'channel', steps, learningRate, onLoss: (_, loss) => losses.push(loss) }],
+    modes: [{ label, mode: 'qat', bits, granularity: 'channel', steps, learningRate, keepTuned: true,
+      onLoss: (_, loss) => losses.push(loss) }],
     calibrationData: train, calibrationCount: 1, limit: count, timingRuns,
     tick: (done, total, fields) => {
       if (fields.qatSteps !== undefined) {
@@ -261,7 +264,11 @@ async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timing
     },
   });
   flush(losses.length);
-  const { deltaPp, onLoss, ...row } = out.rows[0];  // the callback cannot be posted
+  const { deltaPp, onLoss, tuned, ...row } = out.rows[0];  // the callback cannot be posted
+  // The fine-tuned network joins the drawing pad's modes (until the next QAT run or network).
+  releaseQat();
+  releasePad();
+  state.qat = { ...tuned, bits, label, serial: state.network.serial };
   return { row, count, steps: losses.length };
 }
 
@@ -275,6 +282,11 @@ function images({ indices }) {
 
 // ---- drawing pad ---------------------------------------------------------------------------
 
+function releaseQat() {
+  state.qat?.network.release();
+  state.qat = null;
+}
+
 function releasePad() {
   for (const { engine } of state.pad?.engines ?? []) engine.release();
   state.pad = null;
@@ -282,7 +294,8 @@ function releasePad() {
 
 function padPredict(qp, { input, modes, calibration = 'minmax' }) {
   const { net } = current();
-  const key = JSON.stringify([state.network.serial, state.test.name, modes, calibration]);
+  const qat = state.qat?.serial === state.network.serial ? state.qat : null;
+  const key = JSON.stringify([state.network.serial, state.test.name, modes, calibration, qat?.label]);
   if (state.pad?.key !== key) {
     releasePad();
     const ranges = modes.some((m) => m.mode === 'static') ? rangesFor(calibration) : null;
@@ -292,6 +305,8 @@ function padPredict(qp, { input, modes, calibration = 'minmax' }) {
         const { label, ...options } = m;
         engines.push({ label, engine: net.prepare({ ...options, ranges: m.mode === 'static' ? ranges : null }) });
       }
+      // The QAT row's engine, as evaluateModes ran it: static, with the ranges QAT observed.
+      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ mode: 'static', bits: qat.bits, granularity: 'channel', ranges: qat.ranges }) });
     } catch (e) {
       for (const { engine } of engines) engine.release();
       throw e;
