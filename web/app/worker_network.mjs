@@ -12,7 +12,8 @@
 //        ← {network, data, build}             what is loaded now (a refused file changes nothing)
 //   → {type: 'netEvaluate', modes, calibration, limit, timingRuns}   a job: ← progress {row} as each
 //        mode finishes (network_eval.mjs evaluateModes, one mode at a time), then {rows, count}
-//   → {type: 'netCurve', calibration, limit}  a job: accuracy against bit width (network_sweeps.mjs)
+//   → {type: 'netCurve', calibration, limit, qatSteps}  a job: accuracy against bit width
+//        (network_sweeps.mjs); qatSteps > 0 adds the QAT curve (one fine-tuning per bit width)
 //   → {type: 'netSensitivity', bits, calibration, limit}   a job: the sensitivity report
 //   → {type: 'netQat', bits, steps, learningRate, limit, timingRuns, label}   a job (when the core has
 //        QAT: describe().network.qat): ← progress {losses, from} per chunk of minibatches, then
@@ -25,7 +26,7 @@
 import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
 import { sourceFromFile } from '../lib/sources.mjs';
 import { evaluateModes } from '../lib/network_eval.mjs';
-import { bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
+import { CURVE_MODES, CURVE_QAT_MODE, bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
 import { runCancellable } from './worker_jobs.mjs';
 
 const state = {
@@ -218,9 +219,26 @@ async function evaluate(qp, { id, modes, calibration = 'minmax', limit, timingRu
   return { rows: rows.map(({ predictions, ...r }) => r), count, build: qp.build };
 }
 
-async function curve(qp, { calibration = 'minmax', limit }, tick) {
+async function curve(qp, { calibration = 'minmax', limit, qatSteps = 0 }, tick) {
   const { net, test } = current();
-  return bitWidthCurve(qp, net, test, { ranges: rangesFor(calibration), limit: limit ?? test.count, tick });
+  const modes = [...CURVE_MODES];
+  if (qatSteps > 0) {
+    qatTrainData(net);
+    modes.push({ ...CURVE_QAT_MODE, steps: qatSteps });
+  }
+  return bitWidthCurve(qp, net, test, { modes, ranges: rangesFor(calibration), trainData: state.bundledTrain,
+    limit: limit ?? test.count, tick });
+}
+
+/** QAT trains on the bundled training images: refuses a network they do not fit. */
+function qatTrainData(net) {
+  if (typeof net.startQat !== 'function') throw userError('quantization-aware training is not in this build yet');
+  const train = state.bundledTrain;
+  if (!train || !sameShape(train.sample, net.info.input)) {
+    throw userError(`QAT trains on the bundled Fashion-MNIST training images (1 × 28 × 28), which do not fit this network's ` +
+      `input (${net.info.input.join(' × ')})`);
+  }
+  return train;
 }
 
 async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick) {
@@ -236,12 +254,7 @@ async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick
  */
 async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timingRuns = 200, label }, post, tick) {
   const { net, test } = current();
-  if (typeof net.startQat !== 'function') throw userError('quantization-aware training is not in this build yet');
-  const train = state.bundledTrain;
-  if (!train || !sameShape(train.sample, net.info.input)) {
-    throw userError(`QAT trains on the bundled Fashion-MNIST training images (1 × 28 × 28), which do not fit this network's ` +
-      `input (${net.info.input.join(' × ')})`);
-  }
+  const train = qatTrainData(net);
   const losses = [];
   let posted = 0;
   const flush = (total) => {
