@@ -88,6 +88,7 @@ export class NetworkView {
     $('net-pad-clear').addEventListener('click', () => this.pad.clear());
     $('net-pad-sample').addEventListener('click', () => this._padSample());
     $('net-pad-center').addEventListener('change', () => this.pad.empty || this._padChanged(this.pad.input()));
+    for (const box of document.querySelectorAll('input[name="net-mode"]')) box.addEventListener('change', () => this.modesChanged());
     for (const j of [jobs, sweepJobs, qatJobs]) j.onBusyChange = () => this._sync();
     this._sync();
   }
@@ -99,6 +100,12 @@ export class NetworkView {
     if (active && !this.loaded && !this.opening) this.openBundled($('net-model').value === 'cnn' ? 'cnn' : 'mlp');
     if (!active && this.loaded) this._client.call('netRelease').catch(() => {});
     if (active && this.loaded && !this.pad.empty) this._padChanged(this.pad.input());
+  }
+
+  /** The checked modes changed (by the user or a link): the Run button and the pad follow. */
+  modesChanged() {
+    this._sync();
+    if (this.loaded && !this.pad.empty) this._padChanged(this.pad.input());
   }
 
   get busy() {
@@ -190,13 +197,17 @@ export class NetworkView {
     $('net-warnings').hidden = warnings.length === 0;
     // QAT appears once the core has the trainer (NetworkHandle.startQat).
     $('net-qat').hidden = !n.qat;
+    $('net-curve-qat-label').hidden = !n.qat;
   }
 
   _sync() {
     const busy = this.busy || this.opening;
     const ready = Boolean(this.loaded) && !busy;
     for (const id of ['net-run', 'net-curve-run', 'net-sens-run', 'net-qat-run']) $(id).disabled = !ready;
+    $('net-run').disabled = !ready || this._modeKinds().length === 0;  // nothing to evaluate
+    for (const box of document.querySelectorAll('input[name="net-mode"]')) box.disabled = busy;
     $('net-qat-steps').disabled = busy;
+    $('net-curve-qat').disabled = busy;
     $('net-qat-bits').disabled = busy;
     for (const id of ['net-model', 'net-file', 'net-data-file', 'net-bundled-data', 'net-calibration', 'net-limit', 'net-timing',
       'net-per-row']) $(id).disabled = busy;
@@ -211,9 +222,16 @@ export class NetworkView {
       timingRuns: Number($('net-timing').value) };
   }
 
+  /** The modes checked under "Modes" (float, weight-only, dynamic, static: kinds, as STANDARD_MODES names them). */
+  _modeKinds() {
+    return [...document.querySelectorAll('input[name="net-mode"]:checked')].map((box) => box.value);
+  }
+
   _modes() {
     const perRow = $('net-per-row').checked;
-    return STANDARD_MODES.map((m) => (m.mode === 'dynamic' && perRow ? { ...m, label: `${m.label} per row`, perRow: true } : { ...m }));
+    const kinds = this._modeKinds();
+    return STANDARD_MODES.filter((m) => kinds.includes(m.mode))
+      .map((m) => (m.mode === 'dynamic' && perRow ? { ...m, label: `${m.label} per row`, perRow: true } : { ...m }));
   }
 
   _resetResults() {
@@ -468,7 +486,10 @@ export class NetworkView {
     const { calibration, limit } = this._options();
     $('net-sweep-status').textContent = '';
     try {
-      const c = await this._sweepJobs.run('netCurve', { calibration, limit }, 'Accuracy against bit width', { noun: 'image evaluations' });
+      // With QAT: one fine-tuning per bit width, of the QAT section's steps.
+      const qatSteps = $('net-curve-qat').checked && !$('net-curve-qat-label').hidden
+        ? Math.max(1, Math.trunc(Number($('net-qat-steps').value) || 0)) : 0;
+      const c = await this._sweepJobs.run('netCurve', { calibration, limit, qatSteps }, 'Accuracy against bit width', { noun: 'image evaluations' });
       $('net-curve-figure').hidden = false;
       const series = c.series.map((s) => ({ label: s.label, values: s.points.map((p) => 100 * p.accuracy) }));
       series.push({ label: 'float32', values: c.bits.map(() => 100 * c.float.accuracy), dashed: true, color: '--muted' });
