@@ -6,7 +6,9 @@
 //     by its hash in the page's Content-Security-Policy (no 'unsafe-inline', no 'unsafe-eval');
 //   - the CSS: one <style> block (from vite's dist/ build), allowed by its hash;
 //   - the worker: classic code in a non-executed <script type="text/plain"> block, started from a
-//     blob: URL (web/single/worker_factory.mjs replaces main.mjs's `new Worker(new URL(...))`);
+//     blob: URL (web/single/worker_factory.mjs replaces main.mjs's `new Worker(new URL(...))`); the
+//     Compare tab's second core is the same code, started by the worker from its own source text
+//     (web/single/nested_worker.mjs: Chromium refuses a nested worker from the page's blob: URL);
 //   - the core: the SIMD build with the wasm inlined as base64 (CMake target qp_wasm_single);
 //     the scalar and threaded builds are left out (web/single/no_build.mjs);
 //   - the bundled example tensor, and for the Network tab the CNN with the first 1000 test images
@@ -20,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { BUNDLED } from '../web/lib/datasets.mjs';
@@ -77,23 +80,55 @@ function inlineFileUrls() {
   };
 }
 
-/** main.mjs's module worker becomes a classic blob: worker (web/single/worker_factory.mjs). */
-function swapWorker() {
-  const mainModule = path.join(web, 'app/main.mjs');
-  const factory = path.join(web, 'single/worker_factory.mjs');
+/**
+ * The app's module workers become classic blob: workers: main.mjs's worker (web/single/
+ * worker_factory.mjs) and, inside it, worker_compare.mjs's second core (web/single/nested_worker.mjs).
+ */
+function swapWorkers() {
+  const swaps = [
+    { module: 'app/main.mjs', script: 'worker.mjs', factory: 'single/worker_factory.mjs', name: 'startSingleFileWorker' },
+    { module: 'app/worker_compare.mjs', script: 'compare_helper_worker.mjs', factory: 'single/nested_worker.mjs',
+      name: 'startNestedSingleFileWorker' },
+  ].map((s) => ({ ...s, module: path.join(web, s.module), factory: path.join(web, s.factory) }));
   return {
-    name: 'qp-single-swap-worker',
+    name: 'qp-single-swap-workers',
     enforce: 'pre',
     transform(code, id) {
-      if (id !== mainModule) return null;
+      const swap = swaps.find((s) => s.module === id);
+      if (!swap) return null;
+      const script = swap.script.replace(/\./g, '\\.');
+      const pattern = new RegExp(`new Worker\\(\\s*new URL\\(\\s*(['"])\\./${script}\\1\\s*,\\s*import\\.meta\\.url\\s*\\)\\s*,\\s*(\\{[^}]*\\})\\s*\\)`, 'g');
       let count = 0;
-      const out = code.replace(/new Worker\(\s*new URL\(\s*(['"])\.\/worker\.mjs\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(\{[^}]*\})\s*\)/g,
-        (_, q, options) => {
-          count++;
-          return `startSingleFileWorker(${options})`;
-        });
-      if (count !== 1) throw new Error(`build_single: expected one \`new Worker(new URL('./worker.mjs', import.meta.url), {...})\` in main.mjs, found ${count}`);
-      return `import { startSingleFileWorker } from ${JSON.stringify(factory)};\n${out}`;
+      const out = code.replace(pattern, (_, q, options) => {
+        count++;
+        return `${swap.name}(${options})`;
+      });
+      if (count !== 1) {
+        throw new Error(`build_single: expected one \`new Worker(new URL('./${swap.script}', import.meta.url), {...})\` ` +
+          `in ${path.relative(root, id)}, found ${count}`);
+      }
+      return `import { ${swap.name} } from ${JSON.stringify(swap.factory)};\n${out}`;
+    },
+  };
+}
+
+/**
+ * Exact text replacements in app modules (each must match once, or the build stops): the
+ * Network tab's default model is the CNN, the one network the single file carries.
+ */
+function patchSources() {
+  const patches = [{ module: path.join(web, 'app/url_state.mjs'),
+    from: "{ key: 'model', type: 'enum', default: 'mlp',", to: "{ key: 'model', type: 'enum', default: 'cnn'," }];
+  return {
+    name: 'qp-single-patch-sources',
+    enforce: 'pre',
+    transform(code, id) {
+      const mine = patches.filter((p) => p.module === id);
+      for (const p of mine) {
+        if (code.split(p.from).length !== 2) throw new Error(`build_single: expected one "${p.from}" in ${path.relative(root, id)}`);
+        code = code.replace(p.from, () => p.to);
+      }
+      return mine.length ? code : null;
     },
   };
 }
@@ -150,11 +185,25 @@ function workerAssets() {
 
 // ---- the page -----------------------------------------------------------------------------------
 
-/** Text safe inside a <script> or <style> element: it must not close it or open a comment. */
-function rawText(text, what) {
-  const safe = text.replace(/<\/(script|style)/gi, '<\\/$1');
-  if (/<!--/.test(safe)) throw new Error(`build_single: the ${what} contains "<!--", which a <script> block cannot hold`);
+/**
+ * Code safe inside a <script> element: "</script" would close it and "<!--" would change how the
+ * HTML parser reads it. Both can only be in strings, templates, regular expressions or comments
+ * of the minified code, where "<\/" and "\x3C" mean the same; the result must still compile.
+ */
+function scriptText(code, what) {
+  const safe = code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '\\x3C!--');
+  try {
+    new vm.Script(safe);
+  } catch (e) {
+    throw new Error(`build_single: the ${what} does not compile once made safe for a <script> block: ${e.message}`);
+  }
   return safe;
+}
+
+/** CSS safe inside a <style> element. */
+function styleText(css) {
+  if (/<\/style|<!--/i.test(css)) throw new Error('build_single: the CSS contains "</style" or "<!--"');
+  return css;
 }
 
 function distCss() {
@@ -173,9 +222,9 @@ export async function buildSingle() {
     [path.join(web, 'gen/qp_wasm_scalar.mjs')]: path.join(web, 'single/no_build.mjs'),
     [path.join(web, 'gen/qp_wasm_threads.mjs')]: path.join(web, 'single/no_build.mjs'),
   });
-  const workerCode = await bundle(path.join(web, 'single/worker_entry.mjs'), [swaps, inlineFileUrls()]);
-  const mainCode = rawText(await bundle(path.join(web, 'single/main_entry.mjs'), [swaps, inlineFileUrls(), swapWorker()]), 'page script');
-  const css = rawText(distCss(), 'CSS');
+  const workerCode = await bundle(path.join(web, 'single/worker_entry.mjs'), [swaps, inlineFileUrls(), swapWorkers()]);
+  const mainCode = scriptText(await bundle(path.join(web, 'single/main_entry.mjs'), [swaps, inlineFileUrls(), swapWorkers(), patchSources()]), 'page script');
+  const css = styleText(distCss());
   const example = readFileSync(need(path.join(dist, EXAMPLE.file), 'run scripts/make_example_tensor.mjs and vite build'));
 
   let html = readFileSync(path.join(web, 'index.html'), 'utf8');
@@ -195,7 +244,7 @@ export async function buildSingle() {
   const blocks = [
     `<script type="application/json" id="qp-page-assets">${JSON.stringify({ [EXAMPLE.file]: base64(example) })}</script>`,
     `<script type="application/json" id="qp-worker-assets">${JSON.stringify(workerAssets())}</script>`,
-    `<script type="text/plain" id="qp-worker-code">${rawText(workerCode, 'worker code')}</script>`,
+    `<script type="text/plain" id="qp-worker-code">${scriptText(workerCode, 'worker code')}</script>`,
     `<script>${mainCode}</script>`,
   ];
   swapOnce(/<\/body>/, `${blocks.join('\n')}\n</body>`, '</body>');

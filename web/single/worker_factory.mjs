@@ -5,11 +5,9 @@
 // from file:// (a module worker or a worker script file would be refused there).
 export function startSingleFileWorker(options = {}) {
   const text = (id) => document.getElementById(id).textContent;
-  const code = new Blob(['self.__qpAssets = ', text('qp-worker-assets'), ';\n', text('qp-worker-code')],
-    { type: 'text/javascript' });
-  const url = URL.createObjectURL(code);
-  // The worker has its own copy; the URL is only needed until it has started loading.
-  const worker = new Worker(url, { name: options.name });
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
-  return worker;
+  // The code as one function, so that the worker can start the Compare tab's second core from its
+  // source text (nested_worker.mjs).
+  const code = new Blob(['self.__qpAssets = ', text('qp-worker-assets'), ';\nfunction __qpWorkerMain() {\n',
+    text('qp-worker-code'), '\n}\n__qpWorkerMain();\n'], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(code), { name: options.name });
 }
