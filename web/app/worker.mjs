@@ -33,12 +33,16 @@
 // tensor stays current and the error goes back to the page.
 import { canUseThreads, loadQplay } from '../lib/qplay.mjs';
 import { SYNTHETIC } from './tensors.mjs';
-import { analyse, compareModel, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
 import { cancelJob, runCancellable } from './worker_jobs.mjs';
 import { compareOnTwoCores } from './worker_compare.mjs';
-import { benchKernels, kernelInfo } from './worker_kernels.mjs';
-import { isNetworkRequest, networkRequest } from './worker_network.mjs';
 import { bucketMax, unitName, unitValues } from './units.mjs';
+
+// The Model, Kernels and Network tabs' worker code loads on their first request, not with the
+// first view (its size budget): each import() runs once.
+const once = (load) => { let p = null; return () => (p ??= load()); };
+const modelWork = once(() => import('./worker_model.mjs'));
+const kernelWork = once(() => import('./worker_kernels.mjs'));
+const networkWork = once(() => import('./worker_network.mjs'));
 
 /** The calibrators the page offers when the core accepts them (probed at start). */
 const CALIBRATIONS = ['minmax', 'moving-average', 'percentile:99.9', 'percentile:99.99', 'mse', 'entropy', 'histogram'];
@@ -72,29 +76,30 @@ self.onmessage = async (event) => {
       self.postMessage({ id: msg.id, type: 'result', build: qp.build, kernelTier: qp.kernelTier,
         capabilities: qp.capabilities(), schemes: core.schemes, calibrations: core.calibrations });
     } else if (msg.type === 'update') {
-      const { reply, transfer } = update(core, msg);
+      const { reply, transfer } = update(core, msg, msg.load?.kind === 'modelTensor' ? await modelWork() : null);
       self.postMessage({ id: msg.id, type: 'result', ...reply }, transfer);
     } else if (msg.type === 'compare') {
       const out = await compareCurrent(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', ...out });
     } else if (msg.type === 'open') {
-      self.postMessage({ id: msg.id, type: 'result', model: openFiles(qp, msg.files) });
+      self.postMessage({ id: msg.id, type: 'result', model: (await modelWork()).openFiles(qp, msg.files) });
     } else if (msg.type === 'analyse') {
-      const report = await analyse(qp, msg, (m) => self.postMessage(m));
+      const report = await (await modelWork()).analyse(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', report });
     } else if (msg.type === 'compareModel') {
-      const report = await compareModel(qp, msg, (m) => self.postMessage(m));
+      const report = await (await modelWork()).compareModel(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', report });
     } else if (msg.type === 'export') {
-      const out = await exportFile(qp, msg, (m) => self.postMessage(m));
+      const out = await (await modelWork()).exportFile(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', ...out }, [out.bytes.buffer]);
     } else if (msg.type === 'kernelInfo') {
-      self.postMessage({ id: msg.id, type: 'result', ...kernelInfo(qp, await threadedCore()) });
+      self.postMessage({ id: msg.id, type: 'result', ...(await kernelWork()).kernelInfo(qp, await threadedCore()) });
     } else if (msg.type === 'benchKernels') {
-      const out = await benchKernels(qp, msg, (m) => self.postMessage(m), await threadedCore());
+      const out = await (await kernelWork()).benchKernels(qp, msg, (m) => self.postMessage(m), await threadedCore());
       self.postMessage({ id: msg.id, type: 'result', ...out });
-    } else if (isNetworkRequest(msg.type)) {
-      self.postMessage({ id: msg.id, type: 'result', ...await networkRequest(qp, msg, (m) => self.postMessage(m)) });
+    } else if (typeof msg.type === 'string' && msg.type.startsWith('net')) {  // worker_network.mjs's requests
+      const out = await (await networkWork()).networkRequest(qp, msg, (m) => self.postMessage(m));
+      self.postMessage({ id: msg.id, type: 'result', ...out });
     } else if (msg.type === 'cancel') {
       self.postMessage({ id: msg.id, type: 'result', cancelled: cancelJob(msg.job) });
     } else {
@@ -124,12 +129,12 @@ function probeCalibrations(qp) {
   });
 }
 
-function loadTensor(qp, load) {
+function loadTensor(qp, load, modelModule) {
   if (load.kind === 'npy') {
     const npy = qp.readNpy(new Uint8Array(load.bytes));
     return { name: load.name, dtype: npy.dtype, shape: npy.shape, data: npy.data };
   }
-  if (load.kind === 'modelTensor') return readModelTensor(load.token, load.index);
+  if (load.kind === 'modelTensor') return modelModule.readModelTensor(load.token, load.index);
   if (load.kind === 'synthetic') {
     const gen = SYNTHETIC[load.generator];
     if (!gen) throw new Error(`unknown synthetic tensor '${load.generator}'`);
@@ -204,11 +209,11 @@ function calibrationMarkers(qp, calibrations, tensor, options, result) {
   return markers;
 }
 
-function update(core, msg) {
+function update(core, msg, modelModule) {
   const { qp } = core;
   let tensor = current;
   if (msg.load) {
-    tensor = loadTensor(qp, msg.load);
+    tensor = loadTensor(qp, msg.load, modelModule);
     tensor.stats = qp.stats(tensor.data);
     tensor.serial = serial + 1;
   }

@@ -47,7 +47,6 @@ function userError(message) {
   return e;
 }
 
-export const isNetworkRequest = (type) => typeof type === 'string' && type.startsWith('net');
 
 /** Handles one 'net*' request; resolves with the reply's fields. */
 export async function networkRequest(qp, msg, post) {
