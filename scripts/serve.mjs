@@ -53,6 +53,11 @@ export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/'
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': csp,
+      // Documentation pages on other origins load the widgets (docs/widgets.md): module scripts,
+      // the worker, the wasm and the models are CORS requests, and a cross-origin isolated page
+      // only takes resources that opt in with CORP. Everything here is public static files.
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
     };
     if (isolation) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';

@@ -1,2 +1,137 @@
-// The widget worker's 'network' requests (see docs/widgets.md). Placeholder until the <qp-network> widget lands.
-export const handlers = {};
+// The widget worker's requests for <qp-network> (docs/widgets.md): the network comparison of #6
+// on a bundled model. Each widget instance owns its network (and its static ranges) under its
+// instance id, so two widgets on a page never see each other's state; the bundled image sets are
+// read-only and shared (loaded once per page: the test set is 31 MB as float32).
+//
+//   → {type: 'networkOpen', instance, model, urls: {model, testImages, testLabels, trainImages, trainLabels}}
+//        ← {network: {name, parameters, classes, input}, data: {count}}   (replaces the instance's network)
+//   → {type: 'networkEvaluate', instance, modes: [{label, mode, bits?, ...}], limit, timingRuns}   a job:
+//        ← progress {done, total, name} and {row} as each mode finishes, then {rows, count}
+//   → {type: 'networkRelease', instance}   ← {released: bool}   (the element left the page)
+import { runCancellable } from '../app/worker_jobs.mjs';
+import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
+import { evaluateModes } from '../lib/network_eval.mjs';
+
+const instances = new Map();  // instance id -> {network: NetworkHandle, model, ranges, busy}
+const latestOpen = new Map();  // instance id -> the id of its latest networkOpen request
+const datasets = new Map();   // 'images|labels' URL pair -> Promise<DatasetHandle>, shared, never released
+
+function userError(message) {
+  const e = new Error(message);
+  e.name = 'QplayError';
+  return e;
+}
+
+async function fetchBytes(url, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw userError(`cannot fetch the bundled ${what} (${e.message})`);
+  }
+  if (!response.ok) throw userError(`the bundled ${what} (${new URL(url).pathname.split('/').pop()}) is missing: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function sharedDataset(qp, images, labels, what) {
+  const key = `${images}|${labels}`;
+  if (!datasets.has(key)) {
+    const loading = Promise.all([fetchBytes(images, `${what} images`), fetchBytes(labels, `${what} labels`)])
+      .then(([i, l]) => idxDataset(qp, i, l));
+    loading.catch(() => datasets.delete(key));  // a failed load may be retried
+    datasets.set(key, loading);
+  }
+  return datasets.get(key);
+}
+
+function release(instance) {
+  latestOpen.delete(instance);
+  const entry = instances.get(instance);
+  if (!entry) return false;
+  instances.delete(instance);
+  entry.cancelled = true;
+  // A job still running on this network releases it when it stops (see networkEvaluate).
+  if (!entry.busy) entry.network.release();
+  return true;
+}
+
+async function networkOpen(qp, { id, instance, model, urls }) {
+  if (instances.get(instance)?.busy) throw userError('an evaluation is running: cancel it first');
+  latestOpen.set(instance, id);
+  const [bytes, test] = await Promise.all([fetchBytes(urls.model, `${model} model`),
+    sharedDataset(qp, urls.testImages, urls.testLabels, 'test')]);
+  if (latestOpen.get(instance) !== id) {
+    // The widget asked for another model meanwhile: that request's network wins, whenever it lands.
+    const e = new Error('superseded by a later request');
+    e.name = 'Cancelled';
+    throw e;
+  }
+  latestOpen.delete(instance);
+  const network = qp.loadNetwork(bytes, `${model}.safetensors`);
+  release(instance);
+  instances.set(instance, { network, model, urls, ranges: null, busy: false, cancelled: false });
+  const { name, parameters, classes, input } = network.info;
+  return { network: { name, parameters, classes, input }, data: { count: test.count } };
+}
+
+/**
+ * Static PTQ ranges as the app and `qplay eval` take them: the first CALIBRATION_SAMPLES images of
+ * the bundled training subset, minmax.
+ */
+async function rangesFor(qp, entry) {
+  if (!entry.ranges) {
+    const train = await sharedDataset(qp, entry.urls.trainImages, entry.urls.trainLabels, 'training');
+    entry.ranges = entry.network.calibrate(train, { calibration: 'minmax', count: Math.min(CALIBRATION_SAMPLES, train.count) });
+  }
+  return entry.ranges;
+}
+
+async function networkEvaluate(qp, msg, post) {
+  const entry = instances.get(msg.instance);
+  if (!entry) throw userError('no network is loaded for this widget');
+  if (msg.model && entry.model !== msg.model) throw userError(`the ${msg.model} network is not loaded yet`);
+  if (entry.busy) throw userError('an evaluation is already running');
+  entry.busy = true;
+  try {
+    const test = await sharedDataset(qp, entry.urls.testImages, entry.urls.testLabels, 'test');
+    const { modes, timingRuns = 200 } = msg;
+    const count = Math.min(msg.limit ?? test.count, test.count);
+    const ranges = modes.some((m) => m.mode === 'static') ? await rangesFor(qp, entry) : null;
+    return await runCancellable(msg.id, post, async (tick) => {
+      const guarded = (done, total, fields) => {
+        if (entry.cancelled) {  // the element left the page: stop as a cancel would
+          const e = new Error('the widget was removed');
+          e.name = 'Cancelled';
+          throw e;
+        }
+        return tick(done, total, fields);
+      };
+      const total = modes.length * count;
+      const rows = [];
+      // One evaluateModes call per mode, so each row reaches the widget as soon as it is measured;
+      // our ranges win over its own calibration (m.ranges), which then runs on one sample.
+      for (const [i, m] of modes.entries()) {
+        const out = await evaluateModes(qp, entry.network, test, {
+          modes: [{ ...m, ranges: m.mode === 'static' ? ranges : undefined }], calibrationData: test, calibrationCount: 1,
+          limit: count, timingRuns, tick: (done, _, fields) => guarded(i * count + Math.min(done, count), total, fields),
+        });
+        const { ranges: _r, predictions: _p, confusion: _c, ...row } = out.rows[0];
+        const base = rows.find((r) => r.mode === 'float');
+        row.index = i;
+        row.deltaPp = base ? 100 * (row.accuracy - base.accuracy) : m.mode === 'float' ? 0 : null;
+        rows.push(row);
+        post({ id: msg.id, type: 'progress', done: (i + 1) * count, total, name: m.label, row });
+      }
+      return { rows, count };
+    });
+  } finally {
+    entry.busy = false;
+    if (entry.cancelled) entry.network.release();
+  }
+}
+
+export const handlers = {
+  networkOpen,
+  networkEvaluate,
+  networkRelease: async (qp, { instance }) => ({ released: release(instance) }),
+};

@@ -1,0 +1,212 @@
+// The widget worker's requests for <qp-value>, <qp-float-bits> and <qp-tensor> (docs/widgets.md).
+// Stateless: each request names its number or tensor; every number a widget shows comes from the
+// core's kernels (runScheme, gridLevels, histogram, stats), the rest is bookkeeping for the drawing.
+import { QplayError } from '../lib/qplay.mjs';
+import { rng, normals } from '../app/tensors.mjs';
+import { FLOAT_FORMATS } from './float_layout.mjs';
+
+function userError(message) {
+  return new QplayError(message);
+}
+
+function finite(x, name) {
+  const v = Number(x);
+  if (!Number.isFinite(v)) throw userError(`${name} must be a finite number`);
+  return v;
+}
+
+/** Ties to even, the core's rounding rule (docs/numerics.md): only to show the step, never the code. */
+function roundHalfEven(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * One number quantized with a fixed range: runScheme's int grid with clip = [min, max], so the
+ * scale and zero point are the core's (PyTorch numerics widen the range to include 0).
+ * → {input, scale, zeroPoint, qmin, qmax, scaled (x⊙scale), rounded, shifted (+ zero point), code (clamped),
+ *    dequantized, error, clip, grid}
+ */
+function quantizeValue(qp, msg) {
+  const value = finite(msg.value, 'value'), min = finite(msg.min, 'min'), max = finite(msg.max, 'max');
+  if (!(min < max)) throw userError(`min (${min}) must be less than max (${max})`);
+  const x = Float32Array.of(value);
+  const r = qp.runScheme(x, [1], { format: 'int', bits: msg.bits, scheme: msg.scheme, signed: msg.signed,
+    mode: msg.mode, clip: [min, max] });
+  const { integer } = r;
+  const scale = integer.scales[0], zeroPoint = integer.zeroPoints[0];
+  const grid = qp.gridLevels(scale, zeroPoint, integer.qmin, integer.qmax);
+  const input = x[0];  // the float32 the core quantized
+  // The step as the mode computes it, in float32 (docs/numerics.md §3): PyTorch multiplies by
+  // fl(1/scale), ONNX divides. Shown only; the code itself is the core's.
+  const scaled = integer.mode === 'onnx' ? Math.fround(input / scale) : Math.fround(input * Math.fround(1 / scale));
+  const rounded = roundHalfEven(scaled);
+  const dequantized = r.dequantized[0];
+  return {
+    input, scale, zeroPoint, qmin: integer.qmin, qmax: integer.qmax, bits: integer.bits, signed: integer.signed,
+    scheme: integer.scheme, mode: integer.mode, rangeMin: integer.observedMin[0], rangeMax: integer.observedMax[0],
+    scaled, rounded, shifted: rounded + zeroPoint, code: integer.codes[0], dequantized,
+    error: input - dequantized, clip: [grid[0], grid[grid.length - 1]], grid,
+  };
+}
+
+/**
+ * One number rounded to a float format by the core: fp16 and bf16 are plain casts; the FP8 schemes
+ * divide by a scale amax / format max, so the tensor carries the format's max beside the value to
+ * make that scale exactly 1 (a plain cast). Beyond the max the cast saturates (the core's default).
+ * float32: the nearest float32, which is what the core receives. → {input, stored, error, saturated}
+ */
+function floatBits(qp, msg) {
+  const format = String(msg.format);
+  const info = FLOAT_FORMATS[format];
+  if (!info) throw userError(`unknown format '${format}' (expected one of: ${Object.keys(FLOAT_FORMATS).join(', ')})`);
+  const value = finite(msg.value, 'value');
+  const f32 = Math.fround(value);
+  let stored, saturated = false;
+  if (format === 'fp32') {
+    stored = f32;
+  } else if (format === 'fp16' || format === 'bf16') {
+    stored = qp.runScheme(Float32Array.of(value), [1], { format }).dequantized[0];
+  } else {
+    saturated = Math.abs(f32) > info.max;
+    const x = saturated ? Math.sign(f32) * info.max : f32;
+    const r = qp.runScheme(Float32Array.of(x, info.max), [2], { format });
+    if (r.levels[r.levels.length - 1] !== info.max) throw new Error(`${format}: the core did not scale by 1`);
+    stored = r.dequantized[0];
+    // A value that rounds to zero keeps its sign in the format (-0); the core's product keeps it too.
+  }
+  return { format, input: value, float32: f32, stored, error: value - stored, saturated };
+}
+
+// ---- <qp-tensor> ----
+
+/** Seeded tensors of any size, shaped like the page's synthetic sources (web/app/tensors.mjs). */
+const DISTRIBUTIONS = {
+  normal: { label: 'normal (σ = 0.02)', make(n, rand) {
+    const gauss = normals(rand);
+    return Float32Array.from({ length: n }, () => 0.02 * gauss());
+  } },
+  laplace: { label: 'Laplace (b = 0.01)', make(n, rand) {
+    return Float32Array.from({ length: n }, () => {
+      const u = rand() - 0.5;  // inverse CDF of Laplace(0, 0.01)
+      return -0.01 * Math.sign(u) * Math.log(Math.max(1 - 2 * Math.abs(u), 1e-12));
+    });
+  } },
+  uniform: { label: 'uniform [−1, 1)', make(n, rand) {
+    return Float32Array.from({ length: n }, () => 2 * rand() - 1);
+  } },
+  // Weights with a few large outliers: they stretch a min-max range, so clipping pays off.
+  outliers: { label: 'normal + 0.5 % outliers', make(n, rand) {
+    const gauss = normals(rand);
+    const x = Float32Array.from({ length: n }, () => 0.02 * gauss());
+    for (let k = 0, count = Math.max(1, Math.round(n * 0.005)); k < count; k++)
+      x[Math.floor(rand() * n)] = (rand() < 0.5 ? -1 : 1) * (0.2 + 0.3 * rand());
+    return x;
+  } },
+};
+export const DISTRIBUTION_NAMES = Object.keys(DISTRIBUTIONS);
+const MAX_SIZE = 1 << 22;
+
+/** [rows, cols] with 64 (or fewer) columns when the size allows: per-channel needs two axes. */
+function shapeFor(n) {
+  for (const cols of [64, 32, 16, 8, 4, 2]) if (n % cols === 0 && n > cols) return [n / cols, cols];
+  return [n];
+}
+
+// A few recent tensors, so that changing the bits does not regenerate or refetch the values.
+const cache = new Map();
+function remember(key, make) {
+  if (cache.has(key)) return cache.get(key);
+  const p = Promise.resolve().then(make);
+  cache.set(key, p);
+  p.catch(() => cache.delete(key));
+  if (cache.size > 4) cache.delete(cache.keys().next().value);
+  return p;
+}
+
+async function loadTensor(qp, msg) {
+  if (msg.src) {
+    return remember(`src ${msg.src}`, async () => {
+      let response;
+      try {
+        response = await fetch(msg.src);
+      } catch (e) {
+        throw userError(`could not fetch ${msg.src} (${e.message})`);
+      }
+      if (!response.ok) throw userError(`could not fetch ${msg.src}: HTTP ${response.status}`);
+      const npy = qp.readNpy(new Uint8Array(await response.arrayBuffer()));
+      const name = decodeURIComponent(new URL(msg.src).pathname.split('/').pop());
+      return { name, shape: npy.shape, data: npy.data, stats: qp.stats(npy.data) };
+    });
+  }
+  const dist = Object.hasOwn(DISTRIBUTIONS, msg.distribution) ? DISTRIBUTIONS[msg.distribution] : null;
+  if (!dist) throw userError(`unknown distribution '${msg.distribution}' (expected one of: ${DISTRIBUTION_NAMES.join(', ')})`);
+  const seed = Number(msg.seed), size = Number(msg.size);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw userError('seed must be an integer from 0 to 4294967295');
+  if (!Number.isInteger(size) || size < 2 || size > MAX_SIZE) throw userError(`size must be an integer from 2 to ${MAX_SIZE}`);
+  return remember(`gen ${msg.distribution} ${seed} ${size}`, () => {
+    const data = dist.make(size, rng(seed));
+    return { name: `${dist.label}, ${size} values, seed ${seed}`, shape: shapeFor(size), data, stats: qp.stats(data) };
+  });
+}
+
+/** runScheme's options from the widget's: what the format does not take is left out, not refused. */
+function schemeOptions(qp, msg, shape) {
+  const info = qp.schemes().find((s) => s.name === msg.format);
+  if (!info) throw userError(`unknown format '${msg.format}' (expected one of: ${qp.schemes().map((s) => s.name).join(', ')})`);
+  const options = { format: info.name, scheme: msg.scheme, signed: msg.signed, mode: msg.mode };
+  if (info.minBits > 0) {
+    const bits = Number(msg.bits);
+    if (!Number.isInteger(bits) || bits < info.minBits || bits > info.maxBits)
+      throw userError(`${info.name} takes bits from ${info.minBits} to ${info.maxBits}, not '${msg.bits}'`);
+    options.bits = bits;
+  }
+  if (info.takesGranularity && msg.granularity !== 'tensor') {
+    if (shape.length < 2) throw userError(`a tensor of shape [${shape}] has no channels: use granularity="tensor"`);
+    if (msg.granularity === 'channel') options.axis = 0;
+    else if (msg.granularity === 'group') {
+      options.axis = shape.length - 1;
+      options.groupSize = Number(msg.groupSize);
+    } else throw userError(`granularity must be tensor, channel or group, not '${msg.granularity}'`);
+  }
+  if (info.takesCalibration) options.calibration = msg.calibration;
+  return options;
+}
+
+/**
+ * A tensor's histogram with the quantization grid and clipping range (per tensor: the one grid;
+ * per channel or group: the first unit's grid is drawn and the note says so) and the core's
+ * metrics. → {tensor, label, options, bitsPerWeight, units, metrics, histogram, grid, clip, scale, zeroPoint}
+ */
+async function tensorView(qp, msg) {
+  const tensor = await loadTensor(qp, msg);
+  const options = schemeOptions(qp, msg, tensor.shape);
+  const r = qp.runScheme(tensor.data, tensor.shape, options);
+  let grid = r.levels, scale = null, zeroPoint = null;
+  if (r.integer) {
+    scale = r.integer.scales[0];
+    zeroPoint = r.integer.zeroPoints[0];
+    grid = qp.gridLevels(scale, zeroPoint, r.integer.qmin, r.integer.qmax);
+  }
+  const clip = grid.length > 1 ? [grid[0], grid[grid.length - 1]] : null;
+  const { min, max } = tensor.stats;
+  let lo = Math.min(min, clip && r.units === 1 ? clip[0] : Infinity);
+  let hi = Math.max(max, clip && r.units === 1 ? clip[1] : -Infinity);
+  const pad = (hi - lo) * 0.03 || Math.abs(hi) * 0.1 || 1;
+  lo -= pad;
+  hi += pad;
+  const bins = Math.max(32, Math.min(120, Math.round(Math.sqrt(tensor.data.length))));
+  const histogram = qp.histogram(tensor.data, bins, lo, hi);
+  return {
+    tensor: { name: tensor.name, shape: tensor.shape, count: tensor.data.length, stats: tensor.stats },
+    label: r.label, options: r.options, bitsPerWeight: r.bitsPerWeight, units: r.units, metrics: r.metrics,
+    histogram: { lo: histogram.lo, hi: histogram.hi, counts: histogram.counts, below: histogram.below, above: histogram.above },
+    grid, clip, scale, zeroPoint,
+  };
+}
+
+export const handlers = {
+  quantizeValue: async (qp, msg) => quantizeValue(qp, msg),
+  floatBits: async (qp, msg) => floatBits(qp, msg),
+  tensorView: async (qp, msg) => tensorView(qp, msg),
+};
