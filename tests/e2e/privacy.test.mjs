@@ -104,19 +104,35 @@ test('a whole session in the app: open a file, quantize, compare, evaluate the n
   t.diagnostic(`app session: ${Date.now() - t0} ms, ${responses.length} responses`);
 });
 
-test('the article with its widgets, in the same session', async (t) => {
+test('the article with its widgets, and a widget as an iframe, in the same session', async (t) => {
   const t0 = Date.now();
   await page.goto(`${new URL('docs/', page.url())}`);
-  const count = await page.evaluate(() => [...document.querySelectorAll('*')].filter((el) => el.localName.startsWith('qp-')).length);
+  const widgets = page.locator('body *:is(qp-value, qp-float-bits, qp-tensor, qp-compare, qp-network, qp-playground)');
+  const count = await widgets.count();
   assert.ok(count >= 6, `the article holds the widgets (found ${count})`);
-  // Every widget settles (its core started, its first result computed, or its iframe loaded).
+  // Scrolled through like a reader (the embedded app's iframe loads lazily); every widget settles.
+  for (let i = 0; i < count; i++) await widgets.nth(i).scrollIntoViewIfNeeded();
   await page.waitForFunction(() => [...document.querySelectorAll('*')].filter((el) => el.localName.startsWith('qp-'))
     .every((el) => ['ready', 'error'].includes(el.dataset.state)), null, { timeout: 45000 });
   const failed = await page.evaluate(() => [...document.querySelectorAll('*')]
     .filter((el) => el.localName.startsWith('qp-') && el.dataset.state !== 'ready').map((el) => el.outerHTML.slice(0, 120)));
   assert.deepEqual(failed, [], 'every widget reaches data-state=ready');
+  // The network widget runs (it fetches the model and the test images).
+  const net = page.locator('qp-network').first();
+  await net.locator('button', { hasText: /^Run/ }).click();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('qp-network');
+    return el.result && !el.result.cancelled || el.dataset.state === 'error';
+  }, null, { timeout: 40000 });
+  assert.equal(await net.getAttribute('data-state'), 'ready');
   cspViolations.push(...await frameViolations());
-  t.diagnostic(`article: ${count} widgets ready in ${Date.now() - t0} ms`);
+
+  // The iframe form: embed.html with a widget's attributes as parameters.
+  await page.goto(new URL('../embed.html?widget=qp-tensor&distribution=laplace&bits=4&calibration=mse', page.url()).href);
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.querySelector('qp-tensor')?.dataset.state), null, { timeout: 15000 });
+  assert.equal(await page.getAttribute('qp-tensor', 'data-state'), 'ready');
+  cspViolations.push(...await frameViolations());
+  t.diagnostic(`article: ${count} widgets ready and the network run, then embed.html: ${Date.now() - t0} ms`);
 });
 
 test('the session made no request to another origin, and no CSP violation', () => {
@@ -133,7 +149,7 @@ test('the session made no request to another origin, and no CSP violation', () =
   const urls = responses.map((r) => r.url);
   for (const [what, pattern] of [['the app page', /\/sub\/app\/$/], ['the wasm core', /\.wasm$/],
     ['the bundled network', /models\/mlp\.safetensors$/], ['the test images', /fmnist\//],
-    ['the article', /\/docs\/$/], ['the widgets bundle', /\/qp-widgets\.js$/]])
+    ['the article', /\/docs\/$/], ['the widgets bundle', /\/qp-widgets\.js$/], ['the iframe page', /\/embed\.html\?/]])
     assert.ok(urls.some((u) => pattern.test(u)), `the request log has ${what} (${pattern})`);
 });
 
