@@ -253,9 +253,12 @@ test('the network figures are `qplay eval mlp --limit 2000`\'s, and the widget\'
   assertShows(shown, 'net.limit', NET_LIMIT);
   const cli = JSON.parse(execFileSync(process.execPath, [path.join(root, 'web/cli/qplay.mjs'), 'eval', 'mlp', '--limit', String(NET_LIMIT),
     '--json', '--timing-runs', '0'], { encoding: 'utf8' }));
-  const row = (mode) => cli.rows.find((r) => r.mode === mode && (r.bits ?? 8) === 8 && !r.groupSize);
+  // The standard modes (web/lib/network_eval.mjs): weight-only runs at 8 bits and at 4 bits in groups.
+  const row = (mode, bits = 8) => cli.rows.find((r) => r.mode === mode && (r.bits ?? 8) === bits);
   for (const mode of ['float', 'weight-only', 'dynamic', 'static']) assertShows(shown, `net.${mode}`, row(mode).accuracy * 100);
   assertShows(shown, 'net.ratio', row('float').modelBytes / row('static').modelBytes);
+  assertShows(shown, 'net.weight-only-4', row('weight-only', 4).accuracy * 100);
+  assertShows(shown, 'net.ratio-4', row('float').modelBytes / row('weight-only', 4).modelBytes);
 
   // The widget itself, run as a reader would: same accuracies.
   const t0 = Date.now();
@@ -267,9 +270,11 @@ test('the network figures are `qplay eval mlp --limit 2000`\'s, and the widget\'
     return el.result && !el.result.cancelled || el.dataset.state === 'error';
   }, null, { timeout: 60000 });
   const result = await net.evaluate((el) => el.result);
-  for (const mode of ['float', 'weight-only', 'dynamic', 'static']) {
-    const r = result.rows.find((x) => x.mode === mode);
-    assert.equal(r.correct, row(mode).correct, `widget ${mode}: ${r.correct} correct, the CLI ${row(mode).correct}`);
+  assert.deepEqual(result.rows.map((r) => r.label), cli.rows.map((r) => r.label), 'the widget runs the CLI\'s modes');
+  for (const r of result.rows) {
+    const c = cli.rows.find((x) => x.label === r.label);
+    assert.equal(r.correct, c.correct, `widget ${r.label}: ${r.correct} correct, the CLI ${c.correct}`);
+    assert.equal(r.modelBytes, c.modelBytes, `widget ${r.label}: size`);
   }
   t.diagnostic(`network widget run: ${Date.now() - t0} ms`);
 });
