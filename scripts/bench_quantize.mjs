@@ -9,11 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 // The kernels alone first (reference tier beside the dispatched tier, GB/s), from the C++ benchmark
-// built next to the tests (scripts/bench_kernels.cpp).
+// (scripts/bench_kernels.cpp), which the default build leaves out: built here on demand.
+if (existsSync(new URL('../build/wasm/CMakeCache.txt', import.meta.url)))
+  spawnSync('cmake', ['--build', 'build/wasm', '--target', 'qp_bench', 'qp_bench_scalar'],
+    { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
 for (const exe of ['build/wasm/qp_bench.cjs', 'build/wasm/qp_bench_scalar.cjs']) {
   const file = new URL(`../${exe}`, import.meta.url);
   if (existsSync(file)) spawnSync(process.execPath, [file.pathname], { stdio: 'inherit' });
-  else console.log(`(${exe} not built: node scripts/build.mjs wasm)`);
+  else console.log(`(${exe} not built: node scripts/build.mjs wasm first)`);
   console.log('');
 }
 

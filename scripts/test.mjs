@@ -28,7 +28,7 @@ const LAYERS = {
   // The JS tests read the bundled Fashion-MNIST files (written by the site build, or here).
   js: () => build('wasm') && run(node, ['scripts/make_fmnist_assets.mjs']) && run(node, ['--test', 'tests/js/']),
   e2e: () => build('web') && run(node, ['--test', 'tests/e2e/']),
-  fuzz: () => run(node, ['scripts/fuzz.mjs', '--seconds', process.env.QP_FUZZ_SECONDS ?? '8']),
+  fuzz: () => run(node, ['scripts/fuzz.mjs', '--seconds', process.env.QP_FUZZ_SECONDS ?? '5']),
 };
 
 const wanted = process.argv.slice(2);

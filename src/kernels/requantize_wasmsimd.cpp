@@ -85,10 +85,16 @@ inline FixedPointLanes fixed_point_lanes(const FixedPointMultiplier* m) {
 }
 
 // floor((a·b + add) / 2^31) per lane, a and b int32, the results taken as int32 (wrapping).
+// Bits 31..62 of s = a·b + add are the high word of 2s, so doubling s (i64x2.add) and keeping the
+// odd lanes replaces the arithmetic i64 shift, which x86 without AVX-512 lacks (V8 emulates it).
+// 2s does not overflow: every caller has |a·b + add| < 2^62 (one factor is at most 2^31 − 1 in
+// magnitude and the other a multiplier in [0, 2^31)).
 inline v128_t mul_shift31(v128_t a, v128_t b, v128_t add) {
-  const v128_t lo = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(a, b), add), 31);
-  const v128_t hi = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(a, b), add), 31);
-  return wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6);
+  v128_t lo = wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(a, b), add);
+  v128_t hi = wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(a, b), add);
+  lo = wasm_i64x2_add(lo, lo);
+  hi = wasm_i64x2_add(hi, hi);
+  return wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7);
 }
 
 inline v128_t multiply_by_quantized_multiplier4(v128_t x, const FixedPointLanes& f) {

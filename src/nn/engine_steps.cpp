@@ -59,7 +59,8 @@ class FloatStep final : public Step {
  private:
   WeightedGeometry g_;
   kernels::PackedF32Weights packed_;
-  std::vector<float> bias_, out_, cols_;
+  std::vector<float> bias_, cols_;
+  Buffer<float> out_;
 };
 
 // Shared by the dynamic and static steps: uint8 activations × packed int8 weights → int32.
@@ -244,8 +245,11 @@ class ShapeStep final : public Step {
                        ? ActShape{in_.c, 1, 1}
                        : ActShape{in_.c, (in_.h - kernel_) / stride_ + 1, (in_.w - kernel_) / stride_ + 1};
     const size_t out_size = out.size();
+    // The output goes into the buffer this step swapped out last time (same size from one batch
+    // to the next: no allocation and no zero fill in steady state).
     if (a.is_codes) {
-      std::vector<uint8_t> o(a.batch * out_size);
+      Buffer<uint8_t>& o = codes_out_;
+      o.resize(a.batch * out_size);
       for (size_t b = 0; b < a.batch; ++b) {
         const uint8_t* x = a.codes.data() + b * in_size;
         uint8_t* y = o.data() + b * out_size;
@@ -255,7 +259,8 @@ class ShapeStep final : public Step {
       }
       a.codes.swap(o);
     } else {
-      std::vector<float> o(a.batch * out_size);
+      Buffer<float>& o = values_out_;
+      o.resize(a.batch * out_size);
       for (size_t b = 0; b < a.batch; ++b) {
         const float* x = a.values.data() + b * in_size;
         float* y = o.data() + b * out_size;
@@ -272,6 +277,8 @@ class ShapeStep final : public Step {
   LayerKind kind_;
   size_t kernel_, stride_;
   ActShape in_;
+  Buffer<uint8_t> codes_out_;
+  Buffer<float> values_out_;
 };
 
 class NchwOutputStep final : public Step {
@@ -280,7 +287,7 @@ class NchwOutputStep final : public Step {
   void run(Activations& a) override {
     to_float(a);
     const size_t size = map_.size(), hw = map_.h * map_.w;
-    std::vector<float> o(a.values.size());
+    Buffer<float> o(a.values.size());
     for (size_t b = 0; b < a.batch; ++b)
       for (size_t p = 0; p < hw; ++p)
         for (size_t c = 0; c < map_.c; ++c) o[b * size + c * hw + p] = a.values[b * size + p * map_.c + c];

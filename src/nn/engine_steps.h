@@ -18,12 +18,37 @@
 
 namespace qp::nn {
 
+// std::allocator that default-initializes: resize() of a vector of numbers leaves the new
+// elements unwritten instead of zero-filling them. Activation buffers change size from layer to
+// layer and every element is written by the step that grows them, so the fill was pure cost
+// (a tenth of a small CNN's time in memset).
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+template <class T>
+using Buffer = std::vector<T, UninitializedAllocator<T>>;
+
 struct Activations {
   size_t batch = 0;
   ActShape shape;              // per sample, stored H×W×C (C fastest)
   bool is_codes = false;
-  std::vector<float> values;   // batch × shape.size() when !is_codes
-  std::vector<uint8_t> codes;  // batch × shape.size() when is_codes (uint8, affine)
+  Buffer<float> values;    // batch × shape.size() when !is_codes
+  Buffer<uint8_t> codes;   // batch × shape.size() when is_codes (uint8, affine)
   QParams qparams;             // of the codes
 };
 

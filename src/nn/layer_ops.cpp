@@ -20,7 +20,9 @@ void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, s
         if (iy >= 0 && iy < static_cast<long>(in.h) && ix0 >= 0 && ix0 + static_cast<long>(kernel) <= static_cast<long>(in.w)) {
           // The whole kernel row is inside: kernel·c contiguous values (NHWC), one copy.
           const T* src = x + (static_cast<size_t>(iy) * in.w + static_cast<size_t>(ix0)) * c;
-          for (size_t i = 0; i < kernel * c; ++i) dst[i] = src[i];
+          // Short rows (conv1: 3 bytes) by a loop, long ones by memcpy (a call, then vector copies).
+          if (kernel * c * sizeof(T) >= 16) std::memcpy(dst, src, kernel * c * sizeof(T));
+          else for (size_t i = 0; i < kernel * c; ++i) dst[i] = src[i];
           dst += kernel * c;
           continue;
         }

@@ -2,6 +2,7 @@
 // playwright-core, every request to another origin recorded and refused, console errors, page
 // errors and CSP violations collected for a final check.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +12,34 @@ import { startServer } from '../../scripts/serve.mjs';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const dist = path.join(root, 'dist');
 export const outDir = path.join(root, 'test-results');
-const PREFIX = '/sub/app/';
+export const PREFIX = '/sub/app/';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Starts the server and the browser and opens the page. close() undoes everything. */
-export async function launchPage({ viewport = { width: 1280, height: 900 } } = {}) {
+/**
+ * A second origin for embedding tests: serves `pages` (path -> () => {body, headers?}) from memory
+ * on another port of 127.0.0.1; anything else is a 404. Resolves {server, origin}.
+ */
+export async function startPageServer(pages) {
+  const server = createServer((req, res) => {
+    const page = pages[new URL(req.url, 'http://x').pathname];
+    if (!page) { res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'); return; }
+    const { body, headers = {}, type = 'text/html; charset=utf-8' } = page();
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers }).end(body);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+/**
+ * Starts the server and the browser and opens the page. close() undoes everything.
+ * allowedOrigins: further origins (e.g. startPageServer's) whose requests are not foreign.
+ */
+export async function launchPage({ viewport = { width: 1280, height: 900 }, allowedOrigins = [] } = {}) {
   if (!existsSync(path.join(dist, 'index.html')))
     throw new Error('dist/ is not built (no dist/index.html): run `node scripts/build.mjs` first');
   const problems = { console: [], pageErrors: [], csp: [], foreign: [] };
@@ -28,15 +50,16 @@ export async function launchPage({ viewport = { width: 1280, height: 900 } } = {
     executablePath: CHROMIUM, headless: true, viewport, acceptDownloads: true,
     args: CHROMIUM_ARGS,
   });
+  const ours = (url) => [origin, ...allowedOrigins].some((o) => url.startsWith(`${o}/`));
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(`${origin}/`)) return route.continue();
+    if (ours(url)) return route.continue();
     problems.foreign.push(url);
     return route.abort();
   });
   context.on('request', (r) => {
     const url = r.url();
-    if (!url.startsWith(`${origin}/`) && !/^(data|blob):/.test(url) && !problems.foreign.includes(url)) problems.foreign.push(url);
+    if (!ours(url) && !/^(data|blob):/.test(url) && !problems.foreign.includes(url)) problems.foreign.push(url);
   });
   const onConsole = (where) => (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning' && /Content.Security.Policy/i.test(msg.text()))

@@ -153,7 +153,8 @@ export class Scatter {
       const px = X(r.bitsPerWeight), py = Y(this._value(r));
       const text = r.label;
       const w = ctx.measureText(text).width;
-      const box = { x: px + 8 + w > width - 4 ? px - 8 - w : px + 8, y: py - 17, w, h: 13 };
+      // Right of the point if it fits, else left of it, never past the canvas edge (phones).
+      const box = { x: Math.max(2, px + 8 + w > width - 4 ? px - 8 - w : px + 8), y: py - 17, w, h: 13 };
       if (placed.some((b) => box.x < b.x + b.w && b.x < box.x + box.w && box.y < b.y + b.h && b.y < box.y + box.h)) continue;
       placed.push(box);
       ctx.fillText(text, box.x, py - 6);

@@ -35,6 +35,7 @@ import { canUseThreads, loadQplay } from '../lib/qplay.mjs';
 import { SYNTHETIC } from './tensors.mjs';
 import { analyse, compareModel, exportFile, openFiles, readModelTensor } from './worker_model.mjs';
 import { cancelJob, runCancellable } from './worker_jobs.mjs';
+import { compareOnTwoCores } from './worker_compare.mjs';
 import { benchKernels, kernelInfo } from './worker_kernels.mjs';
 import { isNetworkRequest, networkRequest } from './worker_network.mjs';
 import { bucketMax, unitName, unitValues } from './units.mjs';
@@ -317,13 +318,21 @@ function compareCurrent(qp, { id, options }, post) {
   const tensor = current;
   const held = qp.holdTensor(tensor.data, tensor.shape);
   return runCancellable(id, post, async (tick) => {
-    const rows = [];
-    await tick(0, options.length, { name: '' });
-    for (let i = 0; i < options.length; i++) {
-      rows.push(held.compare(options[i]));
-      qp.markParetoFront(rows);
-      await tick(i + 1, options.length, { name: rows[i].label, index: i, row: rows[i], pareto: rows.map((r) => r.pareto) });
-    }
+    const total = options.length;
+    let done = 0;
+    await tick(0, total, { name: '' });
+    const rows = await compareOnTwoCores(held, tensor, options, {
+      // Rows finish in any order: the Pareto flags are recomputed over the rows so far.
+      onRow(index, row, all) {
+        const present = all.map((r, i) => ({ r, i })).filter((e) => e.r);
+        qp.markParetoFront(present.map((e) => e.r));
+        const pareto = new Array(total).fill(false);
+        for (const e of present) pareto[e.i] = e.r.pareto;
+        post({ id, type: 'progress', done: ++done, total, name: row.label, index, row, pareto });
+      },
+      pause: () => tick(done, total, { name: '' }),
+    });
+    qp.markParetoFront(rows);
     return { rows, serial: tensor.serial, name: tensor.name, shape: tensor.shape };
-  }, { always: true, yieldEvery: true }).finally(() => held.release());
+  }, { always: false, yieldEvery: true }).finally(() => held.release());
 }

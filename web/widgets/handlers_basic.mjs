@@ -2,8 +2,8 @@
 // Stateless: each request names its number or tensor; every number a widget shows comes from the
 // core's kernels (runScheme, gridLevels, histogram, stats), the rest is bookkeeping for the drawing.
 import { QplayError } from '../lib/qplay.mjs';
-import { rng, normals } from '../app/tensors.mjs';
 import { FLOAT_FORMATS } from './float_layout.mjs';
+import { makeWidgetTensor } from './widget_tensor.mjs';
 
 function userError(message) {
   return new QplayError(message);
@@ -80,39 +80,6 @@ function floatBits(qp, msg) {
 
 // ---- <qp-tensor> ----
 
-/** Seeded tensors of any size, shaped like the page's synthetic sources (web/app/tensors.mjs). */
-const DISTRIBUTIONS = {
-  normal: { label: 'normal (σ = 0.02)', make(n, rand) {
-    const gauss = normals(rand);
-    return Float32Array.from({ length: n }, () => 0.02 * gauss());
-  } },
-  laplace: { label: 'Laplace (b = 0.01)', make(n, rand) {
-    return Float32Array.from({ length: n }, () => {
-      const u = rand() - 0.5;  // inverse CDF of Laplace(0, 0.01)
-      return -0.01 * Math.sign(u) * Math.log(Math.max(1 - 2 * Math.abs(u), 1e-12));
-    });
-  } },
-  uniform: { label: 'uniform [−1, 1)', make(n, rand) {
-    return Float32Array.from({ length: n }, () => 2 * rand() - 1);
-  } },
-  // Weights with a few large outliers: they stretch a min-max range, so clipping pays off.
-  outliers: { label: 'normal + 0.5 % outliers', make(n, rand) {
-    const gauss = normals(rand);
-    const x = Float32Array.from({ length: n }, () => 0.02 * gauss());
-    for (let k = 0, count = Math.max(1, Math.round(n * 0.005)); k < count; k++)
-      x[Math.floor(rand() * n)] = (rand() < 0.5 ? -1 : 1) * (0.2 + 0.3 * rand());
-    return x;
-  } },
-};
-export const DISTRIBUTION_NAMES = Object.keys(DISTRIBUTIONS);
-const MAX_SIZE = 1 << 22;
-
-/** [rows, cols] with 64 (or fewer) columns when the size allows: per-channel needs two axes. */
-function shapeFor(n) {
-  for (const cols of [64, 32, 16, 8, 4, 2]) if (n % cols === 0 && n > cols) return [n / cols, cols];
-  return [n];
-}
-
 // A few recent tensors, so that changing the bits does not regenerate or refetch the values.
 const cache = new Map();
 function remember(key, make) {
@@ -139,14 +106,11 @@ async function loadTensor(qp, msg) {
       return { name, shape: npy.shape, data: npy.data, stats: qp.stats(npy.data) };
     });
   }
-  const dist = Object.hasOwn(DISTRIBUTIONS, msg.distribution) ? DISTRIBUTIONS[msg.distribution] : null;
-  if (!dist) throw userError(`unknown distribution '${msg.distribution}' (expected one of: ${DISTRIBUTION_NAMES.join(', ')})`);
-  const seed = Number(msg.seed), size = Number(msg.size);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw userError('seed must be an integer from 0 to 4294967295');
-  if (!Number.isInteger(size) || size < 2 || size > MAX_SIZE) throw userError(`size must be an integer from 2 to ${MAX_SIZE}`);
-  return remember(`gen ${msg.distribution} ${seed} ${size}`, () => {
-    const data = dist.make(size, rng(seed));
-    return { name: `${dist.label}, ${size} values, seed ${seed}`, shape: shapeFor(size), data, stats: qp.stats(data) };
+  // The same tensor as <qp-compare> with the same attributes (widget_tensor.mjs checks them).
+  const { distribution = 'normal', seed = 1, size = 4096 } = msg;
+  return remember(`gen ${distribution} ${seed} ${size}`, () => {
+    const { name, shape, data } = makeWidgetTensor({ distribution, seed, size });
+    return { name, shape, data, stats: qp.stats(data) };
   });
 }
 

@@ -131,25 +131,26 @@ export function resolveSchemes(qp, shape, requested) {
 
 // ---- the request ---------------------------------------------------------------------------------
 
-async function compareRun(qp, msg, post) {
-  const tensor = await loadTensor(qp, msg.tensor);
-  const options = resolveSchemes(qp, tensor.shape,
-    Array.isArray(msg.schemes) ? msg.schemes : msg.schemes ? splitSchemeList(msg.schemes) : null);
-  const held = qp.holdTensor(tensor.data, tensor.shape);
-  try {
-    return await runCancellable(msg.id, post, async (tick) => {
+// The job is registered before the fetch, so a cancel that arrives meanwhile stops it at the first tick.
+function compareRun(qp, msg, post) {
+  return runCancellable(msg.id, post, async (tick) => {
+    const tensor = await loadTensor(qp, msg.tensor);
+    const options = resolveSchemes(qp, tensor.shape,
+      Array.isArray(msg.schemes) ? msg.schemes : msg.schemes ? splitSchemeList(msg.schemes) : null);
+    await tick(0, options.length, { name: '' });
+    const held = qp.holdTensor(tensor.data, tensor.shape);
+    try {
       const rows = [];
-      await tick(0, options.length, { name: '' });
       for (let i = 0; i < options.length; i++) {
         rows.push(held.compare(options[i]));
         qp.markParetoFront(rows);
         await tick(i + 1, options.length, { name: rows[i].label, index: i, row: rows[i], pareto: rows.map((r) => r.pareto) });
       }
       return { rows, tensor: { name: tensor.name, shape: tensor.shape, count: tensor.data.length } };
-    }, { always: true, yieldEvery: true });
-  } finally {
-    held.release();
-  }
+    } finally {
+      held.release();
+    }
+  }, { always: true, yieldEvery: true });
 }
 
 export const handlers = { compareRun };

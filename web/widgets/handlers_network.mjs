@@ -12,7 +12,7 @@ import { runCancellable } from '../app/worker_jobs.mjs';
 import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
 import { evaluateModes } from '../lib/network_eval.mjs';
 
-const instances = new Map();  // instance id -> {network: NetworkHandle, model, ranges, busy}
+const instances = new Map();  // instance id -> {network: NetworkHandle, model, urls, ranges, running: Promise|null, released}
 const latestOpen = new Map();  // instance id -> the id of its latest networkOpen request
 const datasets = new Map();   // 'images|labels' URL pair -> Promise<DatasetHandle>, shared, never released
 
@@ -44,32 +44,35 @@ function sharedDataset(qp, images, labels, what) {
   return datasets.get(key);
 }
 
+function cancelled(why) {
+  const e = new Error(why);
+  e.name = 'Cancelled';
+  return e;
+}
+
 function release(instance) {
   latestOpen.delete(instance);
   const entry = instances.get(instance);
   if (!entry) return false;
   instances.delete(instance);
-  entry.cancelled = true;
-  // A job still running on this network releases it when it stops (see networkEvaluate).
-  if (!entry.busy) entry.network.release();
+  entry.released = true;
+  // A run still going on this network stops at its next step and frees it (see networkEvaluate).
+  if (!entry.running) entry.network.release();
   return true;
 }
 
 async function networkOpen(qp, { id, instance, model, urls }) {
-  if (instances.get(instance)?.busy) throw userError('an evaluation is running: cancel it first');
   latestOpen.set(instance, id);
   const [bytes, test] = await Promise.all([fetchBytes(urls.model, `${model} model`),
     sharedDataset(qp, urls.testImages, urls.testLabels, 'test')]);
-  if (latestOpen.get(instance) !== id) {
-    // The widget asked for another model meanwhile: that request's network wins, whenever it lands.
-    const e = new Error('superseded by a later request');
-    e.name = 'Cancelled';
-    throw e;
-  }
+  // A run on the previous network (which the widget cancelled) stops at its next step.
+  while (instances.get(instance)?.running) await instances.get(instance).running;
+  // The widget asked for another model meanwhile: that request's network wins, whenever it lands.
+  if (latestOpen.get(instance) !== id) throw cancelled('superseded by a later request');
   latestOpen.delete(instance);
   const network = qp.loadNetwork(bytes, `${model}.safetensors`);
   release(instance);
-  instances.set(instance, { network, model, urls, ranges: null, busy: false, cancelled: false });
+  instances.set(instance, { network, model, urls, ranges: null, running: null, released: false });
   const { name, parameters, classes, input } = network.info;
   return { network: { name, parameters, classes, input }, data: { count: test.count } };
 }
@@ -86,26 +89,28 @@ async function rangesFor(qp, entry) {
   return entry.ranges;
 }
 
-async function networkEvaluate(qp, msg, post) {
-  const entry = instances.get(msg.instance);
-  if (!entry) throw userError('no network is loaded for this widget');
-  if (msg.model && entry.model !== msg.model) throw userError(`the ${msg.model} network is not loaded yet`);
-  if (entry.busy) throw userError('an evaluation is already running');
-  entry.busy = true;
-  try {
-    const test = await sharedDataset(qp, entry.urls.testImages, entry.urls.testLabels, 'test');
-    const { modes, timingRuns = 200 } = msg;
-    const count = Math.min(msg.limit ?? test.count, test.count);
-    const ranges = modes.some((m) => m.mode === 'static') ? await rangesFor(qp, entry) : null;
-    return await runCancellable(msg.id, post, async (tick) => {
+/**
+ * One run at a time per network: a new run waits for the previous one (cancelled by the widget, it
+ * stops at its next step). The job is registered before any wait, so a cancel is never lost.
+ */
+function networkEvaluate(qp, msg, post) {
+  return runCancellable(msg.id, post, async (tick) => {
+    const entry = instances.get(msg.instance);
+    if (!entry) throw userError('no network is loaded for this widget');
+    while (entry.running) await entry.running;
+    if (msg.model && entry.model !== msg.model) throw userError(`the ${msg.model} network is not loaded yet`);
+    let finished;
+    entry.running = new Promise((resolve) => { finished = resolve; });
+    try {
       const guarded = (done, total, fields) => {
-        if (entry.cancelled) {  // the element left the page: stop as a cancel would
-          const e = new Error('the widget was removed');
-          e.name = 'Cancelled';
-          throw e;
-        }
+        if (entry.released) throw cancelled('the widget was removed');
         return tick(done, total, fields);
       };
+      const { modes, timingRuns = 200 } = msg;
+      await guarded(0, modes.length, { name: 'loading' });
+      const test = await sharedDataset(qp, entry.urls.testImages, entry.urls.testLabels, 'test');
+      const count = Math.min(msg.limit ?? test.count, test.count);
+      const ranges = modes.some((m) => m.mode === 'static') ? await rangesFor(qp, entry) : null;
       const total = modes.length * count;
       const rows = [];
       // One evaluateModes call per mode, so each row reaches the widget as soon as it is measured;
@@ -123,11 +128,12 @@ async function networkEvaluate(qp, msg, post) {
         post({ id: msg.id, type: 'progress', done: (i + 1) * count, total, name: m.label, row });
       }
       return { rows, count };
-    });
-  } finally {
-    entry.busy = false;
-    if (entry.cancelled) entry.network.release();
-  }
+    } finally {
+      entry.running = null;
+      finished();
+      if (entry.released) entry.network.release();
+    }
+  });
 }
 
 export const handlers = {

@@ -17,9 +17,9 @@ const CSS = `
 .chart canvas { display: block; }
 .chart-tip { position: absolute; pointer-events: none; background: var(--qp-bg); border: 1px solid var(--qp-rule);
   border-radius: 6px; padding: 0.25rem 0.45rem; font-size: 0.8rem; max-width: 18rem; box-shadow: 0 2px 6px rgb(0 0 0 / 0.15); }
-tr.pareto td[data-col="pareto"] { color: var(--accent); font-weight: 600; }
+tr.pareto td[data-col="pareto"] { color: var(--qp-accent); font-weight: 600; }
 .legend { font-size: 0.8rem; color: var(--qp-muted); margin: 0.2rem 0 0; }
-.legend .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--accent);
+.legend .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--qp-accent);
   vertical-align: middle; margin-right: 0.25rem; }
 `;
 
@@ -50,7 +50,7 @@ export class QpCompare extends HTMLElement {
     const field = (name, label, input) => {
       input.dataset.control = name;
       input.addEventListener('change', () => this._userChange(name, input.value));
-      return el('label', { className: `control-${name}` }, label, input);
+      return el('label', { className: `control control-${name}` }, label, input);
     };
     this._inputs = {
       distribution: el('select', {}, ...DISTRIBUTIONS.map((d) => el('option', { value: d, textContent: d }))),
@@ -113,10 +113,15 @@ export class QpCompare extends HTMLElement {
   }
 
   connectedCallback() {
+    // The canvas takes its colours when drawn: redraw when the system theme changes.
+    this._theme = matchMedia('(prefers-color-scheme: dark)');
+    this._onTheme = () => this._renderChart();
+    this._theme.addEventListener('change', this._onTheme);
     this._schedule();
   }
 
   disconnectedCallback() {
+    this._theme?.removeEventListener('change', this._onTheme);
     this._abort();
   }
 
@@ -235,7 +240,7 @@ export class QpCompare extends HTMLElement {
     this._status.textContent = 'Starting the WebAssembly core…';
     this._progress.start('Starting…');
     let total = 0;
-    const started = performance.now();
+    let started = null;
     try {
       const core = widgetCore();
       const reply = await core.call('compareRun', request, {
@@ -243,6 +248,7 @@ export class QpCompare extends HTMLElement {
         onProgress: (msg) => {
           if (this._job !== job) return;
           total = msg.total;
+          started ??= performance.now();  // the comparison itself, not the core's start
           this._progress.update(msg.done, msg.total, `${msg.done} of ${msg.total} schemes${msg.name ? ` (${msg.name})` : ''}`);
           this._status.textContent = 'Comparing…';
           if (!msg.row) return;
@@ -257,7 +263,7 @@ export class QpCompare extends HTMLElement {
       this._render();
       const refused = this._rows.filter((r) => r.error).length;
       this._status.textContent = `${this._rows.length} schemes on ${reply.tensor.name} (${fmt.integer(reply.tensor.count)} values) in ` +
-        `${fmt.fixed(performance.now() - started, 0)} ms${refused ? `; ${refused} refused the tensor` : ''}.`;
+        `${fmt.fixed(performance.now() - (started ?? performance.now()), 0)} ms${refused ? `; ${refused} refused the tensor` : ''}.`;
       this._footer.textContent = `Computed in your browser by the playground's WebAssembly core.`;
       this.dataset.state = 'ready';
     } catch (e) {

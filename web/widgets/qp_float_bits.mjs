@@ -18,6 +18,7 @@ button.bit {
 .sign button.bit { border-color: var(--qp-sign); color: var(--qp-sign); }
 .exponent button.bit { border-color: var(--qp-exponent); color: var(--qp-exponent); }
 .mantissa button.bit { border-color: var(--qp-mantissa); color: var(--qp-mantissa); }
+.steps td.num { white-space: normal; overflow-wrap: anywhere; }
 button.bit[aria-pressed="true"] { background: color-mix(in srgb, currentColor 18%, transparent); }
 `;
 

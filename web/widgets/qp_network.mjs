@@ -64,7 +64,7 @@ export class QpNetwork extends HTMLElement {
   _build() {
     const field = (name, label, input) => {
       input.addEventListener('change', () => this._userChange(name, input.value));
-      return el('label', { className: `control-${name}` }, label, input);
+      return el('label', { className: `control control-${name}` }, label, input);
     };
     this._inputs = {
       model: el('select', {}, el('option', { value: 'mlp', textContent: 'MLP (235k parameters)' }),
@@ -75,7 +75,7 @@ export class QpNetwork extends HTMLElement {
     this._runButton.addEventListener('click', () => this._run());
     this._controls = el('div', { className: 'controls' },
       field('model', 'Model', this._inputs.model), field('limit', 'Test images', this._inputs.limit),
-      el('div', { className: 'control-run run-row' }, this._runButton));
+      el('div', { className: 'control control-run run-row' }, this._runButton));
     this._message = el('p', { className: 'message', hidden: true });
     this._message.setAttribute('role', 'alert');
     this._status = el('p', { className: 'status' });
@@ -159,8 +159,20 @@ export class QpNetwork extends HTMLElement {
     this._runKey = null;
     this._table.hidden = true;
     this.result = null;
-    this._open(read.settings.model).then((ok) => {
-      if (ok && this._settings.autorun) this._run();
+    this.dataset.state = 'loading';
+    const opening = this._open(read.settings.model);
+    this._waitingFor = opening;
+    opening.then((ok) => {
+      // Only the latest refresh acts, and only when no run started meanwhile (a Run click).
+      if (!ok || this._waitingFor !== opening || this._job) return;
+      if (this._settings.autorun) {
+        this._run();  // stays 'loading' until the rows are in
+      } else {
+        this._status.textContent = `${this._network.name}: ${fmt.integer(this._network.parameters)} parameters. ` +
+          `Choose Run to evaluate ${this._modes.length} modes on the first ` +
+          `${fmt.integer(Math.min(this._settings.limit, this._dataCount))} test images.`;
+        this.dataset.state = 'ready';
+      }
     });
   }
 
@@ -186,10 +198,12 @@ export class QpNetwork extends HTMLElement {
     this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: { ...this._settings } }));
   }
 
-  /** Loads `model` for this element in the worker (once per model); resolves true when it is ready. */
-  async _open(model) {
+  /**
+   * Loads `model` for this element in the worker (once per model, again after the element left the
+   * page); resolves true when it is ready, false when it failed (the message shows) or was replaced.
+   */
+  _open(model) {
     if (this._opened?.model === model) return this._opened.promise;
-    this.dataset.state = 'loading';
     this._runButton.disabled = true;
     this._status.textContent = `Loading the ${model.toUpperCase()} and the test images…`;
     const promise = widgetCore().call('networkOpen', { instance: this._instance, model, urls: bundledUrls(model) })
@@ -197,17 +211,12 @@ export class QpNetwork extends HTMLElement {
         if (this._opened?.promise !== promise) return false;
         this._network = reply.network;
         this._dataCount = reply.data.count;
-        this._runButton.disabled = false;
-        this._status.textContent = `${reply.network.name}: ${fmt.integer(reply.network.parameters)} parameters. ` +
-          `Choose Run to evaluate ${this._modes.length} modes on the first ${fmt.integer(Math.min(this._settings.limit, reply.data.count))} ` +
-          'test images.';
-        if (!this._job) this.dataset.state = 'ready';
+        this._runButton.disabled = Boolean(this._job);
         return true;
       }, (e) => {
-        if (this._opened?.promise === promise) {
-          this._opened = null;
-          this._fail(errorText(e));
-        }
+        if (this._opened?.promise !== promise) return false;
+        this._opened = null;
+        this._fail(errorText(e));
         return false;
       });
     this._opened = { model, promise };
@@ -308,12 +317,13 @@ export class QpNetwork extends HTMLElement {
         return tr;
       }
       const us = r.timing?.batch1MedianUs;
+      // 0 µs: the page's coarse clock (100 µs when not cross-origin isolated) could not time it.
+      const latency = us === undefined ? '' : us > 0 ? `${fmt.fixed(us, us < 100 ? 1 : 0)} µs` : 'too fast to time';
       tr.append(cell('accuracy', pct(r.accuracy), r.accuracy), cell('delta', pp(r.deltaPp), r.deltaPp ?? ''),
-        cell('size', kb(r.modelBytes), r.modelBytes),
-        cell('latency', us === undefined ? '' : `${fmt.fixed(us, us < 100 ? 1 : 0)} µs`, us ?? ''));
+        cell('size', kb(r.modelBytes), r.modelBytes), cell('latency', latency, us ?? ''));
       return tr;
     });
-    const head = ['Mode', 'Accuracy', 'Δ vs float (pp)', 'Size', 'Batch-1 latency'];
+    const head = ['Mode', 'Accuracy', 'Δ vs float (pp)', 'Size', 'Latency (batch 1)'];
     this._table.replaceChildren(
       el('caption', { textContent: `${this._network?.name ?? ''} on Fashion-MNIST: one row per quantization mode.` }),
       el('thead', {}, el('tr', {}, ...head.map((h, i) => el('th', { scope: 'col', textContent: h, className: i ? 'num' : '' })))),

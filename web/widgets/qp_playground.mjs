@@ -14,7 +14,7 @@ const CSS = `
 iframe { display: block; width: 100%; border: 1px solid var(--qp-rule); border-radius: 8px; background: var(--qp-bg); }
 .loading { position: absolute; inset: 0 auto auto 0; margin: 0.8rem; }
 .links { margin: 0.3rem 0 0; font-size: 0.85rem; text-align: right; }
-a { color: var(--accent); }
+a { color: var(--qp-accent); }
 `;
 
 /** The `height` attribute as a CSS length: {value} or {error}. */
@@ -83,12 +83,20 @@ export class QpPlayground extends HTMLElement {
       const state = readState(this.getAttribute('state'));
       const src = assetUrl('index.html') + (state ? `#${state}` : '');
       this._open.href = src;
-      if (this._frame.getAttribute('src') !== src) {
+      if (this._frame.getAttribute('src') === src && this._loadedSrc === src && this.dataset.state !== 'ready') {
+        // Back from a bad attribute: the app is still there.
+        this.result = { src, state };
+        this.dataset.state = 'ready';
+      } else if (this._frame.getAttribute('src') !== src) {
         // Only the hash differs once the app is up: the iframe stays, the app hears hashchange.
-        const sameDocument = this._frame.getAttribute('src')?.split('#')[0] === src.split('#')[0] && this.result;
+        const sameDocument = this._loadedSrc?.split('#')[0] === src.split('#')[0];
         this._frame.src = src;
-        this.result = sameDocument ? { src, state } : null;
-        if (!sameDocument) {
+        if (sameDocument) {
+          this._loadedSrc = src;
+          this.result = { src, state };
+          this.dataset.state = 'ready';
+        } else {
+          this.result = null;
           this.dataset.state = 'loading';
           this._loading.hidden = false;
         }
@@ -102,6 +110,7 @@ export class QpPlayground extends HTMLElement {
     if (!this._frame.getAttribute('src')) return;
     this._loading.hidden = true;
     const src = this._frame.getAttribute('src');
+    this._loadedSrc = src;
     this.result = { src, state: readState(new URL(src).hash) };
     this.dataset.state = 'ready';
     this._watch();

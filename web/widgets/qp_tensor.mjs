@@ -1,11 +1,12 @@
 // <qp-tensor>: a tensor's histogram with the quantization grid and the clipping range, and the
 // error metrics (docs/widgets.md). The tensor is a .npy file (`src`, relative to the page) or a
 // seeded synthetic one (`distribution`, `seed`, `size`); grid, histogram and metrics are the core's.
-import { QpWidget, booleanSetting, choiceSetting, defineWidget, float32String, html, numberSetting, short, svg } from './widget_element.mjs';
+import { QpWidget, booleanSetting, choiceSetting, defineWidget, float32String, gridOpacity, html, numberSetting, short, svg } from './widget_element.mjs';
+import { DISTRIBUTIONS, MAX_SIZE } from './widget_tensor.mjs';
 
 const CSS = `
 .bar { fill: var(--qp-bar); }
-.grid-level { stroke: var(--qp-level); stroke-opacity: 0.28; }
+.grid-level { stroke: var(--qp-level); }
 .clip-line { stroke: var(--qp-clip); stroke-width: 1.5; }
 .outside { fill: var(--qp-clip-fill); }
 .axis { stroke: var(--qp-muted); }
@@ -15,7 +16,7 @@ const CSS = `
 .metrics dd { margin: 0; font-variant-numeric: tabular-nums; }
 `;
 
-const DISTRIBUTIONS = [['normal'], ['laplace'], ['uniform'], ['outliers', 'normal + outliers']];
+const LABELS = { outliers: 'normal + outliers', laplace: 'Laplace + outliers' };
 const FORMATS = ['int', 'fp8-e4m3', 'fp8-e5m2', 'fp4', 'nf4', 'q8_0', 'q4_0', 'q4_k', 'log2', 'kmeans', 'ternary', 'binary'];
 const CALIBRATIONS = ['minmax', 'percentile:99.9', 'percentile:99.99', 'mse', 'entropy', 'histogram', 'moving-average'];
 
@@ -28,7 +29,7 @@ export class QpTensor extends QpWidget {
   static css = CSS;
 
   buildControls() {
-    this.addControl('distribution', 'Tensor', QpWidget.select(DISTRIBUTIONS));
+    this.addControl('distribution', 'Tensor', QpWidget.select(DISTRIBUTIONS.map((d) => [d, LABELS[d]])));
     this.addControl('seed', 'Seed', QpWidget.numberInput({ step: 1, min: 0, max: 4294967295 }));
     this.addControl('format', 'Format', QpWidget.select(FORMATS.map((f) => [f])));
     this.addControl('bits', 'Bits', QpWidget.select([2, 3, 4, 5, 6, 7, 8].map((b) => [String(b)])));
@@ -52,7 +53,7 @@ export class QpTensor extends QpWidget {
     if (src) fields.src = new URL(src, document.baseURI).href;
     else Object.assign(fields, { distribution: String(s.distribution).trim(),
       seed: numberSetting(s, 'seed', { integer: true, min: 0, max: 4294967295 }),
-      size: numberSetting(s, 'size', { integer: true, min: 2, max: 1 << 22 }) });
+      size: numberSetting(s, 'size', { integer: true, min: 1, max: MAX_SIZE }) });
     return { type: 'tensorView', fields };
   }
 
@@ -77,7 +78,8 @@ export class QpTensor extends QpWidget {
 
   /** Histogram bars, the grid's levels, and the clipping range (shaded outside) on one x axis. */
   _chart(r, perUnit) {
-    const W = 600, H = 190, padX = 8, top = 8, bottom = 22;
+    // Drawn at the widget's width (1 unit = 1 CSS px), so the labels keep their size on a phone.
+    const W = Math.max(300, Math.min(1200, this.body.clientWidth || 600)), H = 190, padX = 8, top = 8, bottom = 22;
     const { lo, hi, counts } = r.histogram;
     const X = (v) => padX + ((v - lo) / (hi - lo)) * (W - 2 * padX);
     const peak = Math.max(1, ...counts);
@@ -95,8 +97,11 @@ export class QpTensor extends QpWidget {
         svg('rect', { class: 'outside', x: X(r.clip[1]), y: top, width: Math.max(0, W - padX - X(r.clip[1])), height: plotH }));
     }
     parts.push(svg('path', { class: 'bar', d }));
-    if (r.grid.length <= 512)
-      for (const level of r.grid) if (level >= lo && level <= hi) parts.push(svg('line', { class: 'grid-level', x1: X(level), x2: X(level), y1: top, y2: baseY }));
+    if (r.grid.length <= 512) {
+      const lines = r.grid.filter((level) => level >= lo && level <= hi)
+        .map((level) => svg('line', { class: 'grid-level', x1: X(level), x2: X(level), y1: top, y2: baseY }));
+      parts.push(svg('g', { opacity: gridOpacity(W - 2 * padX, r.grid.length, 0.3) }, lines));
+    }
     if (r.clip && !perUnit) for (const c of r.clip) parts.push(svg('line', { class: 'clip-line', x1: X(c), x2: X(c), y1: top, y2: baseY }));
     parts.push(svg('line', { class: 'axis', x1: padX, x2: W - padX, y1: baseY, y2: baseY }),
       svg('text', { x: padX, y: H - 6 }, [short(lo, 3)]),

@@ -16,7 +16,11 @@ const here = new URL(import.meta.url);
 // unbuilt, it is web/widgets/runtime.mjs.
 const bundleRoot = new URL(here.pathname.endsWith('/qp-widgets.js') ? './' : '../', here);
 
-/** A bundled asset (`models/cnn.safetensors`, `fmnist/…`) as an absolute URL, from any page. */
+/**
+ * A bundled asset (`models/cnn.safetensors`, `fmnist/…`) as an absolute URL, from any page. Call it
+ * in the element (main thread) and send the URL with the request, as the app does: the worker's
+ * handlers must not import this module (it names the worker script itself).
+ */
 export function assetUrl(path) {
   return new URL(path, bundleRoot).href;
 }

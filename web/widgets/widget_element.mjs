@@ -45,6 +45,23 @@ export class QpWidget extends HTMLElement {
     this._pending = false;
     /** The last reply drawn (null before the first). */
     this.result = null;
+    // Charts are drawn at the widget's width: redraw the last reply when the width changes
+    // (a phone turned, a column resized), without asking the core again.
+    this._drawn = null;  // {reply, settings, width}
+    let frame = 0;
+    new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        const width = this._body.clientWidth;
+        if (!this._drawn || this.dataset.state !== 'ready' || Math.abs(width - this._drawn.width) < 8) return;
+        this._drawn.width = width;
+        try {
+          this.draw(this._drawn.reply, this._drawn.settings);
+        } catch (e) {
+          this._showError(e);
+        }
+      });
+    }).observe(this._body);
     try {
       this.buildControls();
     } catch (e) {
@@ -167,6 +184,7 @@ export class QpWidget extends HTMLElement {
     this._abort = null;
     this._error.textContent = '';
     this.result = this.draw(reply, settings) ?? reply;
+    this._drawn = { reply, settings, width: this._body.clientWidth };
     this._box.classList.remove('busy');
     this._status.textContent = this.footer(reply, settings);
     this.dataset.state = 'ready';
@@ -245,6 +263,11 @@ export function float32String(x) {
     if (Math.fround(Number(s)) === x) return String(Number(s));
   }
   return String(x);
+}
+
+/** Dense grids fade (a line every pixel would grey the chart out); sparse ones stay visible. */
+export function gridOpacity(width, levels, strongest) {
+  return Math.max(0.06, Math.min(strongest, (strongest * width) / Math.max(1, levels) / 6)).toFixed(3);
 }
 
 /** A short display of a float64 (errors, metrics). */

@@ -90,7 +90,8 @@ svg text { fill: var(--qp-muted); font-size: 11px; font-family: inherit; }
 .steps { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 .steps th, .steps td { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid var(--qp-rule); vertical-align: top; }
 .steps th { font-weight: 500; color: var(--qp-muted); white-space: nowrap; }
-.steps td.formula { color: var(--qp-muted); font-size: 0.9em; overflow-wrap: anywhere; }
+.steps td.formula { color: var(--qp-muted); font-size: 0.9em; }
+.steps td.num { white-space: nowrap; }
 .num { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .strong { font-weight: 700; color: var(--qp-text); }
 .note { color: var(--qp-muted); font-size: 0.85em; margin: 6px 0 0; }
