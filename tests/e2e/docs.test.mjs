@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadQplay } from '../../web/lib/qplay.mjs';
 import { EXAMPLE } from '../../web/app/tensors.mjs';
+import { makeWidgetTensor } from '../../web/widgets/widget_tensor.mjs';
 import { launchPage, outDir, root, dist } from './browser.mjs';
 
 const PHONE = { width: 375, height: 812 };
@@ -232,6 +233,15 @@ test('every number of the prose is the core\'s (JS API in Node)', () => {
     assertShows(shown, 'g.tensor', at4({}));
     assertShows(shown, 'g.channel', at4({ axis: 0 }));
     assertShows(shown, 'g.group', at4({ axis: 1, groupSize: 32 }));
+
+    // Calibration and the comparison: the widgets' synthetic tensors (same attributes), runScheme.
+    const laplace = makeWidgetTensor({ distribution: 'laplace', seed: 1, size: 65536 });
+    for (const [key, calibration] of [['minmax', 'minmax'], ['percentile', 'percentile:99.9'], ['mse', 'mse']])
+      assertShows(shown, `cal.${key}`, qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration }).metrics.sqnrDb);
+    const normal = makeWidgetTensor({ distribution: 'normal', seed: 1, size: 65536 });
+    for (const [key, options] of [['q4_k', { format: 'q4_k' }], ['q4_0', { format: 'q4_0' }], ['nf4', { format: 'nf4' }],
+      ['log2', { format: 'log2', bits: 4, axis: 0 }]])
+      assertShows(shown, `cmp.${key}`, qp.runScheme(normal.data, normal.shape, options).metrics.sqnrDb);
 
     // The worked integer matmul: MatMulInteger, then both requantizations.
     const xq = new Uint8Array([130, 120, 200, 128]), wq = new Int8Array([10, -20, 5, 7]);
