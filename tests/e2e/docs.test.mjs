@@ -238,6 +238,9 @@ test('every number of the prose is the core\'s (JS API in Node)', () => {
     const laplace = makeWidgetTensor({ distribution: 'laplace', seed: 1, size: 65536 });
     for (const [key, calibration] of [['minmax', 'minmax'], ['percentile', 'percentile:99.9'], ['mse', 'mse']])
       assertShows(shown, `cal.${key}`, qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration }).metrics.sqnrDb);
+    const minmax = qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration: 'minmax' }).integer;
+    const zeroCode = minmax.codes.reduce((n, q) => n + (q === minmax.zeroPoints[0]), 0);
+    assertShows(shown, 'cal.zero', (100 * zeroCode) / minmax.codes.length);
     const normal = makeWidgetTensor({ distribution: 'normal', seed: 1, size: 65536 });
     for (const [key, options] of [['q4_k', { format: 'q4_k' }], ['q4_0', { format: 'q4_0' }], ['nf4', { format: 'nf4' }],
       ['log2', { format: 'log2', bits: 4, axis: 0 }]])
