@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadQplay } from '../../web/lib/qplay.mjs';
 import { EXAMPLE } from '../../web/app/tensors.mjs';
@@ -152,6 +153,20 @@ test('each widget\'s snippet embeds exactly that widget, in both forms, from fil
     const status = await page.evaluate((u) => fetch(u, { method: 'HEAD' }).then((r) => r.status), url);
     assert.equal(status, 200, `${url} exists`);
   }
+});
+
+test('Copy puts a snippet on the clipboard', async () => {
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: browser.origin });
+  const details = page.locator('details.snippet').first();
+  await details.locator('summary').click();
+  const button = details.locator('button.copy').nth(1);  // the iframe form
+  await button.click();
+  await page.waitForFunction((b) => b.textContent !== 'Copy', await button.elementHandle());
+  assert.equal(await button.textContent(), 'Copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, await details.locator('pre').nth(1).textContent());
+  assert.match(copied, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/sub\/app\/embed\.html\?widget=qp-float-bits&/);
+  await details.locator('summary').click();
 });
 
 test('the iframe form of a snippet renders its widget', async () => {
@@ -307,6 +322,50 @@ test('the numbers under the tensor and comparison widgets are the widgets\' resu
     assert.ok(r, `the comparison has ${format}`);
     assertShows(shown, `cmp.${format}`, r.sqnr);
   }
+});
+
+/** axe-core's source when the devDependency is installed (QP_AXE_PATH points at another copy). */
+function axeSource() {
+  try {
+    return readFileSync(process.env.QP_AXE_PATH ?? createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+test('axe-core: no serious or critical accessibility violation in the article\'s own content, light and dark', async (t) => {
+  const source = axeSource();
+  if (!source) return t.skip('axe-core is not installed');
+  // Evaluated through the DevTools protocol: the page's CSP (no inline scripts) does not apply.
+  await page.evaluate(source);
+  // Every snippet unfolded, so its code blocks are checked too. A node inside a widget's shadow
+  // root has a target that is a path of selectors (an array): those belong to the widgets (their
+  // own tests check them) and are reported here, not failed.
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  const run = () => page.evaluate(async () => {
+    const r = await self.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.flatMap((v) => {
+      const inShadow = (n) => n.target.some((t) => Array.isArray(t));
+      const own = v.nodes.filter((n) => !inShadow(n)), inWidgets = v.nodes.filter(inShadow);
+      const entry = (nodes, where) => ({ id: v.id, impact: v.impact, help: v.help, where,
+        nodes: nodes.slice(0, 3).map((n) => n.target.flat().join(' › ')) });
+      return [...(own.length ? [entry(own, 'article')] : []), ...(inWidgets.length ? [entry(inWidgets, 'widget')] : [])];
+    });
+  });
+  // The check can fail: a nameless button is reported.
+  await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<button type="button" id="axe-probe"></button>'));
+  assert.ok((await run()).some((v) => v.id === 'button-name'), 'axe reports a nameless button');
+  await page.evaluate(() => document.getElementById('axe-probe').remove());
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const found = await run();
+    const failing = (v) => v.where === 'article' && ['serious', 'critical'].includes(v.impact);
+    for (const v of found.filter((x) => !failing(x)))
+      t.diagnostic(`${scheme}, not failed here: ${v.where} ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join('; ')}`);
+    assert.deepEqual(found.filter(failing), [], `${scheme} theme`);
+  }
+  await page.emulateMedia({ colorScheme: null });
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = false; }));
 });
 
 test('a clean console: no errors, no CSP violation, no request to another origin', async () => {
