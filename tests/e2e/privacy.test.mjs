@@ -135,12 +135,13 @@ test('the article with its widgets, and a widget as an iframe, in the same sessi
   t.diagnostic(`article: ${count} widgets ready and the network run, then embed.html: ${Date.now() - t0} ms`);
 });
 
-test('the session made no request to another origin, and no CSP violation', () => {
+test('the session made no request to another origin, and no CSP violation', (t) => {
   const { problems, origin } = browser;
   assert.deepEqual(problems.foreign, [], 'requests to other origins');
   assert.deepEqual(cspViolations, [], 'CSP violations (securitypolicyviolation events)');
   assert.deepEqual(problems.console.filter((m) => /Content.Security.Policy|Refused to/i.test(m)), [], 'CSP console messages');
   assert.deepEqual(problems.pageErrors, [], 'page errors');
+  assert.deepEqual(problems.console, [], 'console errors (pages, frames and workers)');
   // A failed request is a broken session (and error pages may lack the headers checked below).
   assert.deepEqual(responses.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`), [], 'failed requests');
   const foreignResponses = responses.filter((r) => !r.url.startsWith(`${origin}/`) && !/^(data|blob):/.test(r.url));
@@ -151,6 +152,8 @@ test('the session made no request to another origin, and no CSP violation', () =
     ['the bundled network', /models\/mlp\.safetensors$/], ['the test images', /fmnist\//],
     ['the article', /\/docs\/$/], ['the widgets bundle', /\/qp-widgets\.js$/], ['the iframe page', /\/embed\.html\?/]])
     assert.ok(urls.some((u) => pattern.test(u)), `the request log has ${what} (${pattern})`);
+  const paths = new Set(urls.map((u) => new URL(u).pathname.replace(/-[\w-]{8}\./, '-*.')));
+  t.diagnostic(`${responses.length} responses, ${paths.size} distinct files, all from ${origin}`);
 });
 
 test('every response carries a strict script policy', () => {
