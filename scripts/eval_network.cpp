@@ -4,6 +4,7 @@
 //        [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B] [--per-row]
 //        [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
 //        [--calibration-count N] [--limit N] [--timing-runs N] [--requantization float|fixed-point]
+//        [--weight-calibration minmax|mse|percentile:P|...]
 // Defaults: the bundled models in web/public/models/, the Fashion-MNIST test set and the first 1000
 // training images for calibration, from Debian's dataset-fashion-mnist.
 #include <cstdio>
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
     };
     if (!opt.count("--mode")) {
       rows = {row("float32", Mode::Float, 8, 0, false), row("weight-only int8", Mode::WeightOnly, 8, 0, false),
-              row("weight-only int4 g32 affine", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
+              row("weight-only int4 g32 affine mse", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
               row("static int8", Mode::Static, 8, 0, false)};
     } else {
       const std::string gran = get("--granularity", opt.count("--group-size") ? "group" : "channel");
@@ -118,9 +119,14 @@ int main(int argc, char** argv) {
       }
       if (!has_float) rows.insert(rows.begin(), row("float32", Mode::Float, 8, 0, false));
     }
-    if (!opt.count("--mode")) rows[2].options.weights.affine = true;  // GPTQ-style int4 groups
+    if (!opt.count("--mode")) {  // GPTQ-style int4 groups, clip ranges by MSE (network_eval.mjs)
+      rows[2].options.weights.affine = true;
+      rows[2].options.weights.calibration = "mse";
+    }
     if (opt.count("--scheme"))
       for (Row& r : rows) r.options.weights.affine = opt["--scheme"] == "affine" && r.options.mode == Mode::WeightOnly;
+    if (opt.count("--weight-calibration"))
+      for (Row& r : rows) r.options.weights.calibration = opt["--weight-calibration"];
     if (opt.count("--requantization"))
       for (Row& r : rows) r.options.requantization = parse_requantization(opt["--requantization"]);
     ActivationRanges ranges;

@@ -19,6 +19,7 @@
 #include "nn/evaluate.h"
 #include "nn/network.h"
 #include "nn/train.h"
+#include "quant/calibrate.h"
 
 namespace qp::bindings {
 namespace {
@@ -96,6 +97,8 @@ nn::EngineOptions engine_options(const val& o) {
   const std::string scheme = get_string(o, "scheme", "symmetric");
   if (scheme != "symmetric" && scheme != "affine") throw Error("weight scheme must be symmetric or affine, got '" + scheme + "'");
   opt.weights.affine = scheme == "affine";
+  opt.weights.calibration = get_string(o, "weightCalibration", "minmax");
+  parse_calibration(opt.weights.calibration);  // an unknown name fails here, naming the valid ones
   opt.dynamic_per_row = get_bool(o, "perRow", false);
   opt.requantization = nn::parse_requantization(get_string(o, "requantization", "fixed-point"));
   const val bits = o["layerBits"];

@@ -44,6 +44,9 @@ struct WeightQuantSpec {
   bool affine = false;       // weight-only only: the integer engines take zero point 0
   int group_size = 0;        // > 0: groups of this many along fan-in (weight-only only)
   bool per_tensor = false;   // one scale for the whole layer instead of one per output channel
+  // How each unit's clip range is chosen (a calibrator of #4, docs/numerics.md §7): "minmax"
+  // (PyTorch's weight observers) or e.g. "mse" (the clip ratio minimizing the unit's MSE).
+  std::string calibration = "minmax";
 };
 
 // How static mode maps int32 accumulators to the next layer's uint8 codes (docs/numerics.md §12, §15):

@@ -57,9 +57,18 @@ Timing measure_timing(Engine& engine, const Dataset& data, size_t runs, size_t b
   // Browsers coarsen the clock (5 µs cross-origin isolated, 100 µs otherwise), so single forwards
   // of a few µs cannot be timed one by one: each sample of the distribution is a block of `group`
   // consecutive single-image forwards lasting about 2 ms, divided by `group`.
-  const auto probe = clock::now();
-  for (size_t i = 0; i < 8; ++i) engine.forward(data.input(i % data.count), 1, logits.data());
-  const double per_us = std::chrono::duration<double, std::micro>(clock::now() - probe).count() / 8;
+  // The group size comes from a probe that doubles its forwards until they last ≥ 2 ms, then the
+  // fastest of three such probes: neither a coarse clock nor a preemption during one probe can
+  // make the blocks shorter than the clock's resolution (a single 8-forward probe, preempted
+  // once, gave blocks of one forward and medians of 0 µs).
+  const auto probe_us = [&](size_t count) {
+    const auto t0 = clock::now();
+    for (size_t i = 0; i < count; ++i) engine.forward(data.input(i % data.count), 1, logits.data());
+    return std::chrono::duration<double, std::micro>(clock::now() - t0).count();
+  };
+  size_t count = 8;
+  while (count < 1024 && probe_us(count) < 2000.0) count *= 2;
+  const double per_us = std::min({probe_us(count), probe_us(count), probe_us(count)}) / static_cast<double>(count);
   const size_t group = std::clamp<size_t>(static_cast<size_t>(2000.0 / std::max(per_us, 0.5)), 1, 1000);
   const size_t blocks = runs == 0 ? 0 : std::max<size_t>(5, runs / group);
   size_t next = 0;

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "quant/quantize.h"
+#include "quant/scheme.h"
 
 namespace qp::nn {
 
@@ -22,12 +23,24 @@ QuantizedWeights quantize_layer_weights(const Layer& layer, const WeightQuantSpe
   } else if (!spec.per_tensor) {
     q.channel_axis = 0;
   }
-  const QuantizedTensor t = quantize_tensor(layer.weight.data(), layer.weight.size(),
-                                            Shape{int64_t(out), int64_t(fan_in)}, q);
+  const Shape shape{int64_t(out), int64_t(fan_in)};
   QuantizedWeights w;
-  w.codes.assign(t.codes.begin(), t.codes.end());  // two's complement bytes → int8
-  w.scales = t.scales;
-  w.dequantized = t.dequantized;
+  if (spec.calibration == "minmax") {
+    const QuantizedTensor t = quantize_tensor(layer.weight.data(), layer.weight.size(), shape, q);
+    w.codes.assign(t.codes.begin(), t.codes.end());  // two's complement bytes → int8
+    w.scales = t.scales;
+    w.dequantized = t.dequantized;
+  } else {
+    // Another calibrator chooses each unit's range: the int scheme of the registry, as the
+    // Tensor tab runs it (same codes and scales for the same options).
+    SchemeSpec s;
+    s.integer = q;
+    s.calibration = spec.calibration;
+    SchemeResult r = run_scheme(layer.weight.data(), layer.weight.size(), shape, s);
+    w.codes.assign(r.integer->codes.begin(), r.integer->codes.end());
+    w.scales = r.integer->scales;
+    w.dequantized = std::move(r.dequantized);
+  }
   // Codes packed at `bits` bits, an fp32 scale per unit, and for affine a `bits`-bit zero point per
   // unit (packed like GPTQ's qzeros).
   const size_t zero_point_bits = spec.affine ? w.scales.size() * static_cast<size_t>(spec.bits) : 0;

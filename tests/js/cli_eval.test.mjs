@@ -63,6 +63,22 @@ test('eval prints a table; chosen modes get a float row for the comparison', () 
   assert.match(lines[3], /%\s+-?\d+\.\d\d\s+\d+\.\d\s+\d+\.\d\s+\d+$/);
 });
 
+test('eval --weight-calibration mse: each group\'s clip range by MSE, a different table row', () => {
+  const run = (calibration) => {
+    const res = qplay('eval', model, '--limit', '300', '--mode', 'weight-only', '--bits', '3', '--group-size', '32',
+      '--scheme', 'affine', '--weight-calibration', calibration, '--timing-runs', '0', '--json');
+    assert.equal(res.code, 0, res.err);
+    return JSON.parse(res.out).rows[1];
+  };
+  const minmax = run('minmax'), mse = run('mse');
+  assert.equal(minmax.label, 'weight-only int3 g32 affine');
+  assert.equal(mse.label, 'weight-only int3 g32 affine mse');
+  assert.equal(mse.modelBytes, minmax.modelBytes);  // same layout, other ranges
+  // Other clip ranges give other weights: at 3 bits some of the 300 predictions change (the JSON
+  // has no predictions; the confusion matrix shows them).
+  assert.notDeepEqual(mse.confusion, minmax.confusion, 'mse and minmax predicted the same');
+});
+
 test('eval errors are one line with the reason', () => {
   const cases = [
     [['eval', model, '--mode', 'int3'], /unknown mode 'int3'/],
@@ -70,6 +86,7 @@ test('eval errors are one line with the reason', () => {
     [['eval', model, '--data', model], /not a .npz or .npy/],
     [['eval', model, '--mode', 'dynamic', '--granularity', 'group', '--group-size', '32'], /weight-only/],
     [['eval', model, '--limit', 'x'], /positive integer/],
+    [['eval', model, '--mode', 'weight-only', '--weight-calibration', 'median'], /unknown calibration 'median'/],
   ];
   for (const [args, message] of cases) {
     const res = qplay(...args);

@@ -11,7 +11,7 @@ const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
 
 export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels LABELS.idx[.gz]] [--mode M[,M...]] [--bits N]
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
-             [--requantization float|fixed-point] [--scheme symmetric|affine]
+             [--requantization float|fixed-point] [--scheme symmetric|affine] [--weight-calibration C]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
              [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
 
@@ -19,12 +19,14 @@ MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safeten
 written by the playground or torch, .pt/.pth, .npz, or an .onnx chain of Gemm/MatMul/Conv/BN/pools).
 --data: one .npz (inputs + labels), or inputs with --labels (.npy pair or IDX pair, gzipped or not). Data defaults to the 10 000 Fashion-MNIST test
 images; static calibration to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
-dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32, dynamic int8, static
-int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
+dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32 affine with MSE-chosen
+clip ranges, dynamic int8, static int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
 runs the static integer engine with the ranges QAT observed.
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
-gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights. --requantization (static, qat):
+gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights.
+--weight-calibration chooses each weight unit's clip range: minmax (default, as PyTorch's observers),
+mse, percentile:P, entropy, histogram (the calibrators of \`qplay quantize\`). --requantization (static, qat):
 the gemmlowp/TFLite integer-only fixed-point multiplier (default) or a float multiplier as ONNX Runtime.`;
 
 export const EVAL_OPTIONS = {
@@ -32,6 +34,7 @@ export const EVAL_OPTIONS = {
   'calibration-labels': { type: 'string' }, 'calibration-count': { type: 'string' }, limit: { type: 'string' },
   'timing-runs': { type: 'string' }, granularity: { type: 'string' }, 'layer-bits': { type: 'string' },
   'per-row': { type: 'boolean' }, requantization: { type: 'string' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' },
+  'weight-calibration': { type: 'string' },
 };
 
 function readFile(file, what) {
@@ -89,9 +92,11 @@ function modeList(values) {
     if (mode === 'float') return { label: 'float32', mode };
     const b = bits ?? (mode === 'weight-only' && groupSize ? 4 : 8);
     const what = (granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '') +
-      (values.scheme === 'affine' ? ' affine' : '');
+      (values.scheme === 'affine' ? ' affine' : '') +
+      (values['weight-calibration'] && values['weight-calibration'] !== 'minmax' ? ` ${values['weight-calibration']}` : '');
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b, scheme: values.scheme,
       granularity, groupSize, layerBits, perRow: Boolean(values['per-row']), requantization,
+      weightCalibration: values['weight-calibration'],
       steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr') };
   });
   return rows.some((r) => r.mode === 'float') ? rows : [{ label: 'float32', mode: 'float' }, ...rows];

@@ -99,11 +99,13 @@ export class ProgressBox {
     this.element = el('div', { className: 'progress', hidden: true }, this.bar, this.text, this.cancel);
   }
 
-  start(text) {
+  /** Shown after `delayMs` only, so a quick job does not flash a bar (the status line says it runs). */
+  start(text, delayMs = 300) {
     this.bar.removeAttribute('value');
     this.text.textContent = text;
     this.cancel.disabled = false;
-    this.element.hidden = false;
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => { this.element.hidden = false; }, delayMs);
   }
 
   update(done, total, text) {
@@ -113,6 +115,7 @@ export class ProgressBox {
   }
 
   stop() {
+    clearTimeout(this._timer);
     this.element.hidden = true;
   }
 }

@@ -17,6 +17,7 @@ const CSS = `
 .chart canvas { display: block; }
 .chart-tip { position: absolute; pointer-events: none; background: var(--qp-bg); border: 1px solid var(--qp-rule);
   border-radius: 6px; padding: 0.25rem 0.45rem; font-size: 0.8rem; max-width: 18rem; box-shadow: 0 2px 6px rgb(0 0 0 / 0.15); }
+table.data td[data-col="label"] { white-space: normal; min-width: 8rem; max-width: 16rem; }
 tr.pareto td[data-col="pareto"] { color: var(--qp-accent); font-weight: 600; }
 .legend { font-size: 0.8rem; color: var(--qp-muted); margin: 0.2rem 0 0; }
 .legend .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--qp-accent);
@@ -139,7 +140,10 @@ export class QpCompare extends HTMLElement {
     });
   }
 
-  /** The settings the attributes ask for: {settings, request} or {error}. */
+  /**
+   * What the attributes ask for: {settings, controls (the shown ones), errors (texts for the
+   * reader; a bad value's setting is undefined), request (for the worker)}.
+   */
   _read() {
     const errors = [];
     const take = (r) => {
@@ -197,7 +201,7 @@ export class QpCompare extends HTMLElement {
       const shown = controls.has(name) && !(settings.src && ['distribution', 'seed', 'size'].includes(name));
       this._controls.querySelector(`.control-${name}`).hidden = !shown;
       const input = this._inputs[name];
-      const value = String(settings[name]);
+      const value = String(settings[name] ?? this.getAttribute(name) ?? '');
       if (input.value !== value && this._root.activeElement !== input) input.value = value;
     }
     this._controls.hidden = ![...this._controls.children].some((c) => !c.hidden);
@@ -207,11 +211,7 @@ export class QpCompare extends HTMLElement {
   _userChange(name, value) {
     this.setAttribute(name, value);
     this._refresh(false);
-    this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: { ...this._settingsNow() } }));
-  }
-
-  _settingsNow() {
-    return this._settings ?? this._read().settings;
+    this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: this._read().settings }));
   }
 
   _abort() {

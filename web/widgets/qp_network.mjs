@@ -31,7 +31,10 @@ function bundledUrls(model) {
     trainLabels: assetUrl(BUNDLED.train.labels) };
 }
 
-/** The rows of the `modes` attribute, in the app's order: {modes} or {error}. */
+/**
+ * The rows of the `modes` attribute (mode kinds, comma-separated), in the app's order: each kind
+ * brings its rows of the app's table (weight-only: int8 and int4 g32). -> {modes} or {error}.
+ */
 function readModes(text) {
   if (text === null || text.trim() === '') return { modes: STANDARD_MODES.map((m) => ({ ...m })) };
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -116,6 +119,7 @@ export class QpNetwork extends HTMLElement {
     });
   }
 
+  /** What the attributes ask for: {settings, modeList, controls, errors} (a bad value's setting is undefined). */
   _read() {
     const errors = [];
     const take = (r) => {
@@ -180,6 +184,7 @@ export class QpNetwork extends HTMLElement {
     for (const name of CONTROLS) this._controls.querySelector(`.control-${name}`).hidden = !controls.has(name);
     this._controls.hidden = controls.size === 0;
     for (const name of ['model', 'limit']) {
+      if (settings[name] === undefined) continue;  // a bad value: the message says which
       const input = this._inputs[name], value = String(settings[name]);
       if (name === 'limit' && !LIMITS.includes(settings.limit)) {
         // A limit the menu does not list (set by the attribute) still shows as the current choice.
@@ -195,7 +200,7 @@ export class QpNetwork extends HTMLElement {
   _userChange(name, value) {
     this.setAttribute(name, value);
     this._refresh();
-    this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: { ...this._settings } }));
+    this.dispatchEvent(new CustomEvent('qp-change', { bubbles: true, composed: true, detail: this._read().settings }));
   }
 
   /**
