@@ -195,9 +195,12 @@ function parseShown(text) {
   return { value: Number(clean), decimals: (clean.split('.')[1] ?? '').length };
 }
 
+const checkedKeys = new Set();
+
 /** The printed number must be the actual one rounded to the decimals printed. */
 function assertShows(shown, key, actual) {
   assert.ok(key in shown, `the article states ${key}`);
+  checkedKeys.add(key);
   const { value, decimals } = parseShown(shown[key]);
   const tolerance = 0.5 * 10 ** -decimals * (1 + 1e-9) + 1e-12;
   assert.ok(Math.abs(value - actual) <= tolerance, `${key}: the article says ${shown[key]}, the core gives ${actual}`);
@@ -211,69 +214,68 @@ function quantizeOne(value, lo, hi, options) {
   return { scale: r.scales[0], zeroPoint: r.zeroPoints[0], code: r.codes[2], deq: r.dequantized[2] };
 }
 
-test('every number of the prose is the core\'s (JS API in Node)', () => {
-  return shownNumbers().then((shown) => {
-    const v1 = quantizeOne(3.6, -10, 10, { bits: 8, scheme: 'symmetric' });
-    assertShows(shown, 'v1.scale', v1.scale);
-    assertShows(shown, 'v1.ratio', Math.fround(Math.fround(3.6) * Math.fround(1 / v1.scale)));
-    assertShows(shown, 'v1.code', v1.code);
-    assertShows(shown, 'v1.deq', v1.deq);
-    assertShows(shown, 'v1.err', Math.abs(Math.fround(3.6) - v1.deq));
-    const v2 = quantizeOne(3, 0, 6, { bits: 8, scheme: 'affine', signed: false });
-    assertShows(shown, 'v2.scale', v2.scale);
-    assertShows(shown, 'v2.code', v2.code);
-    assertShows(shown, 'v2.deq', v2.deq);
-    const sym = quantizeOne(1.3, 0, 6, { bits: 4, scheme: 'symmetric' });
-    const asym = quantizeOne(1.3, 0, 6, { bits: 4, scheme: 'affine', signed: false });
-    for (const [k, r] of [['sym', sym], ['asym', asym]]) {
-      assertShows(shown, `${k}.scale`, r.scale);
-      assertShows(shown, `${k}.code`, r.code);
-      assertShows(shown, `${k}.deq`, r.deq);
-    }
-    const aff = quantizeOne(3.6, -10, 10, { bits: 8, scheme: 'affine' });
-    assertShows(shown, 'aff.zp', aff.zeroPoint);
-    assertShows(shown, 'aff.code', aff.code);
-    assertShows(shown, 'aff.deq', aff.deq);
+test('every number of the prose is the core\'s (JS API in Node)', async () => {
+  const shown = await shownNumbers();
+  const v1 = quantizeOne(3.6, -10, 10, { bits: 8, scheme: 'symmetric' });
+  assertShows(shown, 'v1.scale', v1.scale);
+  assertShows(shown, 'v1.ratio', Math.fround(Math.fround(3.6) * Math.fround(1 / v1.scale)));
+  assertShows(shown, 'v1.code', v1.code);
+  assertShows(shown, 'v1.deq', v1.deq);
+  assertShows(shown, 'v1.err', Math.abs(Math.fround(3.6) - v1.deq));
+  const v2 = quantizeOne(3, 0, 6, { bits: 8, scheme: 'affine', signed: false });
+  assertShows(shown, 'v2.scale', v2.scale);
+  assertShows(shown, 'v2.code', v2.code);
+  assertShows(shown, 'v2.deq', v2.deq);
+  const sym = quantizeOne(1.3, 0, 6, { bits: 4, scheme: 'symmetric' });
+  const asym = quantizeOne(1.3, 0, 6, { bits: 4, scheme: 'affine', signed: false });
+  for (const [k, r] of [['sym', sym], ['asym', asym]]) {
+    assertShows(shown, `${k}.scale`, r.scale);
+    assertShows(shown, `${k}.code`, r.code);
+    assertShows(shown, `${k}.deq`, r.deq);
+  }
+  const aff = quantizeOne(3.6, -10, 10, { bits: 8, scheme: 'affine' });
+  assertShows(shown, 'aff.zp', aff.zeroPoint);
+  assertShows(shown, 'aff.code', aff.code);
+  assertShows(shown, 'aff.deq', aff.deq);
 
-    // Floats: fp16/bf16 are casts; FP8 with the format's max in the tensor has scale 1 (a cast).
-    assertShows(shown, 'f.fp32', Math.fround(0.1));
-    assertShows(shown, 'f.fp16', qp.runScheme(f32(0.1), [1], { format: 'fp16' }).dequantized[0]);
-    assertShows(shown, 'f.bf16', qp.runScheme(f32(0.1), [1], { format: 'bf16' }).dequantized[0]);
-    assertShows(shown, 'f.e4m3', qp.runScheme(f32(0.1, 448), [2], { format: 'fp8-e4m3' }).dequantized[0]);
-    assertShows(shown, 'f.e5m2', qp.runScheme(f32(0.1, 57344), [2], { format: 'fp8-e5m2' }).dequantized[0]);
+  // Floats: fp16/bf16 are casts; FP8 with the format's max in the tensor has scale 1 (a cast).
+  assertShows(shown, 'f.fp32', Math.fround(0.1));
+  assertShows(shown, 'f.fp16', qp.runScheme(f32(0.1), [1], { format: 'fp16' }).dequantized[0]);
+  assertShows(shown, 'f.bf16', qp.runScheme(f32(0.1), [1], { format: 'bf16' }).dequantized[0]);
+  assertShows(shown, 'f.e4m3', qp.runScheme(f32(0.1, 448), [2], { format: 'fp8-e4m3' }).dequantized[0]);
+  assertShows(shown, 'f.e5m2', qp.runScheme(f32(0.1, 57344), [2], { format: 'fp8-e5m2' }).dequantized[0]);
 
-    // Granularity on the bundled example weight.
-    const example = qp.readNpy(readFileSync(path.join(dist, EXAMPLE.file)));
-    const at4 = (o) => qp.runScheme(example.data, example.shape, { bits: 4, scheme: 'affine', ...o }).metrics.sqnrDb;
-    assertShows(shown, 'g.tensor', at4({}));
-    assertShows(shown, 'g.channel', at4({ axis: 0 }));
-    assertShows(shown, 'g.group', at4({ axis: 1, groupSize: 32 }));
+  // Granularity on the bundled example weight.
+  const example = qp.readNpy(readFileSync(path.join(dist, EXAMPLE.file)));
+  const at4 = (o) => qp.runScheme(example.data, example.shape, { bits: 4, scheme: 'affine', ...o }).metrics.sqnrDb;
+  assertShows(shown, 'g.tensor', at4({}));
+  assertShows(shown, 'g.channel', at4({ axis: 0 }));
+  assertShows(shown, 'g.group', at4({ axis: 1, groupSize: 32 }));
 
-    // Calibration and the comparison: the widgets' synthetic tensors (same attributes), runScheme.
-    const laplace = makeWidgetTensor({ distribution: 'laplace', seed: 1, size: 65536 });
-    for (const [key, calibration] of [['minmax', 'minmax'], ['percentile', 'percentile:99.9'], ['mse', 'mse']])
-      assertShows(shown, `cal.${key}`, qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration }).metrics.sqnrDb);
-    const minmax = qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration: 'minmax' }).integer;
-    const zeroCode = minmax.codes.reduce((n, q) => n + (q === minmax.zeroPoints[0]), 0);
-    assertShows(shown, 'cal.zero', (100 * zeroCode) / minmax.codes.length);
-    const normal = makeWidgetTensor({ distribution: 'normal', seed: 1, size: 65536 });
-    for (const [key, options] of [['q4_k', { format: 'q4_k' }], ['q4_0', { format: 'q4_0' }], ['nf4', { format: 'nf4' }],
-      ['log2', { format: 'log2', bits: 4, axis: 0 }]])
-      assertShows(shown, `cmp.${key}`, qp.runScheme(normal.data, normal.shape, options).metrics.sqnrDb);
+  // Calibration and the comparison: the widgets' synthetic tensors (same attributes), runScheme.
+  const laplace = makeWidgetTensor({ distribution: 'laplace', seed: 1, size: 65536 });
+  for (const [key, calibration] of [['minmax', 'minmax'], ['percentile', 'percentile:99.9'], ['mse', 'mse']])
+    assertShows(shown, `cal.${key}`, qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration }).metrics.sqnrDb);
+  const minmax = qp.runScheme(laplace.data, laplace.shape, { bits: 4, scheme: 'affine', calibration: 'minmax' }).integer;
+  const zeroCode = minmax.codes.reduce((n, q) => n + (q === minmax.zeroPoints[0]), 0);
+  assertShows(shown, 'cal.zero', (100 * zeroCode) / minmax.codes.length);
+  const normal = makeWidgetTensor({ distribution: 'normal', seed: 1, size: 65536 });
+  for (const [key, options] of [['q4_k', { format: 'q4_k' }], ['q4_0', { format: 'q4_0' }], ['nf4', { format: 'nf4' }],
+    ['log2', { format: 'log2', bits: 4, axis: 0 }]])
+    assertShows(shown, `cmp.${key}`, qp.runScheme(normal.data, normal.shape, options).metrics.sqnrDb);
 
-    // The worked integer matmul: MatMulInteger, then both requantizations.
-    const xq = new Uint8Array([130, 120, 200, 128]), wq = new Int8Array([10, -20, 5, 7]);
-    assertShows(shown, 'mm.raw', xq.reduce((s, x, k) => s + x * wq[k], 0));
-    const acc = qp.matmulInteger(xq, [1, 4], wq, [4, 1], { aZeroPoint: 128, bZeroPoint: 0 });
-    assertShows(shown, 'mm.acc', acc[0]);
-    const sxsw = Math.fround(Math.fround(0.02) * Math.fround(0.01));
-    const bq = Math.round(0.05 / sxsw);
-    assertShows(shown, 'mm.bq', bq);
-    const requant = (method) => qp.requantize(acc, [1, 1], { method, multipliers: [Math.fround(sxsw / Math.fround(0.003))],
-      bias: new Int32Array([bq]), zeroPoint: 0, qmin: 0, qmax: 255 })[0];
-    assertShows(shown, 'mm.yq', requant('float'));
-    assertShows(shown, 'mm.yq-fixed', requant('fixed-point'));
-  });
+  // The worked integer matmul: MatMulInteger, then both requantizations.
+  const xq = new Uint8Array([130, 120, 200, 128]), wq = new Int8Array([10, -20, 5, 7]);
+  assertShows(shown, 'mm.raw', xq.reduce((s, x, k) => s + x * wq[k], 0));
+  const acc = qp.matmulInteger(xq, [1, 4], wq, [4, 1], { aZeroPoint: 128, bZeroPoint: 0 });
+  assertShows(shown, 'mm.acc', acc[0]);
+  const sxsw = Math.fround(Math.fround(0.02) * Math.fround(0.01));
+  const bq = Math.round(0.05 / sxsw);
+  assertShows(shown, 'mm.bq', bq);
+  const requant = (method) => qp.requantize(acc, [1, 1], { method, multipliers: [Math.fround(sxsw / Math.fround(0.003))],
+    bias: new Int32Array([bq]), zeroPoint: 0, qmin: 0, qmax: 255 })[0];
+  assertShows(shown, 'mm.yq', requant('float'));
+  assertShows(shown, 'mm.yq-fixed', requant('fixed-point'));
 });
 
 test('the network figures are `qplay eval mlp --limit 2000`\'s, and the widget\'s once run', async (t) => {
@@ -322,6 +324,12 @@ test('the numbers under the tensor and comparison widgets are the widgets\' resu
     assert.ok(r, `the comparison has ${format}`);
     assertShows(shown, `cmp.${format}`, r.sqnr);
   }
+});
+
+test('no number of the prose goes unchecked', async () => {
+  const keys = Object.keys(await shownNumbers());
+  assert.ok(keys.length >= 40, `the article marks its numbers (${keys.length})`);
+  assert.deepEqual(keys.filter((k) => !checkedKeys.has(k)), [], 'numbers marked in the article but checked by no test');
 });
 
 /** axe-core's source when the devDependency is installed (QP_AXE_PATH points at another copy). */
