@@ -247,10 +247,13 @@ test('every number of the prose is the core\'s (JS API in Node)', async () => {
 
   // Granularity on the bundled example weight.
   const example = qp.readNpy(readFileSync(path.join(dist, EXAMPLE.file)));
-  const at4 = (o) => qp.runScheme(example.data, example.shape, { bits: 4, scheme: 'affine', ...o }).metrics.sqnrDb;
-  assertShows(shown, 'g.tensor', at4({}));
-  assertShows(shown, 'g.channel', at4({ axis: 0 }));
-  assertShows(shown, 'g.group', at4({ axis: 1, groupSize: 32 }));
+  const at4 = (o) => qp.runScheme(example.data, example.shape, { bits: 4, scheme: 'affine', ...o });
+  for (const [key, options] of [['tensor', {}], ['channel', { axis: 0 }], ['group', { axis: 1, groupSize: 32 }]]) {
+    const r = at4(options);
+    assertShows(shown, `g.${key}`, r.metrics.sqnrDb);
+    assertShows(shown, `g.${key}-bpw`, r.bitsPerWeight);
+    if (key !== 'tensor') assertShows(shown, `g.${key}-units`, r.units);
+  }
 
   // Calibration and the comparison: the widgets' synthetic tensors (same attributes), runScheme.
   const laplace = makeWidgetTensor({ distribution: 'laplace', seed: 1, size: 65536 });
@@ -274,6 +277,7 @@ test('every number of the prose is the core\'s (JS API in Node)', async () => {
   assertShows(shown, 'mm.bq', bq);
   const requant = (method) => qp.requantize(acc, [1, 1], { method, multipliers: [Math.fround(sxsw / Math.fround(0.003))],
     bias: new Int32Array([bq]), zeroPoint: 0, qmin: 0, qmax: 255 })[0];
+  assertShows(shown, 'mm.scaled', (acc[0] + bq) * Math.fround(sxsw / Math.fround(0.003)));
   assertShows(shown, 'mm.yq', requant('float'));
   assertShows(shown, 'mm.yq-fixed', requant('fixed-point'));
 });
