@@ -4,7 +4,6 @@
 import { LazyTable } from './lazy_table.mjs';
 import { reportCsv, reportJson, reportTotals } from './report.mjs';
 import { saveFile } from './download.mjs';
-import { bytesText } from './model_view.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -32,8 +31,8 @@ const COLUMNS = [
   num('std', 'Std', (r) => r.stats?.std, (v) => fmt.sig(v)),
   num('naninf', 'NaN/Inf', (r) => (r.stats ? r.stats.nanCount + r.stats.infCount : null), fmt.integer),
   num('zeros', 'Zeros', (r) => r.stats?.zeroShare, (v) => `${fmt.fixed(100 * v, 2)} %`),
-  num('before', 'Before', (r) => r.bytesBefore, bytesText),
-  num('after', 'After', (r) => r.bytesAfter, bytesText),
+  num('before', 'Before', (r) => r.bytesBefore, fmt.bytesText),
+  num('after', 'After', (r) => r.bytesAfter, fmt.bytesText),
   num('bpw', 'Bits/weight', (r) => r.bitsPerWeight, (v) => fmt.fixed(v, 3)),
 ];
 
@@ -115,8 +114,8 @@ export class AnalysisView {
     const set = (id, value, text) => { $(id).dataset.value = String(value); $(id).textContent = text; };
     set('total-tensors', t.quantized, `${fmt.integer(t.quantized)} quantized` + (t.failed ? `, ${fmt.integer(t.failed)} failed (listed first)` : ''));
     set('total-parameters', t.parameters, fmt.integer(t.parameters));
-    set('total-before', t.bytesBefore, bytesText(t.bytesBefore));
-    set('total-after', t.bytesAfter, `${bytesText(t.bytesAfter)} (${fmt.fixed(t.ratio, 2)}× smaller)`);
+    set('total-before', t.bytesBefore, fmt.bytesText(t.bytesBefore));
+    set('total-after', t.bytesAfter, `${fmt.bytesText(t.bytesAfter)} (${fmt.fixed(t.ratio, 2)}× smaller)`);
     set('total-bpw', t.bitsPerWeight, fmt.fixed(t.bitsPerWeight, 3));
     set('total-sqnr', t.modelSqnrDb, `${fmt.fixed(t.modelSqnrDb, 2)} dB`);
     set('total-worst', t.worstSqnrDb, `${fmt.fixed(t.worstSqnrDb, 2)} dB`);
@@ -143,7 +142,7 @@ export class AnalysisView {
       const reply = await this._jobs.run('export',
         { token: model.token, kind, names, options: this.report.options }, 'Exporting');
       saveFile(reply.bytes, reply.fileName, reply.mimeType);
-      $('analysis-status').textContent = `Saved ${reply.fileName} (${bytesText(reply.bytes.byteLength)}).`;
+      $('analysis-status').textContent = `Saved ${reply.fileName} (${fmt.bytesText(reply.bytes.byteLength)}).`;
     } catch (e) {
       if (e.name === 'Cancelled') $('analysis-status').textContent = 'Export cancelled.';
       else this._showError(`Export failed: ${e.message}`);

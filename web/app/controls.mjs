@@ -7,6 +7,8 @@ const $ = (id) => document.getElementById(id);
 
 /** The integer grid's own options (affine/symmetric, signed, numerics, a fixed clip range) belong to 'int'. */
 const GRID_FORMAT = 'int';
+/** "The last axis" before the tensor's rank is known: the worker clamps the axis to rank − 1. */
+const LAST_AXIS = 2 ** 31 - 1;
 
 export class Controls {
   /** @param {{exampleLabel: string}} options  exampleLabel: the bundled example's menu entry */
@@ -27,6 +29,10 @@ export class Controls {
     this.clip = null;
     this._fileOption = null;
     this._rank = 2;
+    // Set by a link (applyUrlState) until the next reply: the axis and unit it asked for, sent as
+    // they are (the worker fits them to the tensor, whose shape may not be known yet).
+    this.wantedAxis = undefined;
+    this.wantedChannel = undefined;
     this.source.append(new Option(exampleLabel, 'example'));
     for (const [key, gen] of Object.entries(SYNTHETIC)) this.source.append(new Option(gen.label, `synthetic:${key}`));
     this.bits.addEventListener('input', () => { $('bits-out').value = this.bits.value; });
@@ -102,7 +108,8 @@ export class Controls {
   options() {
     const f = this.form.elements;
     const g = f.granularity.value;
-    const axis = g !== 'tensor' && this.axis.options.length ? Number(this.axis.value) : null;
+    let axis = g !== 'tensor' && this.axis.options.length ? Number(this.axis.value) : null;
+    if (g !== 'tensor' && this.wantedAxis !== undefined) axis = this.wantedAxis ?? (g === 'group' ? LAST_AXIS : 0);
     return {
       format: this.format.value || GRID_FORMAT,
       bits: Number(this.bits.value),
@@ -147,7 +154,76 @@ export class Controls {
   }
 
   channelIndex() {
-    return Number(this.channel.value);
+    return this.wantedChannel ?? Number(this.channel.value);
+  }
+
+  /**
+   * The form as URL state (url_state.mjs keys). Keys that do not apply (the group size of a
+   * per-channel setting, the seed of the bundled example) keep their default so links stay short;
+   * the axis is null when it is the page's own choice (0 per channel, the last axis per group).
+   * source is null for the user's own file: a link cannot carry it.
+   */
+  urlState() {
+    const f = this.form.elements;
+    const o = this.options();
+    const g = f.granularity.value;
+    const s = this.scheme();
+    const source = this.sourceKey();
+    let axis = null;
+    if (g !== 'tensor') {
+      if (this.wantedAxis !== undefined) axis = this.wantedAxis;
+      else if (this.axis.options.length) {
+        const natural = g === 'group' ? this.axis.options.length - 1 : 0;
+        axis = o.axis === natural ? null : o.axis;
+      }
+    }
+    return {
+      source: source === 'file' ? null : source,
+      seed: source.startsWith('synthetic:') ? this.seedValue() : 1,
+      format: o.format,
+      bits: s && !(s.minBits > 0) ? 8 : o.bits,
+      scheme: o.scheme,
+      signed: o.signed,
+      granularity: g,
+      axis,
+      groupSize: g === 'group' ? Math.max(1, Math.trunc(Number(this.groupSize.value)) || 1) : 32,
+      calibration: o.calibration,
+      numerics: o.mode,
+      doubleQuant: !this.doubleQuant.disabled && this.doubleQuant.checked,
+      saturate: this.saturate.disabled || this.saturate.checked,
+      channel: this.channelIndex(),
+    };
+  }
+
+  /**
+   * Set the form to a URL state (already checked by url_state.parse against this core's formats
+   * and calibrators). Returns messages for values this format cannot take (bits out of its range).
+   * The axis and unit go with the next request as asked; the page checks the reply.
+   */
+  applyUrlState(state) {
+    const f = this.form.elements;
+    const notes = [];
+    if (this.schemes.has(state.format)) this.format.value = state.format;
+    f.scheme.value = state.scheme;
+    f.signed.value = state.signed ? 'signed' : 'unsigned';
+    f.mode.value = state.numerics;
+    f.granularity.value = state.granularity;
+    if ([...this.calibration.options].some((o) => o.value === state.calibration)) this.calibration.value = state.calibration;
+    this.groupSize.value = String(state.groupSize);
+    this.doubleQuant.checked = state.doubleQuant;
+    this.saturate.checked = state.saturate;
+    this.clip = null;
+    this.sync();  // the format's bit range
+    const s = this.scheme();
+    if (s && s.minBits > 0) {
+      const b = Math.min(s.maxBits, Math.max(s.minBits, state.bits));
+      if (b !== state.bits) notes.push(`bits=${state.bits} is outside ${s.name}'s range ${s.minBits}…${s.maxBits}; using ${b}.`);
+      this.bits.value = String(b);
+    }
+    this.wantedAxis = state.granularity === 'tensor' ? undefined : state.axis;
+    this.wantedChannel = state.channel;
+    this.sync();
+    return notes;
   }
 
   /** 'example' | 'synthetic:<name>' | 'file' */
@@ -179,6 +255,8 @@ export class Controls {
 
   /** Follow a worker reply: the options actually used, axis choices for the shape, unit range, clip range. */
   follow(reply) {
+    this.wantedAxis = undefined;  // the reply says which axis and unit the worker used
+    this.wantedChannel = undefined;
     const { shape } = reply.tensor;
     const { options, view } = reply;
     const key = shape.join(',');

@@ -46,3 +46,11 @@ export function integer(n) {
 export function shape(dims) {
   return dims.length ? dims.join(' × ') : 'scalar';
 }
+
+/** Bytes as B / KiB / MiB / GiB (binary units, like the CLI). */
+export function bytesText(n) {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(2)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}

@@ -58,6 +58,12 @@ export class HistogramView {
     this._el.dataset.clip = this._view.clip ? JSON.stringify(this._view.clip) : '';
   }
 
+  /** The system theme changed: the next show() builds the chart again with the new colours. */
+  themeChanged() {
+    this._plot?.destroy();
+    this._plot = null;
+  }
+
   /** Pixel x (CSS px within the plot area) of the clip handles. */
   clipHandles() {
     if (!this._plot || !this._view?.handles) return null;
@@ -193,6 +199,7 @@ export class HistogramView {
     ctx.globalAlpha = 1;
     // Each calibrator's range: two thin lines in its colour, labelled at the top (staggered).
     const font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
+    const labelBackground = color('--panel');
     (view.markers ?? []).forEach((m, i) => {
       if (m.error) return;
       const c = MARKER_COLORS[i % MARKER_COLORS.length];
@@ -210,11 +217,22 @@ export class HistogramView {
       ctx.setLineDash([]);
       ctx.font = font;
       // Labels inside the range (the range always lies within the plot, the outside may not).
+      // A narrow range (a phone, a tight calibrator) keeps one label or none rather than overprint;
+      // the list under the chart names every range in the same colour.
       const y = top + (12 + 13 * i) * dpr;
-      ctx.textAlign = 'left';
-      ctx.fillText(m.name, x(m.lo) + 3 * dpr, y);
-      ctx.textAlign = 'right';
-      ctx.fillText(m.name, x(m.hi) - 3 * dpr, y);
+      const room = x(m.hi) - x(m.lo) - 6 * dpr, w = ctx.measureText(m.name).width;
+      // Each label on a patch of the panel's colour: the dense grid lines would hide it (dark theme).
+      const label = (left) => {
+        ctx.fillStyle = labelBackground;
+        ctx.globalAlpha = 0.8;
+        ctx.fillRect(left - 1 * dpr, y - 10 * dpr, w + 2 * dpr, 13 * dpr);
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = c;
+        ctx.textAlign = 'left';
+        ctx.fillText(m.name, left, y);
+      };
+      if (room >= w) label(x(m.lo) + 3 * dpr);
+      if (room >= 2 * w + 8 * dpr) label(x(m.hi) - 3 * dpr - w);
     });
     if (clip) {
       ctx.strokeStyle = color('--chart-clip');

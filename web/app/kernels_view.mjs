@@ -56,6 +56,12 @@ export class KernelsView {
     setValue('cap-agent', navigator.userAgent, navigator.userAgent);
   }
 
+  /** start() the first time only: the tab calls it each time it is shown. */
+  startOnce() {
+    this._started ??= this.start();
+    return this._started;
+  }
+
   /** Ask the worker what it runs (after its WebAssembly core started). */
   async start() {
     try {

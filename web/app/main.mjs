@@ -1,20 +1,17 @@
-// The page's entry point: starts the Worker, loads the bundled example, and wires the settings,
-// file opening (input and drag-and-drop, several files = one model), the tensor and model views.
-// All computation happens in worker.mjs.
+// The page's entry point: starts the Worker, loads the tensor the URL names (the bundled example by
+// default), and wires the settings, file opening (input and drag-and-drop, several files = one
+// model), the state in the URL hash, and the tabs, whose views other than Tensor load on demand
+// (lazy_views.mjs). All computation happens in worker.mjs.
 import { WorkerClient } from './client.mjs';
 import { Controls } from './controls.mjs';
 import { HistogramView, MARKER_COLORS } from './histogram.mjs';
 import { UnitChart } from './unit_chart.mjs';
-import { CompareView } from './compare_view.mjs';
-import { ModelCompareView } from './model_compare_view.mjs';
 import { renderResults } from './results.mjs';
 import { EXAMPLE } from './tensors.mjs';
-import { ModelView } from './model_view.mjs';
-import { AnalysisView } from './analysis_view.mjs';
-import { KernelsView } from './kernels_view.mjs';
-import { NetworkView } from './network_view.mjs';
-import { JobRunner } from './progress.mjs';
 import { Tabs } from './tabs.mjs';
+import { lazyViews } from './lazy_views.mjs';
+import { ShareButtons } from './share.mjs';
+import { linkState } from './link_state.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -38,6 +35,8 @@ let lastReply = null;
 let model = null;         // the open model's listing (worker_model.mjs), null before any
 let fileTensor = null;    // the last model tensor shown: its load, chosen again from the menu
 let openingTensor = null; // the model tensor whose load is in flight; becomes fileTensor once shown
+let core = null;          // the worker's hello: {schemes, calibrations, ...}
+let lastLoadReply = null; // the last reply of a load (it carries the default comparison for its shape)
 
 // ---- messages ------------------------------------------------------------------------------
 
@@ -73,18 +72,20 @@ const client = new WorkerClient(worker, {
       if (shownSource === 'file') {
         controls.setFileSource(request.load.label);
         if (openingTensor === request.load) fileTensor = openingTensor;
-        modelView.markCurrent(request.load.token === model?.token ? request.load.index : null);
+        views.now.model?.modelView.markCurrent(request.load.token === model?.token ? request.load.index : null);
       } else {
-        modelView.markCurrent(null);
+        views.now.model?.modelView.markCurrent(null);
       }
       if (reply.notice) showError(reply.notice);
       else clearError();
+      lastLoadReply = reply;
     }
     controls.selectSource(shownSource);
-    compareView.tensorChanged(reply);  // the worker's tensor: comparisons of another one are stale
+    views.now.compare?.tensorChanged(reply);  // the worker's tensor: comparisons of another one are stale
     // A load delivered while a newer update waits: keep the source, but do not roll the controls
     // back to the load's options (the user has moved on) nor draw what is about to be replaced.
     if (request.load && client.hasWaiting) return;
+    link.check(request, reply);  // a link's axis or unit the tensor could not take
     controls.follow(reply);
     renderResults(reply, runtime);
     lastReply = reply;
@@ -96,6 +97,11 @@ const client = new WorkerClient(worker, {
     results.dataset.serial = String(reply.tensor.serial);
     $('status').textContent = `${reply.tensor.name}: ${fmt.shape(reply.tensor.shape)}, ${reply.quant.label}, ` +
       `${fmt.fixed(reply.quant.bitsPerWeight, 3)} bits per weight.`;
+    link.write();
+    if (!firstShown) {
+      firstShown = true;
+      views.whenIdle();  // the other tabs' code, once the first view is up
+    }
   },
   onError(error, request) {
     const what = request.load?.kind === 'npy' ? `Could not open ${request.load.name}: `
@@ -106,6 +112,7 @@ const client = new WorkerClient(worker, {
 });
 
 let loadRequested = false;  // control changes before the first load have nothing to quantize
+let firstShown = false;
 
 /** load (optional): {key: source key, kind, ...} as the worker expects it (see worker.mjs). */
 function requestUpdate(load) {
@@ -156,10 +163,16 @@ async function openFiles(files) {
     return;
   }
   clearError();
+  let m;
+  try {
+    m = await views.model();
+  } catch {
+    return;  // said by lazy_views
+  }
   model = reply.model;
-  modelView.show(model);
-  analysisView.modelChanged();
-  modelCompareView.modelChanged();
+  m.modelView.show(model);
+  m.analysisView.modelChanged();
+  m.modelCompareView.modelChanged();
   const readable = model.tensors.filter((t) => !t.problem);
   if (model.tensors.length === 1 && readable.length === 1) {
     selectModelTensor(0);
@@ -175,44 +188,39 @@ function selectModelTensor(index) {
   showModelTensor({ key: 'file', kind: 'modelTensor', token: model.token, index, label });
 }
 
-let networkView = null;  // made below; told when its tab is shown or hidden
-const tabs = new Tabs($('view-tabs'), { onSelect: (id) => networkView?.setActive(id === 'tab-network') });
-const modelView = new ModelView({ onSelect: (index) => selectModelTensor(index) });
-const jobs = new JobRunner(client);
-const analysisView = new AnalysisView({ jobs, options: () => controls.gridOptions(), model: () => model, showError });
-const compareView = new CompareView({
-  jobs: new JobRunner(client, { box: 'compare-progress', bar: 'compare-bar', text: 'compare-text', cancel: 'compare-cancel',
-    showAfterMs: 0 }),
-  currentOptions: () => controls.options(),
-  onSelect(options) {
-    controls.apply(options);
-    tabs.select('tab-tensor');
-    requestUpdate();
+const views = lazyViews({
+  client,
+  showError,
+  core: () => core,
+  tensorReplies: () => [lastLoadReply, lastReply].filter((r, i, all) => r && all.indexOf(r) === i),
+  compare: {
+    currentOptions: () => controls.options(),
+    onSelect(options) {
+      controls.apply(options);
+      tabs.select('tab-tensor');
+      requestUpdate();
+    },
   },
-  showError,
-});
-const modelCompareView = new ModelCompareView({
-  jobs: new JobRunner(client, { box: 'model-compare-progress', bar: 'model-compare-bar', text: 'model-compare-text',
-    cancel: 'model-compare-cancel' }),
-  recipes: () => compareView.recipes(),
-  model: () => model,
-  showError,
+  model: { onSelect: (index) => selectModelTensor(index), gridOptions: () => controls.gridOptions(), model: () => model },
+  onMade(name) {
+    if (name === 'network') views.now.network.setActive(selectedTab === 'tab-network');
+  },
 });
 
-const kernelsView = new KernelsView({
-  client,
-  jobs: new JobRunner(client, { box: 'kernel-progress', bar: 'kernel-bar', text: 'kernel-text', cancel: 'kernel-cancel',
-    showAfterMs: 0 }),
-  showError,
-});
+let selectedTab = 'tab-tensor';
 
-networkView = new NetworkView({
-  client,
-  jobs: new JobRunner(client, { box: 'net-progress', bar: 'net-bar', text: 'net-text', cancel: 'net-cancel', showAfterMs: 0 }),
-  sweepJobs: new JobRunner(client, { box: 'net-sweep-progress', bar: 'net-sweep-bar', text: 'net-sweep-text',
-    cancel: 'net-sweep-cancel', showAfterMs: 0 }),
-  qatJobs: new JobRunner(client, { box: 'net-qat-progress', bar: 'net-qat-bar', text: 'net-qat-text', cancel: 'net-qat-cancel',
-    showAfterMs: 0 }),
+/** The Kernels tab asks the worker what the device runs when first shown (that probe loads the threads build). */
+function startKernelsIfShown() {
+  if (selectedTab === 'tab-kernels' && core) views.kernels().then((v) => v.startOnce(), () => {});
+}
+const tabs = new Tabs($('view-tabs'), {
+  onSelect(id) {
+    selectedTab = id;
+    views.now.network?.setActive(id === 'tab-network');
+    views.forTab(id).catch(() => {});  // said by lazy_views
+    startKernelsIfShown();
+    link.write();
+  },
 });
 
 // ---- charts and the clipping range ---------------------------------------------------------
@@ -292,6 +300,13 @@ $('file').addEventListener('change', (e) => {
   openFiles(files);
 });
 $('log-y').addEventListener('change', () => drawCharts());
+// Light and dark follow the system, also when it changes while the page is open: the charts read
+// their colours from the stylesheet when built, so build them again.
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  chart.themeChanged();
+  errorChart.themeChanged();
+  drawCharts();
+});
 
 // Drag and drop anywhere on the page.
 let dragDepth = 0;
@@ -318,16 +333,32 @@ document.addEventListener('drop', (e) => {
   openFiles([...e.dataTransfer.files]);
 });
 
+// ---- the state in the URL hash and sharing ------------------------------------------------------
+
+const link = linkState({
+  controls, tabs, views,
+  selectedTab: () => selectedTab,
+  shownSource: () => shownSource,
+  loadSource,
+  requestUpdate,
+});
+
+new ShareButtons({
+  hash: () => link.hash(),
+  caveat: () => (controls.sourceKey() === 'file' ? 'Your own file stays here: the link opens with the bundled example instead.' : ''),
+});
+
 // ---- start ---------------------------------------------------------------------------------
 
 client.call('hello').then((info) => {
   runtime = info;
+  core = info;
   controls.setSchemes(info.schemes);
   controls.setCalibrations(info.calibrations);
-  compareView.setCore(info);
-  kernelsView.start();
+  views.now.compare?.setCore(info);
+  startKernelsIfShown();
   controls.selectSource('example');
-  return loadSource('example');
+  return link.start();
 }, (e) => {
   results.dataset.state = 'error';
   $('status').textContent = 'The WebAssembly core could not be started.';

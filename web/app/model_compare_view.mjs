@@ -4,7 +4,6 @@
 // summary (web/lib/compare_report.mjs: size-weighted SQNR, total bits and MB) and a per-tensor table.
 import { LazyTable } from './lazy_table.mjs';
 import { flattenModelComparison, summarizeModelComparison } from '../lib/compare_report.mjs';
-import { bytesText } from './model_view.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -112,7 +111,7 @@ export class ModelCompareView {
     const rows = flattenModelComparison(report.tensors, report.recipes);
     const parameters = report.tensors.reduce((a, t) => a + t.parameters, 0);
     $('model-compare-status').textContent = `${fmt.integer(report.tensors.length)} tensors (${fmt.integer(parameters)} ` +
-      `parameters, ${bytesText(parameters * 4)} as float32) × ${report.recipes.length} schemes compared in ` +
+      `parameters, ${fmt.bytesText(parameters * 4)} as float32) × ${report.recipes.length} schemes compared in ` +
       `${fmt.fixed(report.ms, 0)} ms.`;
     $('model-compare-report').hidden = false;
     this.summary.clearSort();

@@ -6,14 +6,6 @@ import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
 
-/** Bytes as B / KiB / MiB / GiB (binary units, like the CLI). */
-export function bytesText(n) {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(2)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
 const FORMAT_NAMES = { safetensors: 'safetensors', npy: 'NumPy .npy', npz: 'NumPy .npz', onnx: 'ONNX',
   gguf: 'GGUF', pytorch: 'PyTorch checkpoint' };
 
@@ -47,7 +39,7 @@ export class ModelView {
         dataValue: (t) => JSON.stringify(t.shape) },
       { key: 'parameters', label: 'Parameters', numeric: true, value: (t) => t.parameters, cell: (t) => fmt.integer(t.parameters),
         dataValue: (t) => String(t.parameters) },
-      { key: 'bytes', label: 'Bytes', numeric: true, value: (t) => t.bytes, cell: (t) => bytesText(t.bytes),
+      { key: 'bytes', label: 'Bytes', numeric: true, value: (t) => t.bytes, cell: (t) => fmt.bytesText(t.bytes),
         dataValue: (t) => String(t.bytes) },
       { key: 'file', label: 'File', filter: true, value: (t) => (multiFile() ? this.model.files[t.file]?.name ?? '' : ''),
         cell: (t) => this.model.files[t.file]?.name ?? '' },
@@ -87,7 +79,7 @@ export class ModelView {
     const bytes = tensors.reduce((a, t) => a + t.bytes, 0);
     setValue('model-tensors', tensors.length, fmt.integer(tensors.length));
     setValue('model-parameters', parameters, fmt.integer(parameters));
-    setValue('model-bytes', bytes, `${bytesText(bytes)} (${fmt.integer(bytes)} bytes)`);
+    setValue('model-bytes', bytes, `${fmt.bytesText(bytes)} (${fmt.integer(bytes)} bytes)`);
     const problems = tensors.filter((t) => t.problem).length;
     setValue('model-problems', problems, problems ? `${fmt.integer(problems)} cannot be read (see the Problem column)` : 'none');
     $('pickle-note').hidden = model.format !== 'pytorch';

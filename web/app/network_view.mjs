@@ -88,6 +88,7 @@ export class NetworkView {
     $('net-pad-clear').addEventListener('click', () => this.pad.clear());
     $('net-pad-sample').addEventListener('click', () => this._padSample());
     $('net-pad-center').addEventListener('change', () => this.pad.empty || this._padChanged(this.pad.input()));
+    for (const box of document.querySelectorAll('input[name="net-mode"]')) box.addEventListener('change', () => this.modesChanged());
     for (const j of [jobs, sweepJobs, qatJobs]) j.onBusyChange = () => this._sync();
     this._sync();
   }
@@ -99,6 +100,12 @@ export class NetworkView {
     if (active && !this.loaded && !this.opening) this.openBundled($('net-model').value === 'cnn' ? 'cnn' : 'mlp');
     if (!active && this.loaded) this._client.call('netRelease').catch(() => {});
     if (active && this.loaded && !this.pad.empty) this._padChanged(this.pad.input());
+  }
+
+  /** The checked modes changed (by the user or a link): the Run button and the pad follow. */
+  modesChanged() {
+    this._sync();
+    if (this.loaded && !this.pad.empty) this._padChanged(this.pad.input());
   }
 
   get busy() {
@@ -196,6 +203,8 @@ export class NetworkView {
     const busy = this.busy || this.opening;
     const ready = Boolean(this.loaded) && !busy;
     for (const id of ['net-run', 'net-curve-run', 'net-sens-run', 'net-qat-run']) $(id).disabled = !ready;
+    $('net-run').disabled = !ready || this._modeKinds().length === 0;  // nothing to evaluate
+    for (const box of document.querySelectorAll('input[name="net-mode"]')) box.disabled = busy;
     $('net-qat-steps').disabled = busy;
     $('net-qat-bits').disabled = busy;
     for (const id of ['net-model', 'net-file', 'net-data-file', 'net-bundled-data', 'net-calibration', 'net-limit', 'net-timing',
@@ -211,9 +220,16 @@ export class NetworkView {
       timingRuns: Number($('net-timing').value) };
   }
 
+  /** The modes checked under "Modes" (float, weight-only, dynamic, static: kinds, as STANDARD_MODES names them). */
+  _modeKinds() {
+    return [...document.querySelectorAll('input[name="net-mode"]:checked')].map((box) => box.value);
+  }
+
   _modes() {
     const perRow = $('net-per-row').checked;
-    return STANDARD_MODES.map((m) => (m.mode === 'dynamic' && perRow ? { ...m, label: `${m.label} per row`, perRow: true } : { ...m }));
+    const kinds = this._modeKinds();
+    return STANDARD_MODES.filter((m) => kinds.includes(m.mode))
+      .map((m) => (m.mode === 'dynamic' && perRow ? { ...m, label: `${m.label} per row`, perRow: true } : { ...m }));
   }
 
   _resetResults() {

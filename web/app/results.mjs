@@ -1,7 +1,6 @@
 // Writes a worker reply into the result cards. Every number goes into an element found by its
 // data-testid: the text is rounded, data-value holds String(value) at full precision.
 import * as fmt from './format.mjs';
-import { bytesText } from './model_view.mjs';
 
 function set(testid, value, text) {
   const el = document.querySelector(`[data-testid="${testid}"]`);
@@ -23,7 +22,7 @@ export function renderResults(reply, { build, kernelTier }) {
   const m = quant.metrics;
   set('result-label', quant.label, quant.label);
   set('result-bpw', quant.bitsPerWeight, fmt.fixed(quant.bitsPerWeight, 3));
-  set('result-size', quant.storedBits, bytesText(Math.ceil(quant.storedBits / 8)));
+  set('result-size', quant.storedBits, fmt.bytesText(Math.ceil(quant.storedBits / 8)));
   set('result-units', quant.units, fmt.integer(quant.units));
   set('metric-sqnr', m.sqnrDb, `${fmt.fixed(m.sqnrDb, 2)} dB`);
   set('metric-mse', m.mse, fmt.sig(m.mse));

@@ -42,6 +42,8 @@ export class UnitChart {
       ? `One unit (the whole tensor), MSE ${sig(ys[0])}.`
       : `MSE of ${integer(data.units)} units; the largest, ${sig(ys[worst])}, is ${this.describe(worst)}.`);
     this._el.dataset.points = String(ys.length);
+    // One unit has nothing to compare: the figure says so instead of drawing a lone bar.
+    this._el.closest('figure')?.classList.toggle('single-unit', data.units === 1);
   }
 
   /** The name of point i: one unit, or the run of units it stands for. */
