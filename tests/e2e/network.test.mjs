@@ -280,6 +280,27 @@ test('QAT: a short run draws its loss curve and adds a row equal to qplay eval -
   assert.equal(row.accuracy, cliRow.accuracy, 'QAT accuracy equals qplay eval --mode qat');
   assert.equal(row.size, cliRow.modelBytes);
   assert.ok(Math.abs(Number(row.delta) - cliRow.deltaPp) < 1e-9, `Δ ${row.delta} vs ${cliRow.deltaPp}`);
+  // The fine-tuned network joins the drawing pad, after the table's modes.
+  await draw([[0.3, 0.15], [0.7, 0.15], [0.75, 0.85], [0.25, 0.85], [0.3, 0.15]]);
+  await page.waitForFunction((n) => Number(document.getElementById('net-pad-predictions').dataset.count) === n,
+    cli.rows.length + 1, { timeout: 10000 });
+  const modes = await page.$$eval('#net-pad-predictions li', (lis) => lis.map((li) => li.dataset.mode));
+  assert.deepEqual(modes, [...cli.rows.map((r) => r.label), label]);
+  await page.click('[data-testid="net-pad-clear"]');
+
+  // The bit-width curve with QAT: one fine-tuning of the same steps per bit width; its 8-bit point
+  // is the run above (same seed, steps and images), so it equals the CLI's QAT row.
+  await page.check('[data-testid="net-curve-qat"]');
+  await page.evaluate(() => { delete document.getElementById('net-curve').dataset.curve; });
+  await page.click('[data-testid="net-curve-run"]');
+  await page.waitForFunction(() => document.getElementById('net-curve').dataset.curve !== undefined ||
+    /Failed/.test(document.getElementById('net-sweep-status').textContent), null, { timeout: 60000 });
+  const curve = JSON.parse(await page.getAttribute('#net-curve', 'data-curve'));
+  const qatCurve = curve.find((c) => c.mode === 'qat');
+  assert.ok(qatCurve, `${await page.textContent('#net-sweep-status')} ${JSON.stringify(curve)}`);
+  assert.equal(qatCurve.accuracy.length, 7);
+  assert.equal(qatCurve.accuracy[0], cliRow.accuracy, 'QAT at 8 bits in the curve equals qplay eval --mode qat');
+  await page.uncheck('[data-testid="net-curve-qat"]');
 });
 
 test('phone width (375 px), light and dark: the Network tab fits', async () => {

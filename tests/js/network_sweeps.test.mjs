@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadQplay } from '../../web/lib/qplay.mjs';
-import { bitWidthCurve, sensitivityReport, softmax, weightedLayers } from '../../web/lib/network_sweeps.mjs';
+import { CURVE_QAT_MODE, bitWidthCurve, sensitivityReport, softmax, weightedLayers } from '../../web/lib/network_sweeps.mjs';
 import { rng } from '../../web/app/tensors.mjs';
 
 const qp = await loadQplay();
@@ -60,6 +60,31 @@ test('bitWidthCurve: each point is that setting\'s accuracy; progress reaches th
   assert.equal(total, 7 * 200);
   for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i][0] >= ticks[i - 1][0], 'progress never goes back');
   await assert.rejects(bitWidthCurve(qp, net, data, { bits: [8] }), /ranges/);
+});
+
+test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit width, then its static engine', async () => {
+  const { net, data, ranges } = setup(5, 200);
+  const ticks = [];
+  const steps = 3;
+  const curve = await bitWidthCurve(qp, net, data, { modes: [{ ...CURVE_QAT_MODE, steps }], bits: [8, 3], ranges, trainData: data,
+    limit: 150, tick: async (done, total) => { ticks.push([done, total]); } });
+  assert.deepEqual(curve.series.map((s) => s.mode), ['qat']);
+  for (const p of curve.series[0].points) {
+    // The same training done by hand through the QAT handle, then the static engine on its ranges.
+    const qat = net.startQat(data, { bits: p.bits, granularity: 'channel', learningRate: 1e-4, batchSize: 64, seed: 0 });
+    qat.step(steps);
+    const tuned = qat.finish();
+    qat.release();
+    const want = countAccuracy(tuned.network, data, { mode: 'static', bits: p.bits, granularity: 'channel', ranges: tuned.ranges }, 150);
+    tuned.network.release();
+    assert.equal(p.accuracy, want.accuracy, `QAT ${p.bits} bits`);
+    assert.equal(p.modelBytes, want.modelBytes);
+  }
+  const [lastDone, total] = ticks.at(-1);
+  assert.equal(lastDone, total);
+  assert.equal(total, (1 + 2 + 2) * 150);  // float, two evaluations, two trainings
+  for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i][0] >= ticks[i - 1][0], 'progress never goes back');
+  await assert.rejects(bitWidthCurve(qp, net, data, { modes: [CURVE_QAT_MODE], bits: [8] }), /training data/);
 });
 
 test('sensitivityReport: one layer at a time, then the most sensitive kept in float', async () => {

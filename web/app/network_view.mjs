@@ -197,6 +197,7 @@ export class NetworkView {
     $('net-warnings').hidden = warnings.length === 0;
     // QAT appears once the core has the trainer (NetworkHandle.startQat).
     $('net-qat').hidden = !n.qat;
+    $('net-curve-qat-label').hidden = !n.qat;
   }
 
   _sync() {
@@ -206,6 +207,7 @@ export class NetworkView {
     $('net-run').disabled = !ready || this._modeKinds().length === 0;  // nothing to evaluate
     for (const box of document.querySelectorAll('input[name="net-mode"]')) box.disabled = busy;
     $('net-qat-steps').disabled = busy;
+    $('net-curve-qat').disabled = busy;
     $('net-qat-bits').disabled = busy;
     for (const id of ['net-model', 'net-file', 'net-data-file', 'net-bundled-data', 'net-calibration', 'net-limit', 'net-timing',
       'net-per-row']) $(id).disabled = busy;
@@ -484,7 +486,10 @@ export class NetworkView {
     const { calibration, limit } = this._options();
     $('net-sweep-status').textContent = '';
     try {
-      const c = await this._sweepJobs.run('netCurve', { calibration, limit }, 'Accuracy against bit width', { noun: 'image evaluations' });
+      // With QAT: one fine-tuning per bit width, of the QAT section's steps.
+      const qatSteps = $('net-curve-qat').checked && !$('net-curve-qat-label').hidden
+        ? Math.max(1, Math.trunc(Number($('net-qat-steps').value) || 0)) : 0;
+      const c = await this._sweepJobs.run('netCurve', { calibration, limit, qatSteps }, 'Accuracy against bit width', { noun: 'image evaluations' });
       $('net-curve-figure').hidden = false;
       const series = c.series.map((s) => ({ label: s.label, values: s.points.map((p) => 100 * p.accuracy) }));
       series.push({ label: 'float32', values: c.bits.map(() => 100 * c.float.accuracy), dashed: true, color: '--muted' });

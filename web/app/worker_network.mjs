@@ -12,7 +12,8 @@
 //        ← {network, data, build}             what is loaded now (a refused file changes nothing)
 //   → {type: 'netEvaluate', modes, calibration, limit, timingRuns}   a job: ← progress {row} as each
 //        mode finishes (network_eval.mjs evaluateModes, one mode at a time), then {rows, count}
-//   → {type: 'netCurve', calibration, limit}  a job: accuracy against bit width (network_sweeps.mjs)
+//   → {type: 'netCurve', calibration, limit, qatSteps}  a job: accuracy against bit width
+//        (network_sweeps.mjs); qatSteps > 0 adds the QAT curve (one fine-tuning per bit width)
 //   → {type: 'netSensitivity', bits, calibration, limit}   a job: the sensitivity report
 //   → {type: 'netQat', bits, steps, learningRate, limit, timingRuns, label}   a job (when the core has
 //        QAT: describe().network.qat): ← progress {losses, from} per chunk of minibatches, then
@@ -25,7 +26,7 @@
 import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
 import { sourceFromFile } from '../lib/sources.mjs';
 import { evaluateModes } from '../lib/network_eval.mjs';
-import { bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
+import { CURVE_MODES, CURVE_QAT_MODE, bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
 import { runCancellable } from './worker_jobs.mjs';
 
 const state = {
@@ -35,6 +36,7 @@ const state = {
   test: null,           // {handle, name, bundled}
   ranges: new Map(),    // calibration -> ranges, for the current network and data
   pad: null,            // {key, engines: [{label, engine}]}
+  qat: null,            // the last QAT run's network for the pad: {network, ranges, bits, label, serial}
   jobs: 0,              // jobs running: loading another network or data waits for them
 };
 let serial = 0;
@@ -91,6 +93,7 @@ function refuseDuringJob() {
 /** Makes `handle` the current network (the previous one is released only now, after it loaded). */
 function setNetwork(handle, source) {
   releasePad();
+  releaseQat();
   state.network?.handle.release();
   state.network = { handle, name: handle.info.name, source, serial: ++serial };
   state.ranges.clear();
@@ -216,9 +219,26 @@ async function evaluate(qp, { id, modes, calibration = 'minmax', limit, timingRu
   return { rows: rows.map(({ predictions, ...r }) => r), count, build: qp.build };
 }
 
-async function curve(qp, { calibration = 'minmax', limit }, tick) {
+async function curve(qp, { calibration = 'minmax', limit, qatSteps = 0 }, tick) {
   const { net, test } = current();
-  return bitWidthCurve(qp, net, test, { ranges: rangesFor(calibration), limit: limit ?? test.count, tick });
+  const modes = [...CURVE_MODES];
+  if (qatSteps > 0) {
+    qatTrainData(net);
+    modes.push({ ...CURVE_QAT_MODE, steps: qatSteps });
+  }
+  return bitWidthCurve(qp, net, test, { modes, ranges: rangesFor(calibration), trainData: state.bundledTrain,
+    limit: limit ?? test.count, tick });
+}
+
+/** QAT trains on the bundled training images: refuses a network they do not fit. */
+function qatTrainData(net) {
+  if (typeof net.startQat !== 'function') throw userError('quantization-aware training is not in this build yet');
+  const train = state.bundledTrain;
+  if (!train || !sameShape(train.sample, net.info.input)) {
+    throw userError(`QAT trains on the bundled Fashion-MNIST training images (1 × 28 × 28), which do not fit this network's ` +
+      `input (${net.info.input.join(' × ')})`);
+  }
+  return train;
 }
 
 async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick) {
@@ -234,12 +254,7 @@ async function sensitivity(qp, { bits = 8, calibration = 'minmax', limit }, tick
  */
 async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timingRuns = 200, label }, post, tick) {
   const { net, test } = current();
-  if (typeof net.startQat !== 'function') throw userError('quantization-aware training is not in this build yet');
-  const train = state.bundledTrain;
-  if (!train || !sameShape(train.sample, net.info.input)) {
-    throw userError(`QAT trains on the bundled Fashion-MNIST training images (1 × 28 × 28), which do not fit this network's ` +
-      `input (${net.info.input.join(' × ')})`);
-  }
+  const train = qatTrainData(net);
   const losses = [];
   let posted = 0;
   const flush = (total) => {
@@ -249,7 +264,8 @@ async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timing
   };
   const count = Math.min(limit ?? test.count, test.count);
   const out = await evaluateModes(qp, net, test, {
-    modes: [{ label, mode: 'qat', bits, granularity: 'channel', steps, learningRate, onLoss: (_, loss) => losses.push(loss) }],
+    modes: [{ label, mode: 'qat', bits, granularity: 'channel', steps, learningRate, keepTuned: true,
+      onLoss: (_, loss) => losses.push(loss) }],
     calibrationData: train, calibrationCount: 1, limit: count, timingRuns,
     tick: (done, total, fields) => {
       if (fields.qatSteps !== undefined) {
@@ -261,7 +277,11 @@ async function qat(qp, { id, bits = 8, steps, learningRate = 1e-4, limit, timing
     },
   });
   flush(losses.length);
-  const { deltaPp, onLoss, ...row } = out.rows[0];  // the callback cannot be posted
+  const { deltaPp, onLoss, tuned, ...row } = out.rows[0];  // the callback cannot be posted
+  // The fine-tuned network joins the drawing pad's modes (until the next QAT run or network).
+  releaseQat();
+  releasePad();
+  state.qat = { ...tuned, bits, label, serial: state.network.serial };
   return { row, count, steps: losses.length };
 }
 
@@ -275,6 +295,11 @@ function images({ indices }) {
 
 // ---- drawing pad ---------------------------------------------------------------------------
 
+function releaseQat() {
+  state.qat?.network.release();
+  state.qat = null;
+}
+
 function releasePad() {
   for (const { engine } of state.pad?.engines ?? []) engine.release();
   state.pad = null;
@@ -282,7 +307,8 @@ function releasePad() {
 
 function padPredict(qp, { input, modes, calibration = 'minmax' }) {
   const { net } = current();
-  const key = JSON.stringify([state.network.serial, state.test.name, modes, calibration]);
+  const qat = state.qat?.serial === state.network.serial ? state.qat : null;
+  const key = JSON.stringify([state.network.serial, state.test.name, modes, calibration, qat?.label]);
   if (state.pad?.key !== key) {
     releasePad();
     const ranges = modes.some((m) => m.mode === 'static') ? rangesFor(calibration) : null;
@@ -292,6 +318,8 @@ function padPredict(qp, { input, modes, calibration = 'minmax' }) {
         const { label, ...options } = m;
         engines.push({ label, engine: net.prepare({ ...options, ranges: m.mode === 'static' ? ranges : null }) });
       }
+      // The QAT row's engine, as evaluateModes ran it: static, with the ranges QAT observed.
+      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ mode: 'static', bits: qat.bits, granularity: 'channel', ranges: qat.ranges }) });
     } catch (e) {
       for (const { engine } of engines) engine.release();
       throw e;

@@ -85,9 +85,11 @@ export async function evaluateModes(qp, network, test, {
       const timing = timingRuns > 0 ? engine.timing(test, { runs: timingRuns, batch: Math.min(timingBatch, count) }) : null;
       rows.push({ ...m, accuracy: score.accuracy, correct: score.correct, total: score.total,
         confusion: score.confusion, predictions, modelBytes: engine.info.modelBytes, timing });
+      // keepTuned: the caller takes the fine-tuned network (and releases it), e.g. for the drawing pad.
+      if (m.keepTuned && net !== network) rows[rows.length - 1].tuned = { network: net, ranges: modeRanges };
     } finally {
       engine.release();
-      if (net !== network) net.release();
+      if (net !== network && rows.at(-1)?.tuned?.network !== net) net.release();
     }
   }
   await tick(total, total, { name: 'done' });

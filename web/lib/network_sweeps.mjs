@@ -3,6 +3,7 @@
 // mixed precision. Every number comes from the core (engines, argmax, scoring); this module only
 // chooses the settings and runs the test set in chunks, awaiting `tick` between chunks so a
 // Worker can report progress and cancel (runCancellable's tick may throw).
+import { runQat } from './network_eval.mjs';
 
 /** Samples per predict call, as in network_eval.mjs: short enough to cancel promptly. */
 const CHUNK = 500;
@@ -12,6 +13,8 @@ export const CURVE_MODES = Object.freeze([
   { label: 'static PTQ (int8 activations)', mode: 'static', granularity: 'channel' },
   { label: 'weight-only', mode: 'weight-only', granularity: 'channel' },
 ]);
+/** The QAT curve the page adds on request: one fine-tuning per bit width, then the static engine. */
+export const CURVE_QAT_MODE = Object.freeze({ label: 'QAT (int8 activations)', mode: 'qat', granularity: 'channel' });
 export const CURVE_BITS = Object.freeze([8, 7, 6, 5, 4, 3, 2]);
 
 /**
@@ -48,24 +51,43 @@ function progress(tick, evaluations, count) {
 /**
  * Accuracy against weight bit width: for each of `modes` ({label, mode, granularity, groupSize})
  * and each b of `bits`, the network prepared with {mode, bits: b} (static modes take `ranges`).
+ * A mode 'qat' ({steps, learningRate}) fine-tunes a copy of the network on `trainData` at b bits
+ * (runQat, as `qplay eval --mode qat`) and runs the static engine with the ranges QAT observed;
+ * its progress counts each training as one more evaluation.
  * -> {bits, float: {accuracy, modelBytes}, series: [{label, mode, points: [{bits, accuracy, deltaPp,
  * modelBytes}]}], count}
  */
 export async function bitWidthCurve(qp, network, test, {
-  modes = CURVE_MODES, bits = CURVE_BITS, ranges = null, limit = test.count, tick = async () => {},
+  modes = CURVE_MODES, bits = CURVE_BITS, ranges = null, trainData = null, limit = test.count, tick = async () => {},
 } = {}) {
   const count = Math.min(limit, test.count);
   if (modes.some((m) => m.mode === 'static') && !ranges) throw new Error('bitWidthCurve: static modes need ranges (network.calibrate)');
-  const p = progress(tick, 1 + modes.length * bits.length, count);
+  if (modes.some((m) => m.mode === 'qat') && !trainData) throw new Error('bitWidthCurve: a QAT curve needs training data');
+  const trainings = modes.filter((m) => m.mode === 'qat').length * bits.length;
+  const p = progress(tick, 1 + modes.length * bits.length + trainings, count);
   const float = await engineAccuracy(qp, network, test, { mode: 'float' }, { count, tick: p.step('float32') });
   p.next();
   const series = [];
   for (const m of modes) {
     const points = [];
     for (const b of bits) {
-      const { label, ...options } = m;
-      const r = await engineAccuracy(qp, network, test, { ...options, bits: b, ranges: m.mode === 'static' ? ranges : null },
-        { count, tick: p.step(`${label}, ${b} bits`) });
+      const { label, steps = null, learningRate, ...options } = m;
+      let r;
+      if (m.mode === 'qat') {
+        const step = p.step(`${label}, ${b} bits: training`);
+        const tuned = await runQat(network, trainData, { bits: b, granularity: m.granularity ?? 'channel', steps, learningRate,
+          label, tick: (done, total) => step(Math.floor((count * done) / Math.max(total, 1))) });
+        p.next();
+        try {
+          r = await engineAccuracy(qp, tuned.network, test, { ...options, mode: 'static', bits: b, ranges: tuned.ranges },
+            { count, tick: p.step(`${label}, ${b} bits`) });
+        } finally {
+          tuned.network.release();
+        }
+      } else {
+        r = await engineAccuracy(qp, network, test, { ...options, bits: b, ranges: m.mode === 'static' ? ranges : null },
+          { count, tick: p.step(`${label}, ${b} bits`) });
+      }
       p.next();
       points.push({ bits: b, accuracy: r.accuracy, deltaPp: 100 * (r.accuracy - float.accuracy), modelBytes: r.modelBytes });
     }
