@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds everything the page and the tests need:
 //   1. the WebAssembly core (SIMD and scalar ES modules into web/gen/, doctest binaries) with emcmake;
-//   2. the static site into dist/ with vite.
+//   2. the static site into dist/ with vite, and the single file dist-single/quantization-playground.html.
 // `node scripts/build.mjs native` builds only the native tree (tests, later benchmarks).
 // Incremental: CMake and vite rebuild only what changed.
 import { execFileSync } from 'node:child_process';
@@ -38,6 +38,9 @@ function buildSite() {
   // The network's data (web/public/fmnist/), from Debian's dataset-fashion-mnist, not committed.
   run(process.execPath, [path.join(root, 'scripts/make_fmnist_assets.mjs')]);
   run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
+  // The single file for file:// (dist-single/quantization-playground.html), from dist/ and the
+  // qp_wasm_single core.
+  run(process.execPath, [path.join(root, 'scripts/build_single.mjs')]);
 }
 
 try {
