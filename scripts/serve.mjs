@@ -28,24 +28,27 @@ export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/'
   csp = CONTENT_SECURITY_POLICY } = {}) {
   const base = path.resolve(dir);
   const dirPrefix = prefix.endsWith('/') ? prefix : `${prefix}/`;  // '/sub' must not match '/subway' 
+  // Error replies carry the same policy as files, so no response of this server goes without it.
+  const fail = (res, status, text) =>
+    res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Security-Policy': csp }).end(text);
   const server = createServer((req, res) => {
     let rel;
     try {
       rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
-      res.writeHead(400).end('bad request');
+      fail(res, 400, 'bad request');
       return;
     }
-    if (!rel.startsWith(dirPrefix)) { res.writeHead(404).end('not found'); return; }
+    if (!rel.startsWith(dirPrefix)) { fail(res, 404, 'not found'); return; }
     rel = rel.slice(dirPrefix.length);
     let file = path.join(base, rel);
     // Inside base only: a sibling such as base + '-secret' must not match.
-    if (file !== base && !file.startsWith(base + path.sep)) { res.writeHead(403).end('forbidden'); return; }
+    if (file !== base && !file.startsWith(base + path.sep)) { fail(res, 403, 'forbidden'); return; }
     try {
       if (statSync(file).isDirectory()) file = path.join(file, 'index.html');
       statSync(file);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      fail(res, 404, 'not found');
       return;
     }
     const headers = {
@@ -65,8 +68,8 @@ export function startServer({ dir, port = 8080, host = '127.0.0.1', prefix = '/'
     }
     const stream = createReadStream(file);
     stream.once('error', () => {  // e.g. unreadable: answer, never crash the server
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end('cannot read file');
+      if (!res.headersSent) fail(res, 500, 'cannot read file');
+      else res.end();
     });
     stream.once('open', () => {
       res.writeHead(200, headers);

@@ -84,10 +84,14 @@ export class QpCompare extends HTMLElement {
         if (r.pareto) tr.classList.add('pareto');
         if (r.index === this._selected) tr.setAttribute('aria-current', 'true');
       } });
+    // The scroll area takes keyboard focus, so keyboard users can scroll a table wider than a phone.
+    const scroll = el('div', { className: 'table-scroll', tabIndex: 0 }, this._table);
+    scroll.setAttribute('role', 'region');
+    scroll.setAttribute('aria-label', 'Schemes (scrollable table)');
     this._results = el('div', { className: 'results', hidden: true },
       this._chart,
       el('p', { className: 'legend' }, el('span', { className: 'dot' }), 'Pareto front: no other scheme is both smaller and more accurate.'),
-      el('div', { className: 'table-scroll' }, this._table), this._more);
+      scroll, this._more);
     this._footer = el('p', { className: 'footer' });
     const box = el('section', { className: 'box' }, this._controls, this._message, this._status, this._again,
       this._progress.element, this._results, this._footer);

@@ -87,8 +87,12 @@ export class QpNetwork extends HTMLElement {
     this._table = el('table', { className: 'data', hidden: true });
     this._footer = el('p', { className: 'footer', textContent: 'Fashion-MNIST test images; static int8 calibrated on 1,000 ' +
       'training images. Latency: median of single-image forwards in your browser.' });
+    // The scroll area takes keyboard focus, so keyboard users can scroll a table wider than a phone.
+    const scroll = el('div', { className: 'table-scroll', tabIndex: 0 }, this._table);
+    scroll.setAttribute('role', 'region');
+    scroll.setAttribute('aria-label', 'Results per mode (scrollable)');
     const box = el('section', { className: 'box' }, this._controls, this._message, this._status, this._progress.element,
-      el('div', { className: 'table-scroll' }, this._table), this._footer);
+      scroll, this._footer);
     box.setAttribute('aria-label', 'Network comparison of quantization modes');
     this._root.append(box);
   }
