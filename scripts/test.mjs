@@ -25,8 +25,10 @@ const ctest = (dir) => run('ctest', ['--test-dir', dir, '--output-on-failure', '
 const LAYERS = {
   native: () => build('native') && ctest('build/native'),
   wasm: () => build('wasm') && ctest('build/wasm'),
-  // The JS tests read the bundled Fashion-MNIST files (written by the site build, or here).
-  js: () => build('wasm') && run(node, ['scripts/make_fmnist_assets.mjs']) && run(node, ['--test', 'tests/js/']),
+  // The JS tests read the bundled example tensor and Fashion-MNIST files (written by the site
+  // build, or here: web/public/ is not committed).
+  js: () => build('wasm') && run(node, ['scripts/make_example_tensor.mjs']) && run(node, ['scripts/make_fmnist_assets.mjs']) &&
+    run(node, ['--test', 'tests/js/']),
   e2e: () => build('web') && run(node, ['--test', 'tests/e2e/']),
   fuzz: () => run(node, ['scripts/fuzz.mjs', '--seconds', process.env.QP_FUZZ_SECONDS ?? '5']),
 };
