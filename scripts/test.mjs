@@ -30,7 +30,7 @@ const LAYERS = {
   js: () => build('wasm') && run(node, ['scripts/make_example_tensor.mjs']) && run(node, ['scripts/make_fmnist_assets.mjs']) &&
     run(node, ['--test', 'tests/js/']),
   e2e: () => build('web') && run(node, ['--test', 'tests/e2e/']),
-  fuzz: () => run(node, ['scripts/fuzz.mjs', '--seconds', process.env.QP_FUZZ_SECONDS ?? '5']),
+  fuzz: () => run(node, ['scripts/fuzz.mjs', '--seconds', process.env.QP_FUZZ_SECONDS ?? '3']),
 };
 
 const wanted = process.argv.slice(2);
