@@ -87,19 +87,28 @@ export class WorkerClient {
   }
 
   _receive(msg) {
-    const call = this._calls.get(msg.id);
-    if (!call) return;
-    if (msg.type === 'progress') {
-      call.onProgress?.(msg);
-      return;
-    }
-    this._calls.delete(msg.id);
-    if (msg.type === 'error') {
-      const error = new Error(msg.message);
-      error.name = msg.name;
-      call.reject(error);
-    } else {
-      call.resolve(msg);
-    }
+    deliverReply(this._calls, msg);
+  }
+}
+
+/**
+ * Routes one worker message to its pending call in `calls` (id -> {resolve, reject, onProgress}):
+ * progress to onProgress, a result or an error ends the call. Messages of unknown ids (a call
+ * cancelled meanwhile) are dropped. Shared with the widgets' runtime (web/widgets/runtime.mjs).
+ */
+export function deliverReply(calls, msg) {
+  const call = calls.get(msg.id);
+  if (!call) return;
+  if (msg.type === 'progress') {
+    call.onProgress?.(msg);
+    return;
+  }
+  calls.delete(msg.id);
+  if (msg.type === 'error') {
+    const error = new Error(msg.message);
+    error.name = msg.name;
+    call.reject(error);
+  } else {
+    call.resolve(msg);
   }
 }

@@ -18,7 +18,7 @@ export const STANDARD_MODES = Object.freeze([
 // Samples per predict call: a multiple of the engines' batch of 256, so per-batch dynamic quantization
 // sees the same batches as qp_eval (native) and the numbers agree across CLI, page and native;
 // ~10–50 ms each, short enough to cancel promptly.
-const CHUNK = 512;
+export const PREDICT_CHUNK = 512;
 const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the CNN in wasm
 
 /**
@@ -76,9 +76,9 @@ export async function evaluateModes(qp, network, test, {
       ranges: m.mode === 'static' || m.mode === 'qat' ? modeRanges : null });
     try {
       const predictions = new Int32Array(count);
-      for (let begin = 0; begin < count; begin += CHUNK) {
+      for (let begin = 0; begin < count; begin += PREDICT_CHUNK) {
         await tick(i * count + begin, total, { name: m.label });
-        const n = Math.min(CHUNK, count - begin);
+        const n = Math.min(PREDICT_CHUNK, count - begin);
         predictions.set(engine.predict(test, begin, n), begin);
       }
       const score = qp.scorePredictions(predictions, labels, classes);

@@ -3,10 +3,8 @@
 // mixed precision. Every number comes from the core (engines, argmax, scoring); this module only
 // chooses the settings and runs the test set in chunks, awaiting `tick` between chunks so a
 // Worker can report progress and cancel (runCancellable's tick may throw).
-import { runQat } from './network_eval.mjs';
+import { PREDICT_CHUNK as CHUNK, runQat } from './network_eval.mjs';
 
-/** Samples per predict call, as in network_eval.mjs: short enough to cancel promptly. */
-const CHUNK = 500;
 
 /** The two bit-width curves the page draws: static PTQ (activations int8) and weight-only, per channel. */
 export const CURVE_MODES = Object.freeze([

@@ -53,14 +53,17 @@ export function el(tag, props = {}, ...children) {
 
 /**
  * The controls to show: every one of `all` without the attribute (or when it is empty),
- * none for "none", else the listed ones. Unknown names are reported, not fatal.
- * @returns {{shown: Set<string>, unknown: string[]}}
+ * none for "none", else the listed ones. Unknown names are reported (`error`: the message the
+ * widget shows), not fatal.
+ * @returns {{shown: Set<string>, unknown: string[], error: string | null}}
  */
 export function parseControls(attr, all) {
-  if (attr === null || attr.trim() === '') return { shown: new Set(all), unknown: [] };
+  if (attr === null || attr.trim() === '') return { shown: new Set(all), unknown: [], error: null };
   const names = attr.trim().toLowerCase().split(/[\s,]+/);
-  if (names.length === 1 && names[0] === 'none') return { shown: new Set(), unknown: [] };
-  return { shown: new Set(names.filter((n) => all.includes(n))), unknown: names.filter((n) => !all.includes(n)) };
+  if (names.length === 1 && names[0] === 'none') return { shown: new Set(), unknown: [], error: null };
+  const unknown = names.filter((n) => !all.includes(n));
+  const error = unknown.length ? `controls="${attr}": unknown ${unknown.join(', ')} (use none or any of ${all.join(', ')})` : null;
+  return { shown: new Set(names.filter((n) => all.includes(n))), unknown, error };
 }
 
 /** A whole number attribute within [min, max] (or its default when absent): {value} or {error}. */

@@ -169,8 +169,7 @@ export class QpCompare extends HTMLElement {
     const metric = take(choiceAttribute(this, 'metric', 'sqnr', METRICS));
     const schemes = this.getAttribute('schemes')?.trim() || null;
     const controls = parseControls(this.getAttribute('controls'), CONTROLS);
-    if (controls.unknown.length) errors.push(`controls="${this.getAttribute('controls')}": unknown ${controls.unknown.join(', ')} ` +
-      `(use none or any of ${CONTROLS.join(', ')})`);
+    if (controls.error) errors.push(controls.error);
     const settings = { src, distribution, seed, size, schemes, metric };
     const tensor = url ? { src: url } : { distribution, seed, size };
     return { settings, controls: controls.shown, errors, request: { tensor, schemes } };

@@ -135,8 +135,7 @@ export class QpNetwork extends HTMLElement {
     const modes = readModes(this.getAttribute('modes'));
     if (modes.error) errors.push(modes.error);
     const controls = parseControls(this.getAttribute('controls'), CONTROLS);
-    if (controls.unknown.length) errors.push(`controls="${this.getAttribute('controls')}": unknown ${controls.unknown.join(', ')} ` +
-      `(use none or any of ${CONTROLS.join(', ')})`);
+    if (controls.error) errors.push(controls.error);
     const autorun = this.hasAttribute('autorun') && this.getAttribute('autorun') !== 'false';
     return { settings: { model, modes: this.getAttribute('modes')?.trim() || MODE_NAMES.join(','), limit, autorun },
       modeList: modes.modes, controls: controls.shown, errors };

@@ -70,8 +70,7 @@ export class QpPlayground extends HTMLElement {
       const height = readHeight(this.getAttribute('height'));
       if (height.error) errors.push(height.error);
       const controls = parseControls(this.getAttribute('controls'), CONTROLS);
-      if (controls.unknown.length) errors.push(`controls="${this.getAttribute('controls')}": unknown ${controls.unknown.join(', ')} ` +
-        `(use none or ${CONTROLS.join(', ')})`);
+      if (controls.error) errors.push(controls.error);
       if (errors.length) {
         this._fail(errors.join('; '));
         return;

@@ -9,6 +9,7 @@
 // If the host page's CSP refuses that Worker (worker-src without blob:), the same handlers run on
 // the main thread instead: slower for long jobs, same interface.
 import workerScript from './widget_worker.mjs?worker&url';
+import { deliverReply } from '../app/client.mjs';
 
 const here = new URL(import.meta.url);
 // The bundle's root folder (dist/ once built, web/ in the dev server). Built, this code runs in
@@ -97,20 +98,7 @@ class WidgetCore {
   }
 
   _receive(msg) {
-    const call = this._calls.get(msg.id);
-    if (!call) return;  // cancelled meanwhile, or a cancel's own reply
-    if (msg.type === 'progress') {
-      call.onProgress?.(msg);
-      return;
-    }
-    this._calls.delete(msg.id);
-    if (msg.type === 'error') {
-      const error = new Error(msg.message);
-      error.name = msg.name;
-      call.reject(error);
-    } else {
-      call.resolve(msg);
-    }
+    deliverReply(this._calls, msg);  // unknown ids: cancelled meanwhile, or a cancel's own reply
   }
 
   /**
