@@ -104,6 +104,18 @@ struct RelaxedKernels {
   bool unsigned_weights = false;             // the u8 set: panel bytes are exact unsigned bytes
 };
 
+// Packing of one group of A rows (rows ≤ group_rows; group_rows = the kernel set's rows, or 1 for
+// the 1x8 kernel) in the layout above: a' = a − oa, each 16-k slice written `dots` times, missing
+// rows and padding k zero; the sums R_i = Σ_k a' (mod 2^32, group_rows of them) to row_sums. The
+// SIMD128 tier handles one dot and defers two dots to the portable one.
+void gemm_q8_relaxed_pack_rows_generic(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t group_rows,
+                                       size_t k, size_t k_padded, size_t dots, int8_t* dst, uint32_t* row_sums);
+#if defined(__wasm_simd128__)
+void gemm_q8_relaxed_pack_rows__wasmsimd(const uint8_t* a, size_t lda, bool is_signed, size_t rows,
+                                         size_t group_rows, size_t k, size_t k_padded, size_t dots, int8_t* dst,
+                                         uint32_t* row_sums);
+#endif
+
 // The portable emulations (any build), lane by lane: the i7 set as V8 lowers it on x86 without VNNI
 // (pmaddubsw + pmaddwd + paddd) and the u8 set as with VNNI (vpdpbusd: exact signed × unsigned).
 RelaxedKernels relaxed_kernels_emulated();
@@ -112,6 +124,7 @@ RelaxedKernels relaxed_kernels_emulated_u8();
 // The kernels of this runtime: installed by the JS loader when the engine runs relaxed SIMD (never
 // in Node, whose relaxed dot is wrong, nor natively). Returns nullptr when none is installed.
 void install_relaxed_kernels(RelaxedKernels kernels);
+void uninstall_relaxed_kernels();  // for tests that install the emulations
 const RelaxedKernels* installed_relaxed_kernels();
 
 // C = (A − za)·(B − zb) with the given micro-kernels (kSimd128 weights run gemm_q8 instead).

@@ -327,3 +327,32 @@ TEST_CASE("gemm_q8_relaxed: refusals") {
                          doctest::Contains("not installed"), qp::Error);
   }
 }
+
+#if defined(__wasm_simd128__)
+TEST_CASE("gemm_q8_relaxed: the SIMD128 row packing equals the portable one") {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t kk : {size_t{1}, size_t{9}, size_t{15}, size_t{16}, size_t{17}, size_t{31}, size_t{144}, size_t{257}}) {
+    for (size_t group_rows : {size_t{1}, size_t{3}, size_t{4}}) {
+      for (size_t rows = 1; rows <= group_rows; ++rows) {
+        for (bool is_signed : {false, true}) {
+          for (size_t dots : {size_t{1}, size_t{2}}) {
+            const size_t kp = (kk + 15) / 16 * 16, lda = kk + 3;
+            std::vector<uint8_t> a(rows * lda);
+            for (auto& v : a) v = static_cast<uint8_t>(byte(rng));
+            std::vector<int8_t> want(group_rows * kp * dots, 99), got(want);
+            std::vector<uint32_t> want_sums(group_rows, 7), got_sums(want_sums);
+            k::gemm_q8_relaxed_pack_rows_generic(a.data(), lda, is_signed, rows, group_rows, kk, kp, dots, want.data(),
+                                                 want_sums.data());
+            k::gemm_q8_relaxed_pack_rows__wasmsimd(a.data(), lda, is_signed, rows, group_rows, kk, kp, dots, got.data(),
+                                                   got_sums.data());
+            INFO("K=", kk, " group_rows=", group_rows, " rows=", rows, " signed=", is_signed, " dots=", dots);
+            CHECK(got == want);
+            CHECK(got_sums == want_sums);
+          }
+        }
+      }
+    }
+  }
+}
+#endif
