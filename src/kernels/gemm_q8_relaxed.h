@@ -107,7 +107,9 @@ struct RelaxedKernels {
 // Packing of one group of A rows (rows ≤ group_rows; group_rows = the kernel set's rows, or 1 for
 // the 1x8 kernel) in the layout above: a' = a − oa, each 16-k slice written `dots` times, missing
 // rows and padding k zero; the sums R_i = Σ_k a' (mod 2^32, group_rows of them) to row_sums. The
-// SIMD128 tier handles one dot and defers two dots to the portable one.
+// SIMD128 tier handles one dot and defers two dots to the portable one; with lda ≥ k_padded it reads
+// a row's last, partial slice with one load (bytes [k, k_padded) of every row must be readable;
+// their values are ignored).
 void gemm_q8_relaxed_pack_rows_generic(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t group_rows,
                                        size_t k, size_t k_padded, size_t dots, int8_t* dst, uint32_t* row_sums);
 #if defined(__wasm_simd128__)

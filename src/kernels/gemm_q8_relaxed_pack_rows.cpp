@@ -56,7 +56,13 @@ void gemm_q8_relaxed_pack_rows__wasmsimd(const uint8_t* a, size_t lda, bool is_s
       sums = wasm_i32x4_add(sums, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(v)));
     };
     for (size_t s = 0; s < full; ++s) put(s, wasm_v128_xor(wasm_v128_load(src + s * kRelaxedDepth), flip));
-    if (full < slices) {  // the last, partial slice: shifted codes then zeros
+    if (full < slices && lda >= k_padded) {
+      // The last, partial slice from a row padded to whole slices (lda ≥ k_padded: readable): one
+      // load, lanes past k zeroed.
+      const v128_t lane = wasm_i8x16_const(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      const v128_t keep = wasm_i8x16_lt(lane, wasm_i8x16_splat(static_cast<int8_t>(k - full * kRelaxedDepth)));
+      put(full, wasm_v128_and(wasm_v128_xor(wasm_v128_load(src + full * kRelaxedDepth), flip), keep));
+    } else if (full < slices) {  // the last, partial slice: shifted codes then zeros
       alignas(16) int8_t tail[kRelaxedDepth] = {};
       for (size_t p = full * kRelaxedDepth; p < k; ++p) tail[p - full * kRelaxedDepth] = shifted(src, p, is_signed);
       put(full, wasm_v128_load(tail));

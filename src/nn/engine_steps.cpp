@@ -20,20 +20,22 @@ kernels::PackedQ8Weights pack_codes(const WeightedGeometry& g, const std::vector
   return kernels::pack_q8_weights(b, g.fan_in, g.channels_out, 1, g.fan_in, {0});
 }
 
-// Runs `gemm(rows, input_rows, out_rows)` once per sample for a convolution (on its im2col rows)
-// or once for the whole batch for a Linear. T is float or uint8.
+// Runs `gemm(rows, input_rows, lda, out_rows)` once per sample for a convolution (on its im2col
+// rows, `ld` apart: 0 = fan_in) or once for the whole batch for a Linear. T is float or uint8.
 template <typename T, typename Gemm>
 void for_each_gemm(const WeightedGeometry& g, const T* in, size_t batch, const std::function<T(size_t)>& pad_of,
-                   std::vector<T>& cols, Gemm gemm) {
+                   std::vector<T>& cols, Gemm gemm, size_t ld = 0) {
   if (g.kind == LayerKind::Linear) {
     gemm(batch, in, g.fan_in, size_t(0));
     return;
   }
+  if (ld == 0) ld = g.fan_in;
   const size_t positions = g.positions(), in_size = g.in.size();
-  cols.resize(positions * g.fan_in);
+  // Zero-filled once: the bytes past the patch in a row longer than fan_in are never written.
+  if (cols.size() != positions * ld) cols.assign(positions * ld, T{});
   for (size_t b = 0; b < batch; ++b) {
-    im2col_nhwc<T>(in + b * in_size, g.in, g.kernel, g.stride, g.padding, pad_of(b), cols.data());
-    gemm(positions, cols.data(), g.fan_in, b * positions);
+    im2col_nhwc<T>(in + b * in_size, g.in, g.kernel, g.stride, g.padding, pad_of(b), cols.data(), ld);
+    gemm(positions, cols.data(), ld, b * positions);
   }
 }
 
@@ -100,11 +102,14 @@ class IntGemm {
                                                 static_cast<uint32_t>(zp(i)) * column_sums_[j]);
       return;
     }
+    // On the relaxed kernel, im2col rows padded to whole 16-byte slices let its row packing read
+    // every slice with one load (the padding is masked out, never summed).
+    const size_t ld = use_relaxed_ ? relaxed_.k_padded : 0;
     for_each_gemm<uint8_t>(g_, in, batch, [&](size_t b) { return static_cast<uint8_t>(zp(b)); }, cols_,
                            [&](size_t m, const uint8_t* rows, size_t lda, size_t first_row) {
                              const int32_t za = g_.kind == LayerKind::Linear ? zp(0) : zp(first_row / rows_per_sample);
                              gemm(m, rows, lda, za, acc.data() + first_row * n);
-                           });
+                           }, ld);
   }
   size_t rows_per_sample() const { return g_.kind == LayerKind::Linear ? 1 : g_.positions(); }
 

@@ -336,8 +336,10 @@ TEST_CASE("gemm_q8_relaxed: the SIMD128 row packing equals the portable one") {
     for (size_t group_rows : {size_t{1}, size_t{3}, size_t{4}}) {
       for (size_t rows = 1; rows <= group_rows; ++rows) {
         for (bool is_signed : {false, true}) {
-          for (size_t dots : {size_t{1}, size_t{2}}) {
-            const size_t kp = (kk + 15) / 16 * 16, lda = kk + 3;
+          for (size_t dots : {size_t{1}, size_t{2}})
+          for (size_t lda_pad : {size_t{3}, size_t{16}, size_t{21}}) {
+            // lda ≥ k_padded (padding 16, 21) takes the one-load path for the partial slice.
+            const size_t kp = (kk + 15) / 16 * 16, lda = kk + lda_pad;
             std::vector<uint8_t> a(rows * lda);
             for (auto& v : a) v = static_cast<uint8_t>(byte(rng));
             std::vector<int8_t> want(group_rows * kp * dots, 99), got(want);
@@ -346,7 +348,8 @@ TEST_CASE("gemm_q8_relaxed: the SIMD128 row packing equals the portable one") {
                                                  want_sums.data());
             k::gemm_q8_relaxed_pack_rows__wasmsimd(a.data(), lda, is_signed, rows, group_rows, kk, kp, dots, got.data(),
                                                    got_sums.data());
-            INFO("K=", kk, " group_rows=", group_rows, " rows=", rows, " signed=", is_signed, " dots=", dots);
+            INFO("K=", kk, " lda=", lda, " group_rows=", group_rows, " rows=", rows, " signed=", is_signed,
+                 " dots=", dots);
             CHECK(got == want);
             CHECK(got_sums == want_sums);
           }
