@@ -318,7 +318,7 @@ function padPredict(qp, { input, modes, calibration = 'minmax' }) {
         engines.push({ label, engine: net.prepare({ ...options, ranges: m.mode === 'static' ? ranges : null }) });
       }
       // The QAT row's engine, as evaluateModes ran it: static, with the ranges QAT observed.
-      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ mode: 'static', bits: qat.bits, granularity: 'channel', ranges: qat.ranges }) });
+      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ ...qat.engine, ranges: qat.ranges }) });
     } catch (e) {
       for (const { engine } of engines) engine.release();
       throw e;

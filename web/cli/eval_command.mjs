@@ -22,8 +22,10 @@ images; static calibration to the first ${CALIBRATION_SAMPLES} training images. 
 dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32 affine with MSE-chosen
 clip ranges, dynamic int8, static int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
-runs the static integer engine with the ranges QAT observed. --qat-distill A (0..1) mixes the float
-model's own output probabilities into the targets with weight A (knowledge distillation; default 0).
+runs the static integer engine with the ranges QAT observed. By default each weight unit's range is
+chosen by MSE during QAT and after (--weight-calibration minmax for PyTorch's observers), and the
+float model's own output probabilities are mixed into the targets with weight 0.9 (knowledge
+distillation; --qat-distill A from 0 to 1, 0 = labels only).
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
 gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights.
 --weight-calibration chooses each weight unit's clip range: minmax (default, as PyTorch's observers),
