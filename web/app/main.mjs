@@ -12,7 +12,6 @@ import { Tabs } from './tabs.mjs';
 import { lazyViews } from './lazy_views.mjs';
 import { ShareButtons } from './share.mjs';
 import { linkState } from './link_state.mjs';
-import { offerOffline } from './offline.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -102,7 +101,8 @@ const client = new WorkerClient(worker, {
     if (!firstShown) {
       firstShown = true;
       views.whenIdle();  // the other tabs' code, once the first view is up
-      offerOffline('./', document.querySelector('footer'));  // then the offline copy (web/sw.js)
+      // Then the offline copy (web/sw.js): loaded after the first view, outside its budget; optional.
+      import('./offline.mjs').then(({ offerOffline }) => offerOffline('./', document.querySelector('footer')), () => {});
     }
   },
   onError(error, request) {
