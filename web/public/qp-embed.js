@@ -33,9 +33,16 @@
     var url = frame && embedUrl(frame);
     if (!url || url.origin !== event.origin) return;
     var height = Math.max(0, Math.min(MAX_HEIGHT, Math.ceil(data.height)));
+    frame.dataset.qpEmbedHeight = String(height);
+    // The content's height is the frame's inner height: under box-sizing: border-box the CSS
+    // height also holds the frame's borders and padding.
+    var style = getComputedStyle(frame);
+    if (style.boxSizing === 'border-box') {
+      height += ['borderTopWidth', 'borderBottomWidth', 'paddingTop', 'paddingBottom']
+        .reduce(function (sum, side) { return sum + (parseFloat(style[side]) || 0); }, 0);
+    }
     // An inline style: a stylesheet height on the iframe would win over the height attribute.
     frame.style.height = height + 'px';
-    frame.dataset.qpEmbedHeight = String(height);
   });
 
   // Frames that reported before this script ran: ask them again (one that is still loading will
