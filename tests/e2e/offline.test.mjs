@@ -1,8 +1,8 @@
 // Offline use (issue #7): the service worker (web/sw.js, written to dist/sw.js by
 // scripts/vite_offline.mjs) caches the site on the first visit, served under a sub-path with
 // COOP/COEP; with the network off, a reload still starts the app (the wasm core, the default tensor
-// quantized) and the Network tab still loads its model and images, cached on first use; no request
-// goes to another origin. Then a new build (one page changed) replaces the old cache on the next
+// quantized) and the Network tab still loads its model and images, cached on first use; the
+// article and its widgets load too; no request goes to another origin. Then a new build (one page changed) replaces the old cache on the next
 // online visit. Serves a copy of dist/ (it is changed), in a temporary folder.
 // Needs dist/ (`node node_modules/vite/bin/vite.js build`).
 import { test, before, after } from 'node:test';
@@ -95,6 +95,13 @@ test('offline: a reload starts the app from the cache, and the Network tab loads
     assert.ok(wasm.length > 0 && wasm.every((r) => r.fromWorker && r.status === 200), JSON.stringify(wasm));
     assert.ok(served.some((r) => /models\/\w+\.safetensors$/.test(r.url) && r.fromWorker), 'the model came from the cache');
     assert.deepEqual(served.filter((r) => r.status >= 400), [], 'no failed response');
+    // The article too: its page, the widgets' bundle and a widget's core, from the cache.
+    await page.goto(`${env.origin}${PREFIX}docs/`);
+    await page.waitForSelector('footer [data-testid="offline-note"]', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('qp-value')?.dataset.state === 'ready', null, { timeout: 20_000 });
+    assert.ok(served.some((r) => r.url.endsWith('/qp-widgets.js') && r.fromWorker), 'the widgets came from the cache');
+    await page.goto(`${env.origin}${PREFIX}`);
+    await idle();
   } finally {
     page.off('response', onResponse);
     await env.context.setOffline(false);
@@ -105,6 +112,9 @@ test('offline: a reload starts the app from the cache, and the Network tab loads
   assert.deepEqual(env.problems.foreign, []);
   assert.deepEqual(env.problems.pageErrors, []);
   assert.deepEqual(env.problems.console.filter((m) => /Content.Security.Policy|Refused/i.test(m)), []);
+  // The one console error: the deliberate request outside the worker's scope while offline.
+  assert.deepEqual(env.problems.console.filter((m) => !/ERR_INTERNET_DISCONNECTED/.test(m)), []);
+  assert.ok(env.problems.console.length <= 1, env.problems.console.join('\n'));
 });
 
 test('a new build replaces the old cache on the next visit; the unchanged data cache stays', async () => {
