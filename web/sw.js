@@ -27,11 +27,25 @@ const DATA = new Set(MANIFEST.data);
 const inScope = (path) => new URL(path, SCOPE).href;
 const storable = (response) => response.status === 200 && response.type === 'basic';
 
+/**
+ * A host may redirect a page (embed.html → embed); a browser refuses to answer a navigation with a
+ * redirected response from a service worker, so the stored copy is a plain one with its headers.
+ */
+async function unredirected(response) {
+  if (!response.redirected) return response;
+  return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
-    // cache: 'reload' skips the HTTP cache: the copies are this build's files, not older ones.
-    await cache.addAll(MANIFEST.shell.map((path) => new Request(inScope(path), { cache: 'reload' })));
+    // All or nothing: a failed file fails the install, and the previous worker (if any) stays.
+    await Promise.all(MANIFEST.shell.map(async (path) => {
+      // cache: 'reload' skips the HTTP cache: the copies are this build's files, not older ones.
+      const response = await fetch(new Request(inScope(path), { cache: 'reload' }));
+      if (!storable(response)) throw new Error(`${path}: ${response.status} ${response.type}`);
+      await cache.put(inScope(path), await unredirected(response));
+    }));
     // A new build takes over at once (no waiting for every tab to close): its pages are the ones
     // the server now sends, and the old build's files are gone from the server anyway.
     await self.skipWaiting();
