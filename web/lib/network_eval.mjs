@@ -27,8 +27,10 @@ const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the
  * the activation ranges QAT observed. onLoss(stepIndex, loss) sees every minibatch.
  */
 export async function runQat(network, trainData, { bits = 8, granularity = 'channel', groupSize = 0, layerBits = null,
-  steps = null, learningRate = 1e-4, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {}, label = 'QAT' } = {}) {
-  const qat = network.startQat(trainData, { bits, granularity, groupSize, layerBits, learningRate, batchSize, seed });
+  weightCalibration = 'minmax', distillation = 0, steps = null, learningRate = 1e-4, batchSize = 64, seed = 0,
+  tick = async () => {}, onLoss = () => {}, label = 'QAT' } = {}) {
+  const qat = network.startQat(trainData, { bits, granularity, groupSize, layerBits, weightCalibration, distillation,
+    learningRate, batchSize, seed });
   try {
     const total = steps ?? 2 * qat.stepsPerEpoch;
     for (let done = 0; done < total;) {
