@@ -4,9 +4,9 @@
 //        [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B] [--per-row]
 //        [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
 //        [--calibration-count N] [--limit N] [--timing-runs N] [--requantization float|fixed-point]
-//        [--weight-calibration minmax|mse|percentile:P|...]
+//        [--weight-calibration minmax|mse|percentile:P|...|gptq|gptq-mse]
 // Defaults: the bundled models in web/public/models/, the Fashion-MNIST test set and the first 1000
-// training images for calibration, from Debian's dataset-fashion-mnist.
+// training images for calibration (static ranges, GPTQ's H), from Debian's dataset-fashion-mnist.
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -19,6 +19,7 @@
 #include "nn/dataset_idx.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
+#include "nn/gptq.h"
 #include "nn/network.h"
 
 using namespace qp;
@@ -111,7 +112,8 @@ int main(int argc, char** argv) {
         const int bits = int(positive(get("--bits", m == Mode::WeightOnly && group ? "4" : "8"), "bits"));
         std::string label = std::string(mode_name(m)) + " int" + std::to_string(bits) +
                             (gran == "group" ? " g" + std::to_string(group) : gran == "tensor" ? " per-tensor" : "") +
-                            (get("--scheme", "") == "affine" ? " affine" : "");
+                            (get("--scheme", "") == "affine" ? " affine" : "") +
+                            (get("--weight-calibration", "minmax") != "minmax" ? " " + opt["--weight-calibration"] : "");
         Row r = row(label, m, bits, group, gran == "tensor");
         r.options.layer_bits = layer_bits;
         r.options.dynamic_per_row = opt.count("--per-row") > 0;
@@ -129,14 +131,23 @@ int main(int argc, char** argv) {
       for (Row& r : rows) r.options.weights.calibration = opt["--weight-calibration"];
     if (opt.count("--requantization"))
       for (Row& r : rows) r.options.requantization = parse_requantization(opt["--requantization"]);
+    // Calibration samples (the first N training images) for static mode's ranges and GPTQ's H.
     ActivationRanges ranges;
+    InputHessians hessians;
+    auto needs_gptq = [](const Row& r) { return r.options.mode != Mode::Float && is_gptq_calibration(r.options.weights.calibration); };
+    bool needs_static = false, any_gptq = false;
     for (const Row& r : rows) {
-      if (r.options.mode != Mode::Static || !ranges.empty()) continue;
+      needs_static = needs_static || r.options.mode == Mode::Static;
+      any_gptq = any_gptq || needs_gptq(r);
+    }
+    if (needs_static || any_gptq) {
       Dataset calib = dataset_from_idx(
           read_file(get("--calibration-data", std::string(kFmnist) + "train-images-idx3-ubyte.gz")),
           read_file(get("--calibration-labels", std::string(kFmnist) + "train-labels-idx1-ubyte.gz")));
       const size_t n = std::min(positive(get("--calibration-count", "1000"), "calibration-count"), calib.count);
-      ranges = calibrate_activations(net, calib.inputs.data(), n, parse_calibration(get("--calibration", "minmax")));
+      if (needs_static)
+        ranges = calibrate_activations(net, calib.inputs.data(), n, parse_calibration(get("--calibration", "minmax")));
+      if (any_gptq) hessians = collect_input_hessians(net, calib.inputs.data(), n);
     }
     const size_t timing_runs = positive(get("--timing-runs", "200"), "timing-runs");
     std::printf("%s: %zu parameters, %zu test samples, native build\n", base.c_str(), net.parameter_count(), limit);
@@ -146,6 +157,7 @@ int main(int argc, char** argv) {
     double float_accuracy = -1;
     for (Row& r : rows) {
       if (r.options.mode == Mode::Static) r.options.activation_ranges = ranges;
+      if (needs_gptq(r)) r.options.input_hessians = hessians;
       auto engine = make_engine(net, r.options);
       std::vector<int32_t> predicted(limit);
       predict(*engine, test, 0, limit, predicted.data());
