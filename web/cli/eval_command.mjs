@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED, CALIBRATION_SAMPLES } from '../lib/datasets.mjs';
-import { STANDARD_MODES, evaluateModes } from '../lib/network_eval.mjs';
+import { STANDARD_MODES, evaluateModes, usesGptq } from '../lib/network_eval.mjs';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
@@ -26,7 +26,9 @@ runs the static integer engine with the ranges QAT observed.
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
 gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights.
 --weight-calibration chooses each weight unit's clip range: minmax (default, as PyTorch's observers),
-mse, percentile:P, entropy, histogram (the calibrators of \`qplay quantize\`). --requantization (static, qat):
+mse, percentile:P, entropy, histogram (the calibrators of \`qplay quantize\`), or gptq / gptq-C (GPTQ: each
+column's rounding error compensated on the later columns through the layer's input statistics from the
+calibration images; grids from min/max, or from calibrator C, e.g. gptq-mse). --requantization (static, qat):
 the gemmlowp/TFLite integer-only fixed-point multiplier (default) or a float multiplier as ONNX Runtime.`;
 
 export const EVAL_OPTIONS = {
@@ -113,7 +115,7 @@ export async function evalCommand(qp, args, values) {
   const calibFiles = values['calibration-data']
     ? { images: values['calibration-data'], labels: values['calibration-labels'] } : bundledData('train');
   const modes = modeList(values);
-  const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat')
+  const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat' || usesGptq(m))
     ? loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data', network.info.input) : null;
   const { rows, count, ranges } = await evaluateModes(qp, network, test, {
     modes, calibrationData, calibration: values.calibration ?? 'minmax',

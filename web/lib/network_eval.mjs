@@ -21,6 +21,9 @@ export const STANDARD_MODES = Object.freeze([
 export const PREDICT_CHUNK = 512;
 const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the CNN in wasm
 
+/** Does this mode quantize its weights with GPTQ (and so need each layer's H)? */
+export const usesGptq = (m) => m.mode !== 'float' && m.mode !== 'qat' && /^gptq(-|$)/.test(m.weightCalibration ?? '');
+
 /**
  * QAT row: fine-tune a copy of `network` on `trainData` with fake quantization for `steps`
  * minibatches (default: 2 passes over the data), then convert it to the static integer engine with
@@ -48,6 +51,8 @@ export async function runQat(network, trainData, { bits = 8, granularity = 'chan
  * tick(done, total, fields) is awaited between chunks (runCancellable's tick; it may throw to
  * cancel). `limit` evaluates only the first `limit` test samples. A mode { mode: 'qat', bits,
  * granularity, steps, learningRate } fine-tunes on calibrationData (runQat), then runs static.
+ * A mode with weightCalibration 'gptq…' takes each layer's H from the first calibrationCount
+ * samples of calibrationData (the static mode's calibration samples), or m.hessians.
  */
 export async function evaluateModes(qp, network, test, {
   modes = STANDARD_MODES, calibrationData = null, calibration = 'minmax', calibrationCount = 1000,
@@ -61,6 +66,11 @@ export async function evaluateModes(qp, network, test, {
     const calib = calibrationData ?? test;
     ranges = network.calibrate(calib, { calibration, count: Math.min(calibrationCount, calib.count) });
   }
+  let hessians = null;
+  if (modes.some((m) => usesGptq(m) && !m.hessians)) {
+    if (!calibrationData) throw new Error('GPTQ weight calibration needs calibration data');
+    hessians = network.inputHessians(calibrationData, { count: Math.min(calibrationCount, calibrationData.count) });
+  }
   const total = modes.length * count;
   const rows = [];
   for (const [i, m] of modes.entries()) {
@@ -73,7 +83,8 @@ export async function evaluateModes(qp, network, test, {
       modeRanges = tuned.ranges;
     }
     const engine = net.prepare({ ...m, mode: m.mode === 'qat' ? 'static' : m.mode,
-      ranges: m.mode === 'static' || m.mode === 'qat' ? modeRanges : null });
+      ranges: m.mode === 'static' || m.mode === 'qat' ? modeRanges : null,
+      hessians: usesGptq(m) ? m.hessians ?? hessians : null });
     try {
       const predictions = new Int32Array(count);
       for (let begin = 0; begin < count; begin += PREDICT_CHUNK) {
