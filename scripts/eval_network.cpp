@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     };
     if (!opt.count("--mode")) {
       rows = {row("float32", Mode::Float, 8, 0, false), row("weight-only int8", Mode::WeightOnly, 8, 0, false),
-              row("weight-only int4 g32 affine mse", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
+              row("weight-only int4 g32 affine gptq-mse", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
               row("static int8", Mode::Static, 8, 0, false)};
     } else {
       const std::string gran = get("--granularity", opt.count("--group-size") ? "group" : "channel");
@@ -121,9 +121,9 @@ int main(int argc, char** argv) {
       }
       if (!has_float) rows.insert(rows.begin(), row("float32", Mode::Float, 8, 0, false));
     }
-    if (!opt.count("--mode")) {  // GPTQ-style int4 groups, clip ranges by MSE (network_eval.mjs)
+    if (!opt.count("--mode")) {  // int4 affine groups by GPTQ, clip ranges by MSE (network_eval.mjs)
       rows[2].options.weights.affine = true;
-      rows[2].options.weights.calibration = "mse";
+      rows[2].options.weights.calibration = "gptq-mse";
     }
     if (opt.count("--scheme"))
       for (Row& r : rows) r.options.weights.affine = opt["--scheme"] == "affine" && r.options.mode == Mode::WeightOnly;

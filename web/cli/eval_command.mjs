@@ -18,9 +18,9 @@ export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels L
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
 written by the playground or torch, .pt/.pth, .npz, or an .onnx chain of Gemm/MatMul/Conv/BN/pools).
 --data: one .npz (inputs + labels), or inputs with --labels (.npy pair or IDX pair, gzipped or not). Data defaults to the 10 000 Fashion-MNIST test
-images; static calibration to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
-dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32 affine with MSE-chosen
-clip ranges, dynamic int8, static int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
+images; static calibration and GPTQ to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
+dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32 affine by GPTQ with
+MSE-chosen clip ranges, dynamic int8, static int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
 runs the static integer engine with the ranges QAT observed.
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
