@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
     const size_t timing_runs = positive(get("--timing-runs", "200"), "timing-runs");
     std::printf("%s: %zu parameters, %zu test samples, native build\n", base.c_str(), net.parameter_count(), limit);
     // Δ and µ are two bytes in UTF-8: padded by hand to match the Node CLI's columns.
-    std::printf("%-34s %9s %s %9s %s %11s\n", "mode", "accuracy", "   Δ pp", "size KB", " batch-1 µs", "img/s @256");
+    std::printf("%-38s %9s %s %9s %s %11s\n", "mode", "accuracy", "   Δ pp", "size KB", " batch-1 µs", "img/s @256");
     const std::vector<int32_t> labels(test.labels.begin(), test.labels.begin() + limit);
     double float_accuracy = -1;
     for (Row& r : rows) {
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
       const Accuracy a = score(predicted, labels, engine->num_classes());
       if (r.options.mode == Mode::Float && float_accuracy < 0) float_accuracy = a.accuracy;
       const Timing t = timing_runs ? measure_timing(*engine, test.slice(0, limit), timing_runs) : Timing{};
-      std::printf("%-34s %8.2f%% %7.2f %9.1f %11.1f %11.0f\n", r.label.c_str(), 100 * a.accuracy,
+      std::printf("%-38s %8.2f%% %7.2f %9.1f %11.1f %11.0f\n", r.label.c_str(), 100 * a.accuracy,
                   100 * (a.accuracy - float_accuracy), engine->model_bytes() / 1024.0, t.batch1_median_us,
                   t.batch_images_per_s);
     }

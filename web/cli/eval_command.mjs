@@ -129,11 +129,11 @@ export async function evalCommand(qp, args, values) {
     return;
   }
   console.log(`${path.basename(file)}: ${network.info.parameters} parameters, ${count} test samples, ${qp.build} build`);
-  console.log(`${'mode'.padEnd(34)} ${'accuracy'.padStart(9)} ${'Δ pp'.padStart(7)} ${'size KB'.padStart(9)} ` +
+  console.log(`${'mode'.padEnd(38)} ${'accuracy'.padStart(9)} ${'Δ pp'.padStart(7)} ${'size KB'.padStart(9)} ` +
     `${'batch-1 µs'.padStart(11)} ${'img/s @256'.padStart(11)}`);
   for (const r of rows) {
     const t = r.timing;
-    console.log(`${r.label.padEnd(34)} ${(100 * r.accuracy).toFixed(2).padStart(8)}% ${r.deltaPp.toFixed(2).padStart(7)} ` +
+    console.log(`${r.label.padEnd(38)} ${(100 * r.accuracy).toFixed(2).padStart(8)}% ${r.deltaPp.toFixed(2).padStart(7)} ` +
       `${(r.modelBytes / 1024).toFixed(1).padStart(9)} ${t ? t.batch1MedianUs.toFixed(1).padStart(11) : '-'.padStart(11)} ` +
       `${t ? Math.round(t.batchImagesPerSecond).toString().padStart(11) : '-'.padStart(11)}`);
   }
