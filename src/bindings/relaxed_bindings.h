@@ -4,13 +4,16 @@
 #pragma once
 #include <emscripten/val.h>
 
+#include <string>
+
 namespace qp::bindings {
 
 using emscripten::val;
 
 // Installs the micro-kernels at these function-table indices (wasm32 function pointers are table
-// indices; a call goes wasm to wasm through call_indirect, no JS in between).
-val install_relaxed_kernels(int index_3x8, int index_1x8);
+// indices; a call goes wasm to wasm through call_indirect, no JS in between). set: "i7" (3-row
+// group kernel, panel bytes in [0, 127]) or "u8" (4-row group kernel, exact unsigned panel bytes).
+val install_relaxed_kernels(int index_group, int index_1x8, const std::string& set);
 bool relaxed_kernels_installed();
 
 }  // namespace qp::bindings

@@ -19,6 +19,10 @@
 //   span = 255  (both ends of the 8-bit range used): the packed SIMD128 path (gemm_q8), since no
 //               split into two [0, 127] parts exists. The packing function decides from the actual
 //               weight values and records the choice in `mode`.
+// Engines whose dot reads the second operand as an exact unsigned byte (V8 on x86 with AVX-VNNI:
+// one vpdpbusd, no int16 saturation; relaxed.mjs checks this on saturating inputs before it says so)
+// take every span ≤ 255 in one dot, v stored as an unsigned byte: mode kFullRange, run by the "u8"
+// kernel set (RelaxedKernels::unsigned_weights).
 //
 // Zero points and offsets fold out of the kernel exactly like gemm_q8.h (mod 2^32): with
 // α = oa − za and β_j = ob[j] − zb[j],
@@ -48,16 +52,19 @@
 namespace qp::kernels {
 
 constexpr size_t kRelaxedDepth = 16;
-// Rows per group of the 3x8 micro-kernel. Its own constant, not gemm_q8's kMicroRows: the WAT kernel
-// is written for 3 rows whatever the SIMD128 kernel uses.
+// Rows per group of the i7 set's 3x8 micro-kernel and of the u8 set's 4x8. Their own constants, not
+// gemm_q8's kMicroRows: the WAT kernels are written for these whatever the SIMD128 kernel uses.
 constexpr size_t kRelaxedMicroRows = 3;
+constexpr size_t kRelaxedU8MicroRows = 4;
 
 enum class RelaxedWeightMode {
   kOneDot,    // every column spans ≤ 127 codes
   kTwoDots,   // every column spans ≤ 254 codes
   kSimd128,   // some column spans all 256 codes: gemm_q8 on `fallback`
+  kFullRange, // one dot, v in [0, 255] as unsigned bytes: only for the u8 kernel set
 };
-const char* relaxed_weight_mode_name(RelaxedWeightMode mode);  // "one-dot", "two-dots", "simd128"
+// "one-dot", "two-dots", "simd128", "full-range"
+const char* relaxed_weight_mode_name(RelaxedWeightMode mode);
 
 // Weights packed once for gemm_q8_relaxed. Built by pack_q8_relaxed_weights; immutable afterwards.
 struct PackedQ8RelaxedWeights {
@@ -66,6 +73,7 @@ struct PackedQ8RelaxedWeights {
   RelaxedWeightMode mode = RelaxedWeightMode::kOneDot;
   size_t dots = 1;                  // dots per 16-k slice: 1 or 2 (unused in kSimd128)
   std::vector<int8_t> panels;       // ceil(n/8) panels of blocks()·16·8 bytes, values in [0, 127]
+                                    // (kFullRange: the bytes are unsigned, [0, 255])
   std::vector<int32_t> zero_points;  // zb[j]
   std::vector<int32_t> offsets;      // ob[j]: the weight codes are stored as w − ob[j]
   // β_j = ob[j] − zb[j] and V_j + K·β_j (mod 2^32), the two per-column terms of the fold.
@@ -76,29 +84,49 @@ struct PackedQ8RelaxedWeights {
 };
 
 // Packs B (element (k, j) at b.data[k*stride_k + j*stride_n]; zero_points: n values or one), like
-// pack_q8_weights, choosing the mode from the codes. Spans of 128..254 take two dots only when
-// allow_two_dots is set: by default they go to kSimd128, which measured faster in Chromium on x86
-// without VNNI (docs/numerics.md §12.5). Throws qp::Error on bad sizes or zero points.
+// pack_q8_weights, choosing the mode from the codes. With unsigned_weights (for the u8 kernel set)
+// every matrix is kFullRange. Otherwise spans of 128..254 take two dots only when allow_two_dots is
+// set: by default they go to kSimd128, which measured faster in Chromium on x86 without VNNI
+// (docs/numerics.md §12.5). Throws qp::Error on bad sizes or zero points.
 PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
                                                const std::vector<int32_t>& zero_points,
-                                               bool allow_two_dots = false);
+                                               bool allow_two_dots = false, bool unsigned_weights = false);
 
-// The micro-kernel contract: out[r*8 + j] = Σ over `blocks` 16-byte blocks of the group's rows (3
-// interleaved, or 1 contiguous) against the panel's 8 columns, Σ a'·v as int32 (mod 2^32), with
-// every panel byte in [0, 127]. uint32_t and pointers: (i32, i32, i32, i32) -> () in wasm32, the
-// signature the WAT functions export.
+// The micro-kernel contract: out[r*8 + j] = Σ over `blocks` 16-byte blocks of the group's rows
+// (`rows` interleaved, or 1 contiguous) against the panel's 8 columns, Σ a'·v as int32 (mod 2^32),
+// with every panel byte in [0, 127] (the u8 set: [0, 255] read as unsigned). uint32_t and pointers:
+// (i32, i32, i32, i32) -> () in wasm32, the signature the WAT functions export.
 using RelaxedMicroKernel = void (*)(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out);
 struct RelaxedKernels {
-  RelaxedMicroKernel micro_3x8 = nullptr;
+  RelaxedMicroKernel micro_group = nullptr;  // `rows` × 8
   RelaxedMicroKernel micro_1x8 = nullptr;
+  size_t rows = kRelaxedMicroRows;           // kRelaxedMicroRows (i7 set) or kRelaxedU8MicroRows (u8 set)
+  bool unsigned_weights = false;             // the u8 set: panel bytes are exact unsigned bytes
 };
 
-// The portable emulation (any build): pmaddubsw + pmaddwd + paddd semantics, lane by lane.
+// Packing of one group of A rows (rows ≤ group_rows; group_rows = the kernel set's rows, or 1 for
+// the 1x8 kernel) in the layout above: a' = a − oa, each 16-k slice written `dots` times, missing
+// rows and padding k zero; the sums R_i = Σ_k a' (mod 2^32, group_rows of them) to row_sums. The
+// SIMD128 tier handles one dot and defers two dots to the portable one; with lda ≥ k_padded it reads
+// a row's last, partial slice with one load (bytes [k, k_padded) of every row must be readable;
+// their values are ignored).
+void gemm_q8_relaxed_pack_rows_generic(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t group_rows,
+                                       size_t k, size_t k_padded, size_t dots, int8_t* dst, uint32_t* row_sums);
+#if defined(__wasm_simd128__)
+void gemm_q8_relaxed_pack_rows__wasmsimd(const uint8_t* a, size_t lda, bool is_signed, size_t rows,
+                                         size_t group_rows, size_t k, size_t k_padded, size_t dots, int8_t* dst,
+                                         uint32_t* row_sums);
+#endif
+
+// The portable emulations (any build), lane by lane: the i7 set as V8 lowers it on x86 without VNNI
+// (pmaddubsw + pmaddwd + paddd) and the u8 set as with VNNI (vpdpbusd: exact signed × unsigned).
 RelaxedKernels relaxed_kernels_emulated();
+RelaxedKernels relaxed_kernels_emulated_u8();
 
 // The kernels of this runtime: installed by the JS loader when the engine runs relaxed SIMD (never
 // in Node, whose relaxed dot is wrong, nor natively). Returns nullptr when none is installed.
 void install_relaxed_kernels(RelaxedKernels kernels);
+void uninstall_relaxed_kernels();  // for tests that install the emulations
 const RelaxedKernels* installed_relaxed_kernels();
 
 // C = (A − za)·(B − zb) with the given micro-kernels (kSimd128 weights run gemm_q8 instead).

@@ -8,40 +8,47 @@
 #include "core/error.h"
 #include "kernels/gemm_q8_relaxed.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace qp::kernels {
 
 namespace {
 
 RelaxedKernels g_installed;  // set once at load time by the JS loader (bindings), read by every call
 
-// a' = a − oa: uint8 codes shift by 128 into the signed range, int8 codes stay (two's complement).
-inline int8_t shifted(const uint8_t* src, size_t p, bool is_signed) {
-  return static_cast<int8_t>(is_signed ? src[p] : static_cast<uint8_t>(src[p] ^ 0x80));
-}
+#if defined(__wasm_simd128__)
+constexpr auto pack_rows = gemm_q8_relaxed_pack_rows__wasmsimd;
+#else
+constexpr auto pack_rows = gemm_q8_relaxed_pack_rows_generic;
+#endif
 
-// Packs rows [0, rows) of A (rows ≤ 3) as one micro-kernel group (layout in gemm_q8_relaxed.h);
-// writes R_i = Σ_k a' to row_sums. Padding k and missing rows are zero.
-void pack_group(const uint8_t* a, size_t lda, bool is_signed, size_t rows, size_t k, size_t kp, size_t dots,
-                int8_t* dst, uint32_t* row_sums) {
-  const size_t group_rows = rows == 1 ? 1 : kRelaxedMicroRows;
-  for (size_t r = 0; r < group_rows; ++r) {
-    uint32_t sum = 0;
-    for (size_t p = 0; p < kp; ++p) {
-      const int8_t v = r < rows && p < k ? shifted(a + r * lda, p, is_signed) : 0;
-      sum += static_cast<uint32_t>(static_cast<int32_t>(v));
-      const size_t slice = p / kRelaxedDepth, lane = p % kRelaxedDepth;
-      for (size_t d = 0; d < dots; ++d) {
-        dst[((slice * dots + d) * group_rows + r) * kRelaxedDepth + lane] = v;
-      }
+// C's row segment out[0..cols) = S + β_j·R + α·(V_j + K·β_j), all mod 2^32, from one tile row;
+// alpha_fold[j] = α·(V_j + K·β_j) is computed once per call.
+inline void store_row(const int32_t* tile_row, const int32_t* beta, const int32_t* alpha_fold, uint32_t row_sum,
+                      size_t cols, int32_t* out) {
+#if defined(__wasm_simd128__)
+  if (cols == kPanelCols) {
+    const v128_t r = wasm_i32x4_splat(static_cast<int32_t>(row_sum));
+    for (size_t j = 0; j < kPanelCols; j += 4) {
+      const v128_t v = wasm_i32x4_add(wasm_i32x4_add(wasm_v128_load(tile_row + j),
+                                                     wasm_i32x4_mul(wasm_v128_load(beta + j), r)),
+                                      wasm_v128_load(alpha_fold + j));
+      wasm_v128_store(out + j, v);
     }
-    row_sums[r] = sum;
+    return;
+  }
+#endif
+  for (size_t j = 0; j < cols; ++j) {
+    out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile_row[j]) + static_cast<uint32_t>(beta[j]) * row_sum +
+                                  static_cast<uint32_t>(alpha_fold[j]));
   }
 }
 
 // Rows of A per packed block: about 64 KiB of int8 (the SIMD128 driver holds 128 KiB of int16, the
-// same number of codes), a multiple of the micro-kernel's rows.
-size_t block_rows(size_t block_bytes_per_row) {
-  constexpr size_t mr = kRelaxedMicroRows;
+// same number of codes), a multiple of the micro-kernel's rows mr.
+size_t block_rows(size_t block_bytes_per_row, size_t mr) {
   const size_t rows = (size_t{64} * 1024) / block_bytes_per_row;
   return std::clamp<size_t>(rows / mr * mr, mr, 256 / mr * mr);
 }
@@ -50,11 +57,18 @@ size_t block_rows(size_t block_bytes_per_row) {
 }  // namespace
 
 void install_relaxed_kernels(RelaxedKernels kernels) {
-  if (!kernels.micro_3x8 || !kernels.micro_1x8) throw Error("relaxed SIMD: both micro-kernels are needed");
+  if (!kernels.micro_group || !kernels.micro_1x8) throw Error("relaxed SIMD: both micro-kernels are needed");
+  const size_t expected_rows = kernels.unsigned_weights ? kRelaxedU8MicroRows : kRelaxedMicroRows;
+  if (kernels.rows != expected_rows) {
+    throw Error("relaxed SIMD: the " + std::string(kernels.unsigned_weights ? "u8" : "i7") + " kernel set has " +
+                std::to_string(expected_rows) + " rows per group, not " + std::to_string(kernels.rows));
+  }
   g_installed = kernels;
 }
 
-const RelaxedKernels* installed_relaxed_kernels() { return g_installed.micro_3x8 ? &g_installed : nullptr; }
+void uninstall_relaxed_kernels() { g_installed = {}; }
+
+const RelaxedKernels* installed_relaxed_kernels() { return g_installed.micro_group ? &g_installed : nullptr; }
 
 void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, const PackedQ8RelaxedWeights& b,
                      int32_t* c, size_t ldc) {
@@ -72,6 +86,11 @@ void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, con
     gemm_q8(m, a, lda, a_zero_point, b.fallback, c, ldc);
     return;
   }
+  if ((b.mode == RelaxedWeightMode::kFullRange) != kernels.unsigned_weights) {
+    throw Error(std::string("matmul: weights packed for the ") +
+                (b.mode == RelaxedWeightMode::kFullRange ? "u8" : "i7") + " relaxed kernel set, run with the " +
+                (kernels.unsigned_weights ? "u8" : "i7") + " set");
+  }
   check_q8_input_zero_point(a.is_signed, a_zero_point);
   if (m == 0) return;
   const size_t n = b.n, kp = b.k_padded, dots = b.dots;
@@ -81,20 +100,26 @@ void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, con
   const uint32_t alpha = (a.is_signed ? 0u : 128u) - static_cast<uint32_t>(a_zero_point);
 
   // Scratch for one block of A, reused across calls (grow-only: a batch-1 call allocates nothing).
-  constexpr size_t mr = kRelaxedMicroRows;
-  const size_t mc = std::min(block_rows(row_bytes), (m + mr - 1) / mr * mr);
+  const size_t mr = kernels.rows;
+  const size_t mc = std::min(block_rows(row_bytes, mr), (m + mr - 1) / mr * mr);
   thread_local std::vector<int8_t> a_block;
   thread_local std::vector<uint32_t> row_sums;
+  thread_local std::vector<int32_t> alpha_fold;
   if (a_block.size() < mc * row_bytes) a_block.resize(mc * row_bytes);
   if (row_sums.size() < mc) row_sums.resize(mc);
-  alignas(16) int32_t tile[mr * kPanelCols];
+  alpha_fold.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    alpha_fold[j] = static_cast<int32_t>(alpha * static_cast<uint32_t>(b.column_fold[j]));
+  }
+  alignas(16) int32_t tile[kRelaxedU8MicroRows * kPanelCols];  // the larger of the two sets' groups
   const size_t panels = (n + kPanelCols - 1) / kPanelCols;
 
   for (size_t i0 = 0; i0 < m; i0 += mc) {
     const size_t rows = std::min(mc, m - i0);
     for (size_t r0 = 0; r0 < rows; r0 += mr) {
-      pack_group(a.data + (i0 + r0) * lda, lda, a.is_signed, std::min(mr, rows - r0), b.k, kp, dots,
-                 a_block.data() + r0 * row_bytes, row_sums.data() + r0);
+      const size_t group = std::min(mr, rows - r0);
+      pack_rows(a.data + (i0 + r0) * lda, lda, a.is_signed, group, group == 1 ? 1 : mr, b.k, kp, dots,
+                a_block.data() + r0 * row_bytes, row_sums.data() + r0);
     }
     for (size_t panel = 0; panel < panels; ++panel) {
       const size_t j0 = panel * kPanelCols;
@@ -103,16 +128,10 @@ void gemm_q8_relaxed(size_t m, Q8Matrix a, size_t lda, int32_t a_zero_point, con
         const size_t group = std::min(mr, rows - r0);
         const int8_t* a_group = a_block.data() + r0 * row_bytes;
         if (group == 1) kernels.micro_1x8(blocks, a_group, b.panel(panel), tile);
-        else kernels.micro_3x8(blocks, a_group, b.panel(panel), tile);
+        else kernels.micro_group(blocks, a_group, b.panel(panel), tile);
         for (size_t r = 0; r < group; ++r) {
-          int32_t* out = c + (i0 + r0 + r) * ldc + j0;
-          const uint32_t row_sum = row_sums[r0 + r];
-          for (size_t j = 0; j < cols; ++j) {
-            // S + β_j·R_i + α·(V_j + K·β_j), all mod 2^32.
-            out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile[r * kPanelCols + j]) +
-                                          static_cast<uint32_t>(b.beta[j0 + j]) * row_sum +
-                                          alpha * static_cast<uint32_t>(b.column_fold[j0 + j]));
-          }
+          store_row(tile + r * kPanelCols, b.beta.data() + j0, alpha_fold.data() + j0, row_sums[r0 + r], cols,
+                    c + (i0 + r0 + r) * ldc + j0);
         }
       }
     }

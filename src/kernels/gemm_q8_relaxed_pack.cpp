@@ -21,12 +21,14 @@ const char* relaxed_weight_mode_name(RelaxedWeightMode mode) {
     case RelaxedWeightMode::kOneDot: return "one-dot";
     case RelaxedWeightMode::kTwoDots: return "two-dots";
     case RelaxedWeightMode::kSimd128: return "simd128";
+    case RelaxedWeightMode::kFullRange: return "full-range";
   }
   return "?";
 }
 
 PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, size_t stride_k, size_t stride_n,
-                                               const std::vector<int32_t>& zero_points, bool allow_two_dots) {
+                                               const std::vector<int32_t>& zero_points, bool allow_two_dots,
+                                               bool unsigned_weights) {
   check_q8_weights(b, k, n, zero_points);
   PackedQ8RelaxedWeights w;
   w.k = k;
@@ -48,7 +50,10 @@ PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, s
     w.offsets[j] = lo;
     widest = std::max(widest, hi - lo);
   }
-  if (widest <= 127) {
+  if (unsigned_weights) {
+    w.mode = RelaxedWeightMode::kFullRange;  // widest ≤ 255 always
+    w.dots = 1;
+  } else if (widest <= 127) {
     w.mode = RelaxedWeightMode::kOneDot;
     w.dots = 1;
   } else if (widest <= 254 && allow_two_dots) {
@@ -71,11 +76,12 @@ PackedQ8RelaxedWeights pack_q8_relaxed_weights(Q8Matrix b, size_t k, size_t n, s
     const size_t slot = j % 2;
     uint32_t v_sum = 0;  // V_j, wraps modulo 2^32 like the accumulators
     for (size_t p = 0; p < k; ++p) {
-      const int32_t v = code_at(b, p * stride_k + j * stride_n) - w.offsets[j];  // [0, widest]
+      const int32_t v = code_at(b, p * stride_k + j * stride_n) - w.offsets[j];  // [0, widest], widest ≤ 255
       v_sum += static_cast<uint32_t>(v);
       const size_t slice = p / kRelaxedDepth, lane = p % kRelaxedDepth;
       if (w.dots == 1) {
-        pair[(slice * 2 + slot) * kRelaxedDepth + lane] = static_cast<int8_t>(v);
+        // kFullRange's v in 128..255 is stored as its byte (the kernel reads it unsigned).
+        pair[(slice * 2 + slot) * kRelaxedDepth + lane] = static_cast<int8_t>(static_cast<uint8_t>(v));
       } else {
         // Blocks 2·slice (h) and 2·slice + 1 (l): h = v >> 1 and l = v − h, both ≤ 127.
         const int32_t h = v >> 1;

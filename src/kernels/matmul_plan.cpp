@@ -37,7 +37,7 @@ MatmulPlan::MatmulPlan(MatmulInputs inputs) : in_(std::move(inputs)) {
   // too so a bad one fails at preparation, not at the first run.
   if (is_relaxed_) {
     packed_relaxed_ = pack_q8_relaxed_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points,
-                                              in_.relaxed_two_dots);
+                                              in_.relaxed_two_dots, installed_relaxed_kernels()->unsigned_weights);
     b_zero_points_full_ = packed_relaxed_.zero_points;
   } else {
     packed_q8_ = pack_q8_weights({in_.b_bytes.data(), in_.b_signed}, k, n, n, 1, in_.b_zero_points);

@@ -20,20 +20,22 @@ kernels::PackedQ8Weights pack_codes(const WeightedGeometry& g, const std::vector
   return kernels::pack_q8_weights(b, g.fan_in, g.channels_out, 1, g.fan_in, {0});
 }
 
-// Runs `gemm(rows, input_rows, out_rows)` once per sample for a convolution (on its im2col rows)
-// or once for the whole batch for a Linear. T is float or uint8.
+// Runs `gemm(rows, input_rows, lda, out_rows)` once per sample for a convolution (on its im2col
+// rows, `ld` apart: 0 = fan_in) or once for the whole batch for a Linear. T is float or uint8.
 template <typename T, typename Gemm>
 void for_each_gemm(const WeightedGeometry& g, const T* in, size_t batch, const std::function<T(size_t)>& pad_of,
-                   std::vector<T>& cols, Gemm gemm) {
+                   std::vector<T>& cols, Gemm gemm, size_t ld = 0) {
   if (g.kind == LayerKind::Linear) {
     gemm(batch, in, g.fan_in, size_t(0));
     return;
   }
+  if (ld == 0) ld = g.fan_in;
   const size_t positions = g.positions(), in_size = g.in.size();
-  cols.resize(positions * g.fan_in);
+  // Zero-filled once: the bytes past the patch in a row longer than fan_in are never written.
+  if (cols.size() != positions * ld) cols.assign(positions * ld, T{});
   for (size_t b = 0; b < batch; ++b) {
-    im2col_nhwc<T>(in + b * in_size, g.in, g.kernel, g.stride, g.padding, pad_of(b), cols.data());
-    gemm(positions, cols.data(), g.fan_in, b * positions);
+    im2col_nhwc<T>(in + b * in_size, g.in, g.kernel, g.stride, g.padding, pad_of(b), cols.data(), ld);
+    gemm(positions, cols.data(), ld, b * positions);
   }
 }
 
@@ -63,10 +65,26 @@ class FloatStep final : public Step {
   Buffer<float> out_;
 };
 
-// Shared by the dynamic and static steps: uint8 activations × packed int8 weights → int32.
+// Shared by the dynamic and static steps: uint8 activations × packed int8 weights → int32, on the
+// relaxed-SIMD kernel when the runtime installed one (a browser with relaxed SIMD), else on gemm_q8.
+// Both give the exact int32 sums, so the choice changes the speed only, never a result.
 class IntGemm {
  public:
-  IntGemm(const WeightedGeometry& g, const std::vector<int8_t>& codes) : g_(g), packed_(pack_codes(g, codes)) {}
+  IntGemm(const WeightedGeometry& g, const std::vector<int8_t>& codes) : g_(g), column_sums_(g.channels_out, 0) {
+    const kernels::Q8Matrix b{reinterpret_cast<const uint8_t*>(codes.data()), true};
+    if (const kernels::RelaxedKernels* relaxed = kernels::installed_relaxed_kernels()) {
+      relaxed_ = kernels::pack_q8_relaxed_weights(b, g.fan_in, g.channels_out, 1, g.fan_in, {0}, false,
+                                                  relaxed->unsigned_weights);
+      use_relaxed_ = true;
+    } else {
+      packed_ = pack_codes(g, codes);
+    }
+    for (size_t j = 0; j < g.channels_out; ++j) {
+      uint32_t sum = 0;  // Σ_k w[k][j], modulo 2^32 like the accumulators
+      for (size_t p = 0; p < g.fan_in; ++p) sum += static_cast<uint32_t>(int32_t{codes[j * g.fan_in + p]});
+      column_sums_[j] = sum;
+    }
+  }
   // acc gets batch·rows_per_sample × N sums Σ (a − za(sample)) · w.
   void run(const uint8_t* in, size_t batch, const std::vector<int32_t>& zero_point_of_sample,
            std::vector<int32_t>& acc) {
@@ -75,28 +93,38 @@ class IntGemm {
     const bool one_zero_point = zero_point_of_sample.size() == 1;
     auto zp = [&](size_t b) { return zero_point_of_sample[one_zero_point ? 0 : b]; };
     if (g_.kind == LayerKind::Linear && !one_zero_point) {
-      // Per-row zero points: run with za = 0, then subtract za_i · Σ_k w[k][j] (the packed
-      // column sums), the same fold the kernel applies for one zero point.
-      kernels::gemm_q8(batch, kernels::Q8Matrix{in, false}, g_.fan_in, 0, packed_, acc.data(), n);
+      // Per-row zero points: run with za = 0, then subtract za_i · Σ_k w[k][j], the same fold the
+      // kernel applies for one zero point.
+      gemm(batch, in, g_.fan_in, 0, acc.data());
       for (size_t i = 0; i < batch; ++i)
         for (size_t j = 0; j < n; ++j)
           acc[i * n + j] = static_cast<int32_t>(static_cast<uint32_t>(acc[i * n + j]) -
-                                                static_cast<uint32_t>(zp(i)) *
-                                                    static_cast<uint32_t>(packed_.column_fold[j]));
+                                                static_cast<uint32_t>(zp(i)) * column_sums_[j]);
       return;
     }
+    // On the relaxed kernel, im2col rows padded to whole 16-byte slices let its row packing read
+    // every slice with one load (the padding is masked out, never summed).
+    const size_t ld = use_relaxed_ ? relaxed_.k_padded : 0;
     for_each_gemm<uint8_t>(g_, in, batch, [&](size_t b) { return static_cast<uint8_t>(zp(b)); }, cols_,
                            [&](size_t m, const uint8_t* rows, size_t lda, size_t first_row) {
                              const int32_t za = g_.kind == LayerKind::Linear ? zp(0) : zp(first_row / rows_per_sample);
-                             kernels::gemm_q8(m, kernels::Q8Matrix{rows, false}, lda, za, packed_,
-                                              acc.data() + first_row * n, n);
-                           });
+                             gemm(m, rows, lda, za, acc.data() + first_row * n);
+                           }, ld);
   }
   size_t rows_per_sample() const { return g_.kind == LayerKind::Linear ? 1 : g_.positions(); }
 
  private:
+  void gemm(size_t m, const uint8_t* rows, size_t lda, int32_t za, int32_t* out) const {
+    const kernels::Q8Matrix a{rows, false};
+    if (use_relaxed_) kernels::gemm_q8_relaxed(m, a, lda, za, relaxed_, out, g_.channels_out);
+    else kernels::gemm_q8(m, a, lda, za, packed_, out, g_.channels_out);
+  }
+
   WeightedGeometry g_;
+  bool use_relaxed_ = false;
   kernels::PackedQ8Weights packed_;
+  kernels::PackedQ8RelaxedWeights relaxed_;
+  std::vector<uint32_t> column_sums_;
   std::vector<uint8_t> cols_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "kernels/gemm_f32.h"
 #include "kernels/gemm_q8.h"
+#include "kernels/gemm_q8_relaxed.h"
 #include "kernels/requantize.h"
 #include "nn/network.h"
 #include "quant/qparams.h"

@@ -6,13 +6,15 @@
 namespace qp::nn {
 
 template <typename T>
-void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, size_t padding, T pad, T* cols) {
+void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, size_t padding, T pad, T* cols,
+                 size_t ld) {
   const size_t ho = (in.h + 2 * padding - kernel) / stride + 1;
   const size_t wo = (in.w + 2 * padding - kernel) / stride + 1;
   const size_t c = in.c;
-  T* dst = cols;
+  if (ld == 0) ld = kernel * kernel * c;
   for (size_t oy = 0; oy < ho; ++oy) {
     for (size_t ox = 0; ox < wo; ++ox) {
+      T* dst = cols + (oy * wo + ox) * ld;
       for (size_t ky = 0; ky < kernel; ++ky) {
         // Signed arithmetic: the window may start above or left of the image.
         const long iy = static_cast<long>(oy * stride + ky) - static_cast<long>(padding);
@@ -139,8 +141,9 @@ std::vector<T> permute_fan_in(const std::vector<T>& w, size_t out, const std::ve
   return r;
 }
 
-template void im2col_nhwc<float>(const float*, const ActShape&, size_t, size_t, size_t, float, float*);
-template void im2col_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, size_t, uint8_t, uint8_t*);
+template void im2col_nhwc<float>(const float*, const ActShape&, size_t, size_t, size_t, float, float*, size_t);
+template void im2col_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, size_t, uint8_t, uint8_t*,
+                                   size_t);
 template void max_pool_nhwc<float>(const float*, const ActShape&, size_t, size_t, float*);
 template void max_pool_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, uint8_t*);
 template void nchw_to_nhwc<float>(const float*, size_t, const ActShape&, float*);

@@ -12,9 +12,11 @@ namespace qp::nn {
 
 // im2col for a square `kernel`, `stride` and zero `padding`: one row per output position
 // (ho·wo rows, row-major), each row the kernel·kernel·c patch in (ky, kx, c) order. Positions
-// outside the image read `pad` (0.0f, or the zero point's code for quantized inputs).
+// outside the image read `pad` (0.0f, or the zero point's code for quantized inputs). Rows are
+// `ld` apart (0: packed, kernel·kernel·c); values past the patch in a longer row are not written.
 template <typename T>
-void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, size_t padding, T pad, T* cols);
+void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, size_t padding, T pad, T* cols,
+                 size_t ld = 0);
 
 // Max over each kernel×kernel window (no padding, floor mode), per channel.
 template <typename T>

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "kernels/gemm_q8_relaxed.h"
 #include "kernels/requantize.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
@@ -260,6 +261,62 @@ TEST_CASE("nn engine: quantized modes stay close to float; per-row dynamic equal
     single->forward(x.data() + s * 784, 1, alone.data());
     for (size_t j = 0; j < 10; ++j) CHECK(together[s * 10 + j] == alone[j]);
   }
+}
+
+namespace {
+// The u8 emulation with every group sum off by one: proof that an engine built while it is
+// installed really runs the relaxed kernels.
+void off_by_one_group(uint32_t blocks, const int8_t* a, const int8_t* panel, int32_t* out) {
+  kernels::relaxed_kernels_emulated_u8().micro_group(blocks, a, panel, out);
+  for (size_t i = 0; i < kernels::kRelaxedU8MicroRows * 8; ++i) out[i] += 1;
+}
+}  // namespace
+
+TEST_CASE("nn engine: the integer modes give the same logits on the relaxed-SIMD kernels (both sets)") {
+  // In a browser with relaxed SIMD the integer steps run gemm_q8_relaxed; here its portable
+  // emulations stand in for the WAT kernels. Exact int32 sums either way: identical logits.
+  // int8 weights (full range: the i7 set falls back to SIMD128, the u8 set takes one dot) and
+  // int4 weights (span ≤ 15: one dot in both sets); per-batch and per-row dynamic; static.
+  Network cnn = make_cnn();
+  init_parameters(cnn, 9);
+  Network mlp = make_mlp();
+  init_parameters(mlp, 10);
+  const size_t batch = 5;
+  const auto x = random_inputs(batch * 784, 21);
+  for (Network* net : {&cnn, &mlp}) {
+    const auto ranges = calibrate_activations(*net, x.data(), batch, parse_calibration("minmax"));
+    for (int bits : {8, 4}) {
+      for (int variant = 0; variant < 3; ++variant) {
+        EngineOptions opt;
+        opt.mode = variant == 2 ? Mode::Static : Mode::Dynamic;
+        opt.dynamic_per_row = variant == 1;
+        opt.weights.bits = bits;
+        opt.activation_ranges = ranges;
+        CAPTURE(bits);
+        CAPTURE(variant);
+        kernels::uninstall_relaxed_kernels();
+        std::vector<float> plain(batch * 10), on_u8(batch * 10), on_i7(batch * 10);
+        make_engine(*net, opt)->forward(x.data(), batch, plain.data());
+        kernels::install_relaxed_kernels(kernels::relaxed_kernels_emulated_u8());
+        make_engine(*net, opt)->forward(x.data(), batch, on_u8.data());
+        kernels::install_relaxed_kernels(kernels::relaxed_kernels_emulated());
+        make_engine(*net, opt)->forward(x.data(), batch, on_i7.data());
+        kernels::uninstall_relaxed_kernels();
+        CHECK(on_u8 == plain);
+        CHECK(on_i7 == plain);
+      }
+    }
+  }
+  kernels::RelaxedKernels broken = kernels::relaxed_kernels_emulated_u8();
+  broken.micro_group = off_by_one_group;
+  EngineOptions opt;
+  opt.mode = Mode::Dynamic;
+  std::vector<float> plain(batch * 10), wrong(batch * 10);
+  make_engine(cnn, opt)->forward(x.data(), batch, plain.data());
+  kernels::install_relaxed_kernels(broken);
+  make_engine(cnn, opt)->forward(x.data(), batch, wrong.data());
+  kernels::uninstall_relaxed_kernels();
+  CHECK(wrong != plain);
 }
 
 TEST_CASE("nn engine: mixed precision, sizes and refusals") {

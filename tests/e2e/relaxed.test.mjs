@@ -5,6 +5,9 @@
 // fallback) and uint8 [0, 127];
 // the capability report says the kernel is installed; and the bundled site (dist/, served under a
 // sub-path) links it too. A failure names kind, shape, ranges, seed, index, expected and actual.
+// Two kernel sets: "i7" (every engine; forced with ?relaxed=i7 for the cases above) and "u8"
+// (full-range weights in one dot, where the engine's dot reads unsigned bytes exactly: x86 with
+// AVX-VNNI), which the default page installs when its self-check passes; the same cases run on it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -24,14 +27,20 @@ const RANGES = [
   { signed: true, lo: -128, hi: 127, variant: 'simd128' },
 ];
 
-let src;
-before(async () => { src = await launchSourcePage(); });
-after(async () => { await src?.close(); });
+let src, best;  // src: the i7 set forced; best: the default choice
+before(async () => {
+  src = await launchSourcePage({ relaxedKernels: 'i7' });
+  best = await launchSourcePage();
+});
+after(async () => {
+  await src?.close();
+  await best?.close();
+});
 
 // Runs `cases` in the page: each is { m, n, k, aSigned, range, fill, seed, zpEnds }; returns the
 // first failures (described) and the variants seen. Data comes from a seeded PRNG in the page.
-async function runInPage(cases) {
-  return src.page.evaluate((cases) => {
+async function runInPage(cases, on = src) {
+  return on.page.evaluate((cases) => {
     const qp = window.qp;
     const mulberry32 = (seed) => () => {
       seed = (seed + 0x6D2B79F5) | 0;
@@ -92,6 +101,47 @@ test('the capability report says relaxed SIMD is installed in Chromium', () => {
   assert.equal(caps.relaxedReason, null);
   assert.equal(caps.threads, false);
   assert.equal(caps.crossOriginIsolated, true);  // the source page is served with COOP/COEP
+  assert.equal(caps.relaxedKernels, 'i7');
+  // The default page prefers the u8 set; which one it gets depends on the CPU (VNNI or not).
+  assert.ok(['u8', 'i7'].includes(best.capabilities.relaxedKernels), JSON.stringify(best.capabilities));
+});
+
+// The u8 set's cases: the i7 cases' shapes and fills, every weight range in one full-range dot.
+function u8Cases() {
+  const cases = [];
+  let seed = 1;
+  for (const m of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33]) {
+    for (const n of [1, 7, 8, 9, 16, 17, 33]) {
+      for (const k of [1, 15, 16, 17, 31, 33]) {
+        cases.push({ m, n, k, aSigned: (seed & 4) !== 0, range: RANGES[seed % RANGES.length], fill: 'random', seed,
+          expectVariant: 'full-range' });
+        seed++;
+      }
+    }
+  }
+  for (const range of RANGES) {
+    for (const aSigned of [false, true]) {
+      cases.push({ m: 1, n: 256, k: 784, aSigned, range, fill: 'random', seed: 100, expectVariant: 'full-range' });
+      cases.push({ m: 64, n: 256, k: 784, aSigned, range, fill: 'random', seed: 101, expectVariant: 'full-range' });
+      cases.push({ m: 257, n: 100, k: 257, aSigned, range, fill: 'random', seed: 102, expectVariant: 'full-range' });
+      for (const fill of ['min', 'max', 'alternate']) {
+        for (const k of [1, 17, 1024]) {
+          cases.push({ m: 7, n: 17, k, aSigned, range, fill, zpEnds: true, seed: seed++, expectVariant: 'full-range' });
+        }
+      }
+    }
+  }
+  return cases;
+}
+
+test('u8 set: int8-relaxed equals int8-ref on edge shapes, extreme codes and every weight range, in one dot', async (t) => {
+  if (best.capabilities.relaxedKernels !== 'u8') {
+    t.skip(`this CPU's relaxed dot is not exact for unsigned bytes (no VNNI lowering): the i7 set is used`);
+    return;
+  }
+  const { failures, variants } = await runInPage(u8Cases(), best);
+  assert.deepEqual(failures, []);
+  assert.deepEqual(Object.keys(variants), ['int8-relaxed/full-range']);
 });
 
 test('int8-relaxed equals int8-ref on every small edge shape (uint8 and int8 activations, every weight range)', async () => {
@@ -163,11 +213,24 @@ test("the load-time self-check accepts the kernel and refuses one with a wrong s
     execFileSync('wat2wasm', ['--enable-relaxed-simd', path.join(tmp, 'broken.wat'), '-o', path.join(tmp, 'broken.wasm')]);
     const good = Array.from(readFileSync(path.join(root, 'web/gen/qp_relaxed.wasm')));
     const bad = Array.from(readFileSync(path.join(tmp, 'broken.wasm')));
-    const verdicts = await src.page.evaluate(async ([good, bad]) => {
+    // A u8 set whose group kernel uses the i7 set's dot (int16 pair sums): on x86 without a VNNI
+    // lowering, and anywhere a byte ≥ 128 is read as signed, it is wrong on the self-check's input.
+    const saturating = wat.replace(/\(func \(export "gemm_q8_relaxed_u8_micro_4x8"\)[\s\S]*?\(func \(export "gemm_q8_relaxed_u8_micro_1x8"\)/,
+      (f) => f.replace(/\(i32x4\.dot_i8x16_i7x16_add_s \(local\.get (\$a\d)\) \(local\.get \$w\) \(local\.get (\$c\d\d)\)\)/g,
+        '(i32x4.add (local.get $2) (i32x4.extadd_pairwise_i16x8_s (i16x8.dot_i8x16_i7x16_s (local.get $1) (local.get $w))))'));
+    assert.notEqual(saturating, wat);
+    writeFileSync(path.join(tmp, 'saturating.wat'), saturating);
+    execFileSync('wat2wasm', ['--enable-relaxed-simd', path.join(tmp, 'saturating.wat'), '-o', path.join(tmp, 'saturating.wasm')]);
+    const sat = Array.from(readFileSync(path.join(tmp, 'saturating.wasm')));
+    const verdicts = await src.page.evaluate(async ([good, bad, sat]) => {
       const { relaxedKernelSelfCheck } = await import('/web/lib/relaxed.mjs');
-      return [relaxedKernelSelfCheck(new Uint8Array(good)), relaxedKernelSelfCheck(new Uint8Array(bad))];
-    }, [good, bad]);
-    assert.deepEqual(verdicts, [true, false]);
+      const check = (bytes, set) => relaxedKernelSelfCheck(new Uint8Array(bytes), set);
+      return { i7: [check(good, 'i7'), check(bad, 'i7')], u8: [check(good, 'u8'), check(sat, 'u8'), check(sat, 'i7')] };
+    }, [good, bad, sat]);
+    assert.deepEqual(verdicts.i7, [true, false]);
+    // The real u8 set passes exactly where the default page installed it; the saturating one never
+    // passes the u8 check (its i7 kernels are untouched and still pass theirs).
+    assert.deepEqual(verdicts.u8, [best.capabilities.relaxedKernels === 'u8', false, true]);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -175,6 +238,7 @@ test("the load-time self-check accepts the kernel and refuses one with a wrong s
 
 test('the page loaded no error', () => {
   assert.deepEqual(src.errors, []);
+  assert.deepEqual(best.errors, []);
 });
 
 test('the bundled site (dist/, under a sub-path) ships the kernel and its worker installs it', async () => {

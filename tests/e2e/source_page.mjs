@@ -16,7 +16,8 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" 
 <script type="importmap">{"imports":{"fflate":"/node_modules/fflate/esm/browser.js"}}</script>
 <script type="module">
 import { loadQplay } from '/web/lib/qplay.mjs';
-window.qpReady = loadQplay().then((qp) => { window.qp = qp; return qp.capabilities(); },
+const relaxedKernels = new URLSearchParams(location.search).get('relaxed') ?? undefined;
+window.qpReady = loadQplay({ relaxedKernels }).then((qp) => { window.qp = qp; return qp.capabilities(); },
   (e) => { window.qpError = String(e?.message ?? e); throw e; });
 </script></head><body>qplay source page</body></html>`;
 
@@ -25,7 +26,7 @@ function startSourceServer() {
     const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cache-Control': 'no-store' };
-    if (rel === '/') {
+    if (rel === '/') {  // ?relaxed=u8|i7 restricts the relaxed kernel set (loadQplay's relaxedKernels)
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...isolation }).end(PAGE);
       return;
     }
@@ -44,9 +45,10 @@ function startSourceServer() {
 
 /**
  * Opens the source page and waits for the API. Returns { page, capabilities, errors, close }:
- * errors collects page errors and console errors.
+ * errors collects page errors and console errors. relaxedKernels: 'u8' or 'i7' restricts the
+ * relaxed-SIMD kernel set the page installs (default: the best one that passes its self-check).
  */
-export async function launchSourcePage() {
+export async function launchSourcePage({ relaxedKernels } = {}) {
   if (!existsSync(path.join(root, 'web/gen/qp_wasm.mjs')) || !existsSync(path.join(root, 'web/gen/qp_relaxed.wasm')))
     throw new Error('web/gen/ is not built (qp_wasm.mjs, qp_relaxed.wasm): run `node scripts/build.mjs wasm` first');
   const server = await startSourceServer();
@@ -58,7 +60,7 @@ export async function launchSourcePage() {
   const page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/${relaxedKernels ? `?relaxed=${relaxedKernels}` : ''}`);
   const capabilities = await page.evaluate(() => window.qpReady);
   const close = async () => {
     await context.close();

@@ -74,7 +74,13 @@ export class KernelsView {
     setValue('cap-simd', i.simd, i.simd ? 'yes: the SIMD128 build runs'
       : 'no: the scalar build runs (every kernel is portable C++ without SIMD)');
     let relaxed;
-    if (i.relaxedInstalled) relaxed = 'supported by the engine; the relaxed-SIMD int8 kernel is installed and timed';
+    if (i.relaxedInstalled && i.relaxedKernels === 'u8') {
+      relaxed = 'supported by the engine, exact on unsigned bytes (as with VNNI): the relaxed-SIMD int8 kernel runs ' +
+        'full-range weights in one fused dot, and is timed';
+    } else if (i.relaxedInstalled) {
+      relaxed = 'supported by the engine; the relaxed-SIMD int8 kernel runs weights spanning up to 127 codes (int7, ' +
+        'int4) and is timed; full-range int8 weights fall back to SIMD128 on this CPU';
+    }
     else if (i.relaxedSimd) relaxed = `supported by the engine, kernel not available in this build${i.relaxedReason ? ` (${i.relaxedReason})` : ''}`;
     else relaxed = 'not supported by this engine';
     setValue('cap-relaxed', i.relaxedInstalled ? 'installed' : i.relaxedSimd ? 'engine' : 'none', relaxed);

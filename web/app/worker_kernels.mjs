@@ -46,7 +46,8 @@ function userError(message) {
 
 /**
  * What this runtime can run: {build, kernelTier, simd, relaxedSimd (the engine validates it),
- * relaxedInstalled (kind 'int8-relaxed' works), relaxedReason, kernels: [{id, label, smallOnly}]}.
+ * relaxedInstalled (kind 'int8-relaxed' works), relaxedReason, relaxedKernels ('u8' | 'i7' | null),
+ * kernels: [{id, label, smallOnly}]}.
  */
 export function kernelInfo(qp, threaded = null) {
   const caps = typeof qp.capabilities === 'function' ? qp.capabilities() : {
@@ -62,7 +63,7 @@ export function kernelInfo(qp, threaded = null) {
     : { installed: false, reason: threaded?.error ?? 'the page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is off' };
   return { build: qp.build, kernelTier: qp.kernelTier, simd: caps.simd, relaxedSimd: caps.relaxedSimd,
     relaxedInstalled: Boolean(caps.relaxedInstalled), relaxedReason: caps.relaxedReason ?? null,
-    peakLoop: qp.kernelTier === 'wasmsimd', threads, kernels };
+    relaxedKernels: caps.relaxedKernels ?? null, peakLoop: qp.kernelTier === 'wasmsimd', threads, kernels };
 }
 
 function availableKernels(qp, caps, threaded) {

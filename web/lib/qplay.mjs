@@ -253,6 +253,7 @@ class Qplay {
   /**
    * What this runtime can run (for the Kernels panel): { build, simd, relaxedSimd (the engine
    * validates it), relaxedInstalled (kind 'int8-relaxed' works), relaxedReason (why not, or null),
+   * relaxedKernels ('u8': full-range weights in one dot; 'i7': weights spanning ≤ 127 codes; null),
    * threads (the pthreads build is running), crossOriginIsolated }.
    */
   capabilities() {
@@ -407,10 +408,11 @@ export function canUseThreads() {
 /**
  * Load the WebAssembly core. build: 'auto' (SIMD when available), 'simd', 'scalar' or 'threads'
  * (SIMD + a pool of 4 pthreads for the matmuls; browsers only, and only when cross-origin isolated:
- * see canUseThreads()). 'auto' never picks 'threads': the caller opts in.
- * Each call instantiates a fresh module; keep the returned object and reuse it.
+ * see canUseThreads()). 'auto' never picks 'threads': the caller opts in. relaxedKernels: 'u8' or
+ * 'i7' restricts the relaxed-SIMD kernel to that set (tests); by default the best that passes its
+ * self-check. Each call instantiates a fresh module; keep the returned object and reuse it.
  */
-export async function loadQplay({ build = 'auto' } = {}) {
+export async function loadQplay({ build = 'auto', relaxedKernels = undefined } = {}) {
   if (build === 'threads') {
     if (!canUseThreads()) {
       throw new QplayError('the threaded build needs SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers)');
@@ -418,7 +420,7 @@ export async function loadQplay({ build = 'auto' } = {}) {
     const { default: create } = await import('../gen/qp_wasm_threads.mjs');
     // The relaxed kernels import an unshared memory: this build keeps the SIMD128 kernels.
     const qp = new Qplay(await create(), 'threads', { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false,
-      relaxedReason: 'the threaded build runs the SIMD128 kernels' });
+      relaxedReason: 'the threaded build runs the SIMD128 kernels', relaxedKernels: null });
     qp.setThreads(Math.min(navigator.hardwareConcurrency || 1, 4 + 1));  // pool of 4 + the caller
     return qp;
   }
@@ -430,7 +432,8 @@ export async function loadQplay({ build = 'auto' } = {}) {
     : await import('../gen/qp_wasm_scalar.mjs');
   const module = await create();
   // Relaxed SIMD builds on SIMD128; the scalar build never gets it.
-  const relaxed = useSimd ? await installRelaxedKernels(module)
-    : { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false, relaxedReason: 'the scalar build is running' };
+  const relaxed = useSimd ? await installRelaxedKernels(module, relaxedKernels)
+    : { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false, relaxedReason: 'the scalar build is running',
+      relaxedKernels: null };
   return new Qplay(module, useSimd ? 'simd' : 'scalar', relaxed);
 }
