@@ -333,7 +333,7 @@ function padPredict(qp, { input, modes, calibration = 'minmax' }) {
           hessians: usesGptq(m) ? hessiansFor() : null }) });
       }
       // The QAT row's engine, as evaluateModes ran it: static, with the ranges QAT observed.
-      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ mode: 'static', bits: qat.bits, granularity: 'channel', ranges: qat.ranges }) });
+      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ ...qat.engine, ranges: qat.ranges }) });
     } catch (e) {
       for (const { engine } of engines) engine.release();
       throw e;

@@ -27,14 +27,25 @@ const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the
 /** Does this mode quantize its weights with GPTQ (and so need each layer's H)? */
 export const usesGptq = (m) => m.mode !== 'float' && m.mode !== 'qat' && /^gptq(-|$)/.test(m.weightCalibration ?? '');
 
+// The QAT recipe's defaults (page, CLI and sweeps). Measured on the bundled CNN, int4 weights and
+// 8-bit activations, 2 passes over the 5000 training images (`qplay eval cnn --mode qat --bits 4`):
+// min/max weight ranges −0.58 pp, MSE-chosen ranges −0.41, MSE + distillation 0.9 −0.38 (MLP:
+// −0.25 → −0.16); single runs, about ±0.15 pp apart from run to run of a recipe. README §6.
+export const QAT_DEFAULTS = Object.freeze({ weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4 });
+
 /**
  * QAT row: fine-tune a copy of `network` on `trainData` with fake quantization for `steps`
  * minibatches (default: 2 passes over the data), then convert it to the static integer engine with
  * the activation ranges QAT observed. onLoss(stepIndex, loss) sees every minibatch.
+ * → { network, ranges, engine }: `engine` is what to pass to network.prepare() with the ranges
+ * (static mode and the weight grid QAT trained on).
  */
 export async function runQat(network, trainData, { bits = 8, granularity = 'channel', groupSize = 0, layerBits = null,
-  steps = null, learningRate = 1e-4, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {}, label = 'QAT' } = {}) {
-  const qat = network.startQat(trainData, { bits, granularity, groupSize, layerBits, learningRate, batchSize, seed });
+  weightCalibration = QAT_DEFAULTS.weightCalibration, distillation = QAT_DEFAULTS.distillation, steps = null,
+  learningRate = QAT_DEFAULTS.learningRate, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {},
+  label = 'QAT' } = {}) {
+  const qat = network.startQat(trainData, { bits, granularity, groupSize, layerBits, weightCalibration, distillation,
+    learningRate, batchSize, seed });
   try {
     const total = steps ?? 2 * qat.stepsPerEpoch;
     for (let done = 0; done < total;) {
@@ -42,7 +53,7 @@ export async function runQat(network, trainData, { bits = 8, granularity = 'chan
       const losses = qat.step(Math.min(QAT_CHUNK, total - done));
       for (const l of losses) onLoss(done++, l);
     }
-    return qat.finish();
+    return { ...qat.finish(), engine: { mode: 'static', bits, granularity, groupSize, layerBits, weightCalibration } };
   } finally {
     qat.release();
   }
@@ -77,17 +88,17 @@ export async function evaluateModes(qp, network, test, {
   const total = modes.length * count;
   const rows = [];
   for (const [i, m] of modes.entries()) {
-    let net = network, modeRanges = m.ranges ?? ranges;
+    let net = network, modeRanges = m.ranges ?? ranges, tunedEngine = null;
     if (m.mode === 'qat') {
       if (!calibrationData) throw new Error('QAT needs training data');
       const tuned = await runQat(network, calibrationData, { ...m, label: m.label,
         tick: (done, n, fields) => tick(i * count, total, { ...fields, qatStep: done, qatSteps: n }) });
       net = tuned.network;
       modeRanges = tuned.ranges;
+      tunedEngine = tuned.engine;
     }
-    const engine = net.prepare({ ...m, mode: m.mode === 'qat' ? 'static' : m.mode,
-      ranges: m.mode === 'static' || m.mode === 'qat' ? modeRanges : null,
-      hessians: usesGptq(m) ? m.hessians ?? hessians : null });
+    const engine = net.prepare(tunedEngine ? { ...m, ...tunedEngine, ranges: modeRanges }
+      : { ...m, ranges: m.mode === 'static' ? modeRanges : null, hessians: usesGptq(m) ? m.hessians ?? hessians : null });
     try {
       const predictions = new Int32Array(count);
       for (let begin = 0; begin < count; begin += PREDICT_CHUNK) {
@@ -100,7 +111,7 @@ export async function evaluateModes(qp, network, test, {
       rows.push({ ...m, accuracy: score.accuracy, correct: score.correct, total: score.total,
         confusion: score.confusion, predictions, modelBytes: engine.info.modelBytes, timing });
       // keepTuned: the caller takes the fine-tuned network (and releases it), e.g. for the drawing pad.
-      if (m.keepTuned && net !== network) rows[rows.length - 1].tuned = { network: net, ranges: modeRanges };
+      if (m.keepTuned && net !== network) rows[rows.length - 1].tuned = { network: net, ranges: modeRanges, engine: tunedEngine };
     } finally {
       engine.release();
       if (net !== network && rows.at(-1)?.tuned?.network !== net) net.release();
