@@ -3,6 +3,7 @@
 #include "kernels/error_sums.h"
 #include "kernels/float_round_trip.h"
 #include "kernels/quantize_f32.h"
+#include "kernels/quantize_f32_round_trip.h"
 #include "kernels/requantize.h"
 
 namespace qp::kernels {
@@ -45,6 +46,15 @@ void requantize_float(const int32_t* acc, size_t m, size_t n, size_t ld_acc, con
 }
 void error_sums_add(ErrorSums& s, const float* x, const float* y, size_t n) {
   QP_TIER(error_sums_add)(s, x, y, n);
+}
+void quantize_round_trip_f32_q8(const float* x, size_t n, const QuantizeArgs& a, float scale, int32_t zero_point,
+                                uint8_t* codes, float* values, ErrorSums& sums) {
+  QP_TIER(quantize_round_trip_f32_q8)(x, n, a, scale, zero_point, codes, values, sums);
+}
+void quantize_round_trip_f32_q8_rows(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
+                                     const float* scales, const int32_t* zero_points, uint8_t* codes,
+                                     float* values, ErrorSums& sums) {
+  QP_TIER(quantize_round_trip_f32_q8_rows)(x, rows, channels, args, scales, zero_points, codes, values, sums);
 }
 const char* active_kernel_tier() { return kTier; }
 

@@ -27,6 +27,10 @@ void ErrorAccumulator::add(const float* x, const float* y, size_t n) {
   count_ += n;
 }
 
+void ErrorAccumulator::throw_misaligned() {
+  throw Error("internal: fused error sums must start at a global index that is a multiple of 4");
+}
+
 namespace {
 
 double combine(const double* s) { return (s[0] + s[1]) + (s[2] + s[3]); }
