@@ -27,10 +27,10 @@ inline void error_sums_add_one(ErrorSums& s, int lane, float x, float y) {
 }
 
 // Adds x[0..n), y[0..n) to s, element i into lane i mod 4. n must be a multiple of 4.
-void error_sums_add_ref(ErrorSums& s, const float* x, const float* y, size_t n);
+void error_sums_add_ref(ErrorSums& s, const float* x, const float* y, size_t n) noexcept;
 #if defined(__wasm_simd128__)
-void error_sums_add__wasmsimd(ErrorSums& s, const float* x, const float* y, size_t n);
+void error_sums_add__wasmsimd(ErrorSums& s, const float* x, const float* y, size_t n) noexcept;
 #endif
-void error_sums_add(ErrorSums& s, const float* x, const float* y, size_t n);
+void error_sums_add(ErrorSums& s, const float* x, const float* y, size_t n) noexcept;
 
 }  // namespace qp::kernels

@@ -8,7 +8,7 @@
 
 namespace qp::kernels {
 
-void error_sums_add__wasmsimd(ErrorSums& s, const float* x, const float* y, size_t n) {
+void error_sums_add__wasmsimd(ErrorSums& s, const float* x, const float* y, size_t n) noexcept {
   ErrorLanesF64x2 lanes(s);
   for (size_t i = 0; i + 4 <= n; i += 4) lanes.add(wasm_v128_load(x + i), wasm_v128_load(y + i));
   lanes.store(s);

@@ -40,7 +40,7 @@ void reference_tail(const float* x, size_t begin, size_t n, const QuantizeArgs& 
 }  // namespace
 
 void quantize_round_trip_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, float scale,
-                                          int32_t zero_point, uint8_t* codes, float* values, ErrorSums& sums) {
+                                          int32_t zero_point, uint8_t* codes, float* values, ErrorSums& sums) noexcept {
   const v128_t s = wasm_f32x4_splat(a.scale_or_inv);
   const v128_t zp = wasm_f32x4_splat(static_cast<float>(a.zero_point));
   const v128_t lo = wasm_f32x4_splat(static_cast<float>(a.qmin));
@@ -108,6 +108,39 @@ void quantize_round_trip_f32_q8_rows__wasmsimd(const float* x, size_t rows, size
       wasm_v128_store32_lane(qr + c, is_signed ? wasm_i8x16_narrow_i16x8(h, h) : wasm_u8x16_narrow_i16x8(h, h), 0);
       const v128_t y = dequantize4(q, wasm_v128_load(zero_points + c), wasm_v128_load(scales + c));
       wasm_v128_store(yr + c, y);
+      lanes.add(xv, y);
+    }
+  }
+  lanes.store(sums);
+}
+
+// One run's parameters splatted per run, the error lanes kept in registers across runs. Runs whose
+// length is not a multiple of 4 would put one vector across two runs: they take the reference.
+void quantize_round_trip_f32_q8_runs__wasmsimd(const float* x, size_t runs, size_t run_len, const QuantizeArgs* args,
+                                               const float* scales, const int32_t* zero_points, uint8_t* codes,
+                                               float* values, ErrorSums& sums) noexcept {
+  if (run_len % 4 != 0) {
+    quantize_round_trip_f32_q8_runs_ref(x, runs, run_len, args, scales, zero_points, codes, values, sums);
+    return;
+  }
+  ErrorLanesF64x2 lanes(sums);
+  for (size_t k = 0; k < runs; ++k) {
+    const QuantizeArgs& a = args[k];
+    const v128_t s = wasm_f32x4_splat(a.scale_or_inv);
+    const v128_t zp = wasm_f32x4_splat(static_cast<float>(a.zero_point));
+    const v128_t lo = wasm_f32x4_splat(static_cast<float>(a.qmin));
+    const v128_t hi = wasm_f32x4_splat(static_cast<float>(a.qmax));
+    const v128_t zpi = wasm_i32x4_splat(zero_points[k]);
+    const v128_t sc = wasm_f32x4_splat(scales[k]);
+    const bool is_signed = a.qmin < 0, divide = a.divide;
+    const size_t begin = k * run_len, end = begin + run_len;
+    for (size_t i = begin; i < end; i += 4) {
+      const v128_t xv = wasm_v128_load(x + i);
+      const v128_t q = quantize4(xv, s, divide, zp, lo, hi);
+      const v128_t h = wasm_i16x8_narrow_i32x4(q, q);
+      wasm_v128_store32_lane(codes + i, is_signed ? wasm_i8x16_narrow_i16x8(h, h) : wasm_u8x16_narrow_i16x8(h, h), 0);
+      const v128_t y = dequantize4(q, zpi, sc);
+      wasm_v128_store(values + i, y);
       lanes.add(xv, y);
     }
   }

@@ -8,7 +8,7 @@
 
 namespace qp {
 
-void ErrorAccumulator::add(const float* x, const float* y, size_t n) {
+void ErrorAccumulator::add(const float* x, const float* y, size_t n) noexcept {
   size_t i = 0;
   auto one = [&](size_t k, int lane) {
     const double a = x[k], b = y[k], d = a - b, ad = std::fabs(d);

@@ -24,7 +24,7 @@ ErrorMetrics compute_error_metrics(const float* x, const float* y, size_t n);
 // (each element still lands in partial sum (its global index) mod 4).
 class ErrorAccumulator {
  public:
-  void add(const float* x, const float* y, size_t n);
+  void add(const float* x, const float* y, size_t n) noexcept;
   ErrorMetrics result() const;  // throws qp::Error when nothing was added
 
   // For kernels that add the sums in their own pass (kernels/quantize_f32_round_trip.h): they file

@@ -31,12 +31,18 @@ kernels::QuantizeArgs quantize_args(QParams p, IntRange range, NumericsMode mode
   return a;
 }
 
-QParams checked_qparams(float mn, float mx, const QuantizedTensor& t, size_t unit, size_t units) {
+[[noreturn]] void throw_too_wide(float mn, float mx, size_t unit, size_t units) {
+  throw Error("the range [" + short_float(mn) + ", " + short_float(mx) + "]" +
+              (units > 1 ? " of group " + std::to_string(unit) : std::string()) +
+              " is too wide for float32: max - min overflows, so no finite scale exists");
+}
+
+// Inline, so that loops over many groups call only the noexcept choose_qparams on their hot path:
+// in the wasm build (JS-based C++ exceptions) a call that may throw from a function holding
+// objects to destroy goes through a JS trampoline.
+inline QParams checked_qparams(float mn, float mx, const QuantizedTensor& t, size_t unit, size_t units) {
   const QParams p = choose_qparams(mn, mx, t.range, t.spec.scheme, t.spec.mode, t.spec.bits);
-  if (!std::isfinite(p.scale))
-    throw Error("the range [" + short_float(mn) + ", " + short_float(mx) + "]" +
-                (units > 1 ? " of group " + std::to_string(unit) : std::string()) +
-                " is too wide for float32: max - min overflows, so no finite scale exists");
+  if (!std::isfinite(p.scale)) throw_too_wide(mn, mx, unit, units);
   return p;
 }
 
@@ -50,6 +56,7 @@ void round_trip_run(const float* x, size_t n, const kernels::QuantizeArgs& a, fl
     kernels::quantize_f32_q8(x, head, a, codes);
     kernels::dequantize_q8_f32(codes, head, is_signed, scale, zero_point, values);
     error.add(x, values, head);
+    if (head == n) return;  // too short to reach the lane boundary
   }
   error.add_fused(n - head, [&](kernels::ErrorSums& sums) {
     kernels::quantize_round_trip_f32_q8(x + head, n - head, a, scale, zero_point, codes + head, values + head, sums);
@@ -73,6 +80,50 @@ void round_trip_rows(const float* x, size_t rows, size_t channels, const kernels
   error.add(x, values, rows * channels);
 }
 
+// Groups along the last axis (inner 1: each group a contiguous run), with both outputs in place
+// and groups a multiple of 4 long: per row, every group's range and qparams in unit order, then
+// the row's whole groups in one runs-kernel call (its error lanes stay in registers from group to
+// group), then a last, shorter group alone. Each row's values are fed to the metrics in index
+// order, as quantize_groups' general loop does, so the bits are the same.
+void quantize_groups_along_rows(const float* data, const AxisView& view, OutputBuffers out, QuantizedTensor& t,
+                                ErrorAccumulator& error) {
+  const size_t size = static_cast<size_t>(t.spec.group_size);
+  const size_t groups = (view.channels + size - 1) / size, whole = view.channels / size;
+  const size_t units = view.outer * groups;
+  const bool is_signed = t.range.qmin < 0;
+  std::vector<kernels::QuantizeArgs> args(groups);
+  for (size_t o = 0; o < view.outer; ++o) {
+    const size_t row = o * view.channels, unit0 = o * groups;
+    for (size_t g = 0; g < groups; ++g) {
+      const size_t u = unit0 + g;
+      kernels::minmax_f32(data + row + g * size, std::min(size, view.channels - g * size), &t.observed_min[u],
+                          &t.observed_max[u]);
+      const QParams p = checked_qparams(t.observed_min[u], t.observed_max[u], t, u, units);
+      t.scales[u] = p.scale;
+      t.zero_points[u] = p.zero_point;
+      args[g] = quantize_args(p, t.range, t.spec.mode);
+    }
+    if (error.count() % 4 == 0) {
+      error.add_fused(whole * size, [&](kernels::ErrorSums& sums) {
+        kernels::quantize_round_trip_f32_q8_runs(data + row, whole, size, args.data(), t.scales.data() + unit0,
+                                                 t.zero_points.data() + unit0, out.codes + row,
+                                                 out.dequantized + row, sums);
+      });
+    } else {  // rows of a width that is not a multiple of 4 start off the lanes
+      for (size_t g = 0; g < whole; ++g) {
+        const size_t begin = row + g * size;
+        round_trip_run(data + begin, size, args[g], t.scales[unit0 + g], t.zero_points[unit0 + g], is_signed,
+                       out.codes + begin, out.dequantized + begin, error);
+      }
+    }
+    if (whole < groups) {
+      const size_t begin = row + whole * size;
+      round_trip_run(data + begin, view.channels - whole * size, args[whole], t.scales[unit0 + whole],
+                     t.zero_points[unit0 + whole], is_signed, out.codes + begin, out.dequantized + begin, error);
+    }
+  }
+}
+
 // Per group along view's axis. Group (o, g) is the contiguous block of rows c in
 // [g * size, min((g + 1) * size, channels)) of the [channels, inner] matrix at outer index o; its
 // inner columns are separate units. Units are numbered (o, g, i) in C order, so blocks, and the
@@ -86,11 +137,16 @@ void quantize_groups(const float* data, const AxisView& view, OutputBuffers out,
   t.observed_max.resize(units);
   t.scales.resize(units);
   t.zero_points.resize(units);
+  const bool is_signed = t.range.qmin < 0;
+  ErrorAccumulator error;
+  if (view.inner == 1 && size % 4 == 0 && out.codes && out.dequantized) {
+    quantize_groups_along_rows(data, view, out, t, error);
+    t.metrics = error.result();
+    return;
+  }
   std::vector<uint8_t> code_scratch(out.codes ? 0 : size * view.inner);
   std::vector<float> value_scratch(out.dequantized ? 0 : size * view.inner);
   std::vector<kernels::QuantizeArgs> args(view.inner);
-  const bool is_signed = t.range.qmin < 0;
-  ErrorAccumulator error;
   for (size_t o = 0; o < view.outer; ++o) {
     for (size_t g = 0; g < groups; ++g) {
       const size_t rows = std::min(size, view.channels - g * size);

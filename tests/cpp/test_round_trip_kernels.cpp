@@ -171,6 +171,49 @@ TEST_CASE("fused round trip, rows: dispatched tier equals the reference on edge 
   }
 }
 
+TEST_CASE("fused round trip, runs: dispatched tier equals the reference, and the reference the separate kernels") {
+  INFO("tier " << k::active_kernel_tier());
+  std::mt19937 rng(23);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (size_t runs : {1, 2, 3, 5}) {
+    for (size_t run_len : {1, 3, 4, 8, 12, 15, 16, 17, 32, 33}) {
+      for (int variant = 0; variant < 3; ++variant) {  // multiply, divide, unsigned grid
+        INFO("runs=" << runs << " run_len=" << run_len << " variant=" << variant);
+        const size_t n = runs * run_len;
+        std::vector<float> x(n);
+        for (auto& v : x) v = normal(rng);
+        if (n > 2) x[2] = -0.0f;
+        const bool is_signed = variant != 2;
+        std::vector<k::QuantizeArgs> args(runs);
+        std::vector<float> scales(runs);
+        std::vector<int32_t> zps(runs);
+        for (size_t r = 0; r < runs; ++r) {
+          scales[r] = 0.02f + 0.11f * static_cast<float>(r);
+          zps[r] = is_signed ? static_cast<int32_t>(r % 5) - 2 : static_cast<int32_t>(7 + r);
+          args[r] = args_for(scales[r], zps[r], is_signed ? -8 : 0, is_signed ? 7 : 15, variant == 1);
+        }
+        std::vector<uint8_t> want_codes(n), codes(n), sep_codes(n);
+        std::vector<float> want_values(n), values(n), sep_values(n);
+        k::ErrorSums want = start_sums(), got = start_sums();
+        k::quantize_round_trip_f32_q8_runs_ref(x.data(), runs, run_len, args.data(), scales.data(), zps.data(),
+                                               want_codes.data(), want_values.data(), want);
+        k::quantize_round_trip_f32_q8_runs(x.data(), runs, run_len, args.data(), scales.data(), zps.data(),
+                                           codes.data(), values.data(), got);
+        CHECK(codes == want_codes);
+        for (size_t i = 0; i < n; ++i) REQUIRE_MESSAGE(same_bits(values[i], want_values[i]), "i=" << i);
+        require_same_sums(got, want);
+        for (size_t r = 0; r < runs; ++r) {
+          const size_t b = r * run_len;
+          k::quantize_f32_q8_ref(x.data() + b, run_len, args[r], sep_codes.data() + b);
+          k::dequantize_q8_f32_ref(sep_codes.data() + b, run_len, is_signed, scales[r], zps[r], sep_values.data() + b);
+        }
+        CHECK(sep_codes == want_codes);
+        for (size_t i = 0; i < n; ++i) REQUIRE(same_bits(sep_values[i], want_values[i]));
+      }
+    }
+  }
+}
+
 TEST_CASE("quantize_tensor_into gives quantize_tensor's bits; metrics equal the definition") {
   const std::vector<qp::Shape> shapes = {{1}, {3}, {17}, {64}, {3, 33}, {15, 16}, {16, 12}, {2, 5, 7}, {5, 3, 4, 17}};
   std::mt19937 rng(5);
@@ -195,7 +238,7 @@ TEST_CASE("quantize_tensor_into gives quantize_tensor's bits; metrics equal the 
               s.channel_axis = axis;
               s.group_size = 0;
               specs.push_back(s);
-              for (int g : {3, 16}) {
+              for (int g : {3, 4, 16}) {
                 s.group_size = g;
                 specs.push_back(s);
               }
