@@ -3,10 +3,12 @@
 // Pages: the app (index.html), the widget iframe page (embed.html), the article (docs/index.html,
 // when present); and the widgets' bundle as dist/qp-widgets.js, a fixed name that documentation
 // pages link to. Every other chunk goes to assets/ with a hash (web/widgets/runtime.mjs relies on
-// this layout to find the bundle's root).
+// this layout to find the bundle's root). Also dist/sw.js, the service worker for offline use, with
+// this build's file list (scripts/vite_offline.mjs).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { offlinePlugin } from './scripts/vite_offline.mjs';
 
 const web = (p) => fileURLToPath(new URL(`./web/${p}`, import.meta.url));
 const WIDGETS_ENTRY = 'qp-widgets';
@@ -18,6 +20,7 @@ export default defineConfig({
   root: 'web',
   base: './',
   publicDir: 'public',
+  plugins: [offlinePlugin({ workerSource: web('sw.js') })],
   build: {
     outDir: '../dist',
     emptyOutDir: true,

@@ -86,8 +86,11 @@ export async function checkBudgets({ dir = path.join(root, 'dist'), runs = 5, is
   if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir} is not built (no index.html): run \`npm run build\` first`);
   const server = await startServer({ dir, port: 0, prefix: '/', isolation });
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'qplay-budgets-'));
+  // A first visit: no service worker (web/sw.js) answers from its cache, nor adds its precache
+  // requests to the ones counted here (the warm-up load would otherwise install it).
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 }, args: CHROMIUM_ARGS,
+    serviceWorkers: 'block',
   });
   // The moment the first result is on screen, in the page's clock and the wall clock.
   await context.addInitScript(() => {

@@ -4,9 +4,9 @@
 //        [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B] [--per-row]
 //        [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
 //        [--calibration-count N] [--limit N] [--timing-runs N] [--requantization float|fixed-point]
-//        [--weight-calibration minmax|mse|percentile:P|...]
+//        [--weight-calibration minmax|mse|percentile:P|...|gptq|gptq-mse]
 // Defaults: the bundled models in web/public/models/, the Fashion-MNIST test set and the first 1000
-// training images for calibration, from Debian's dataset-fashion-mnist.
+// training images for calibration (static ranges, GPTQ's H), from Debian's dataset-fashion-mnist.
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -19,6 +19,7 @@
 #include "nn/dataset_idx.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
+#include "nn/gptq.h"
 #include "nn/network.h"
 
 using namespace qp;
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
     };
     if (!opt.count("--mode")) {
       rows = {row("float32", Mode::Float, 8, 0, false), row("weight-only int8", Mode::WeightOnly, 8, 0, false),
-              row("weight-only int4 g32 affine mse", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
+              row("weight-only int4 g32 affine gptq-mse", Mode::WeightOnly, 4, 32, false), row("dynamic int8", Mode::Dynamic, 8, 0, false),
               row("static int8", Mode::Static, 8, 0, false)};
     } else {
       const std::string gran = get("--granularity", opt.count("--group-size") ? "group" : "channel");
@@ -111,7 +112,8 @@ int main(int argc, char** argv) {
         const int bits = int(positive(get("--bits", m == Mode::WeightOnly && group ? "4" : "8"), "bits"));
         std::string label = std::string(mode_name(m)) + " int" + std::to_string(bits) +
                             (gran == "group" ? " g" + std::to_string(group) : gran == "tensor" ? " per-tensor" : "") +
-                            (get("--scheme", "") == "affine" ? " affine" : "");
+                            (get("--scheme", "") == "affine" ? " affine" : "") +
+                            (get("--weight-calibration", "minmax") != "minmax" ? " " + opt["--weight-calibration"] : "");
         Row r = row(label, m, bits, group, gran == "tensor");
         r.options.layer_bits = layer_bits;
         r.options.dynamic_per_row = opt.count("--per-row") > 0;
@@ -119,9 +121,9 @@ int main(int argc, char** argv) {
       }
       if (!has_float) rows.insert(rows.begin(), row("float32", Mode::Float, 8, 0, false));
     }
-    if (!opt.count("--mode")) {  // GPTQ-style int4 groups, clip ranges by MSE (network_eval.mjs)
+    if (!opt.count("--mode")) {  // int4 affine groups by GPTQ, clip ranges by MSE (network_eval.mjs)
       rows[2].options.weights.affine = true;
-      rows[2].options.weights.calibration = "mse";
+      rows[2].options.weights.calibration = "gptq-mse";
     }
     if (opt.count("--scheme"))
       for (Row& r : rows) r.options.weights.affine = opt["--scheme"] == "affine" && r.options.mode == Mode::WeightOnly;
@@ -129,30 +131,40 @@ int main(int argc, char** argv) {
       for (Row& r : rows) r.options.weights.calibration = opt["--weight-calibration"];
     if (opt.count("--requantization"))
       for (Row& r : rows) r.options.requantization = parse_requantization(opt["--requantization"]);
+    // Calibration samples (the first N training images) for static mode's ranges and GPTQ's H.
     ActivationRanges ranges;
+    InputHessians hessians;
+    auto needs_gptq = [](const Row& r) { return r.options.mode != Mode::Float && is_gptq_calibration(r.options.weights.calibration); };
+    bool needs_static = false, any_gptq = false;
     for (const Row& r : rows) {
-      if (r.options.mode != Mode::Static || !ranges.empty()) continue;
+      needs_static = needs_static || r.options.mode == Mode::Static;
+      any_gptq = any_gptq || needs_gptq(r);
+    }
+    if (needs_static || any_gptq) {
       Dataset calib = dataset_from_idx(
           read_file(get("--calibration-data", std::string(kFmnist) + "train-images-idx3-ubyte.gz")),
           read_file(get("--calibration-labels", std::string(kFmnist) + "train-labels-idx1-ubyte.gz")));
       const size_t n = std::min(positive(get("--calibration-count", "1000"), "calibration-count"), calib.count);
-      ranges = calibrate_activations(net, calib.inputs.data(), n, parse_calibration(get("--calibration", "minmax")));
+      if (needs_static)
+        ranges = calibrate_activations(net, calib.inputs.data(), n, parse_calibration(get("--calibration", "minmax")));
+      if (any_gptq) hessians = collect_input_hessians(net, calib.inputs.data(), n);
     }
     const size_t timing_runs = positive(get("--timing-runs", "200"), "timing-runs");
     std::printf("%s: %zu parameters, %zu test samples, native build\n", base.c_str(), net.parameter_count(), limit);
     // Δ and µ are two bytes in UTF-8: padded by hand to match the Node CLI's columns.
-    std::printf("%-34s %9s %s %9s %s %11s\n", "mode", "accuracy", "   Δ pp", "size KB", " batch-1 µs", "img/s @256");
+    std::printf("%-38s %9s %s %9s %s %11s\n", "mode", "accuracy", "   Δ pp", "size KB", " batch-1 µs", "img/s @256");
     const std::vector<int32_t> labels(test.labels.begin(), test.labels.begin() + limit);
     double float_accuracy = -1;
     for (Row& r : rows) {
       if (r.options.mode == Mode::Static) r.options.activation_ranges = ranges;
+      if (needs_gptq(r)) r.options.input_hessians = hessians;
       auto engine = make_engine(net, r.options);
       std::vector<int32_t> predicted(limit);
       predict(*engine, test, 0, limit, predicted.data());
       const Accuracy a = score(predicted, labels, engine->num_classes());
       if (r.options.mode == Mode::Float && float_accuracy < 0) float_accuracy = a.accuracy;
       const Timing t = timing_runs ? measure_timing(*engine, test.slice(0, limit), timing_runs) : Timing{};
-      std::printf("%-34s %8.2f%% %7.2f %9.1f %11.1f %11.0f\n", r.label.c_str(), 100 * a.accuracy,
+      std::printf("%-38s %8.2f%% %7.2f %9.1f %11.1f %11.0f\n", r.label.c_str(), 100 * a.accuracy,
                   100 * (a.accuracy - float_accuracy), engine->model_bytes() / 1024.0, t.batch1_median_us,
                   t.batch_images_per_s);
     }

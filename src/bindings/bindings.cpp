@@ -53,6 +53,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("nnDatasetInputs", &nn_dataset_inputs);
   emscripten::function("nnReleaseDataset", &nn_release_dataset);
   emscripten::function("nnCalibrate", &nn_calibrate);
+  emscripten::function("nnInputHessians", &nn_input_hessians);
   emscripten::function("nnPrepareEngine", &nn_prepare_engine);
   emscripten::function("nnEngineInfo", &nn_engine_info);
   emscripten::function("nnPredict", &nn_predict);

@@ -17,6 +17,7 @@
 #include "nn/dataset_idx.h"
 #include "nn/engine.h"
 #include "nn/evaluate.h"
+#include "nn/gptq.h"
 #include "nn/network.h"
 #include "nn/train.h"
 #include "quant/calibrate.h"
@@ -98,7 +99,8 @@ nn::EngineOptions engine_options(const val& o) {
   if (scheme != "symmetric" && scheme != "affine") throw Error("weight scheme must be symmetric or affine, got '" + scheme + "'");
   opt.weights.affine = scheme == "affine";
   opt.weights.calibration = get_string(o, "weightCalibration", "minmax");
-  parse_calibration(opt.weights.calibration);  // an unknown name fails here, naming the valid ones
+  // An unknown name fails here, naming the valid ones (for "gptq-C", those of C).
+  parse_calibration(nn::gptq_grid_calibration(opt.weights.calibration));
   opt.dynamic_per_row = get_bool(o, "perRow", false);
   opt.requantization = nn::parse_requantization(get_string(o, "requantization", "fixed-point"));
   const val bits = o["layerBits"];
@@ -110,6 +112,11 @@ nn::EngineOptions engine_options(const val& o) {
       const val r = ranges[i];
       opt.activation_ranges.emplace_back(r[0].as<float>(), r[1].as<float>());
     }
+  }
+  const val hessians = o["hessians"];  // from nnInputHessians: one Float64Array per weighted layer
+  if (!hessians.isUndefined() && !hessians.isNull()) {
+    const size_t n = hessians["length"].as<size_t>();
+    for (size_t i = 0; i < n; ++i) opt.input_hessians.push_back(emscripten::convertJSArrayToNumberVector<double>(hessians[i]));
   }
   return opt;
 }
@@ -256,18 +263,39 @@ val nn_dataset_inputs(int id, int begin, int count) {
 
 void nn_release_dataset(int id) { datasets().items.erase(id); }
 
+namespace {
+
+// Samples [begin, begin + count) of the dataset (options.begin, options.count), checked against the network.
+const float* calibration_samples(const nn::Network& net, const nn::Dataset& d, const val& options, size_t& count) {
+  const int n = get_int(options, "count", static_cast<int>(d.count));
+  const int begin = get_int(options, "begin", 0);
+  if (begin < 0 || n < 1 || size_t(begin) + size_t(n) > d.count) throw Error("calibration samples outside the dataset");
+  if (d.sample.size() != net.input.size()) throw Error("the calibration data does not fit the network's input");
+  count = size_t(n);
+  return d.input(size_t(begin));
+}
+
+}  // namespace
+
 val nn_calibrate(int network, int dataset, val options) {
   return guarded([&] {
     const nn::Network& net = networks().get(network, "network");
-    const nn::Dataset& d = datasets().get(dataset, "dataset");
-    const int count = get_int(options, "count", static_cast<int>(d.count));
-    const int begin = get_int(options, "begin", 0);
-    if (begin < 0 || count < 1 || size_t(begin) + size_t(count) > d.count)
-      throw Error("calibration samples outside the dataset");
-    if (d.sample.size() != net.input.size()) throw Error("the calibration data does not fit the network's input");
-    const auto ranges = nn::calibrate_activations(net, d.input(size_t(begin)), size_t(count),
+    size_t count = 0;
+    const float* x = calibration_samples(net, datasets().get(dataset, "dataset"), options, count);
+    const auto ranges = nn::calibrate_activations(net, x, count,
                                                   parse_calibration(get_string(options, "calibration", "minmax")));
     return ranges_js(ranges);
+  });
+}
+
+val nn_input_hessians(int network, int dataset, val options) {
+  return guarded([&] {
+    const nn::Network& net = networks().get(network, "network");
+    size_t count = 0;
+    const float* x = calibration_samples(net, datasets().get(dataset, "dataset"), options, count);
+    val out = val::array();
+    for (const auto& h : nn::collect_input_hessians(net, x, count)) out.call<void>("push", copy_out("Float64Array", h.data(), h.size()));
+    return out;
   });
 }
 
@@ -364,6 +392,8 @@ val nn_start_qat(int network, int dataset, val options) {
     else if (g == "channel") t.fake_quant.granularity = nn::WeightGranularity::PerChannel;
     else throw Error("granularity must be tensor, channel or group, got '" + g + "'");
     t.fake_quant.group_size = get_int(options, "groupSize", 0);
+    t.fake_quant.weight_calibration = get_string(options, "weightCalibration", "minmax");
+    t.distill = static_cast<float>(get_number(options, "distillation", 0.0));
     const val layer_bits = options["layerBits"];
     if (!layer_bits.isUndefined() && !layer_bits.isNull()) t.fake_quant.layer_bits = int_vector(layer_bits);
     session->trainer = std::make_unique<nn::Trainer>(*session->net, *session->data, t);

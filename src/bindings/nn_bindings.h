@@ -22,6 +22,7 @@ val nn_dataset_inputs(int id, int begin, int count);
 void nn_release_dataset(int id);
 
 val nn_calibrate(int network, int dataset, val options);
+val nn_input_hessians(int network, int dataset, val options);
 val nn_prepare_engine(int network, val options);
 val nn_engine_info(int id);
 val nn_predict(int engine, int dataset, int begin, int count);

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "kernels/quantize_f32.h"
 #include "nn/engine_steps.h"
+#include "nn/gptq.h"
 #include "nn/layer_ops.h"
 #include "nn/weight_quant.h"
 
@@ -41,6 +42,9 @@ class NetworkEngine final : public Engine {
     std::copy(act_.values.begin(), act_.values.begin() + batch * classes_, logits);
   }
   std::function<void(size_t, const Activations&)> observe_;
+  // Per weighted layer, the map its step reads as stored (a Linear after a Flatten: the H×W×C map,
+  // whose order engine_fan_in_order describes; observe_ sees it already relabelled as flat).
+  std::vector<ActShape> weighted_inputs_;
 
  private:
   ActShape input_shape_;
@@ -81,11 +85,19 @@ std::unique_ptr<NetworkEngine> build(const Network& net, const EngineOptions& op
     for (const auto& [lo, hi] : opt.activation_ranges)
       if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi) throw Error("an activation range is not finite or is empty");
   }
+  if (opt.mode != Mode::Float && is_gptq_calibration(opt.weights.calibration)) {
+    gptq_grid_calibration(opt.weights.calibration);  // an unknown grid calibrator fails here
+    if (opt.input_hessians.size() != weighted.size())
+      throw Error("weight calibration '" + opt.weights.calibration + "' needs calibration data: one H per weighted layer (" +
+                  std::to_string(weighted.size()) + ") from calibration samples, got " +
+                  std::to_string(opt.input_hessians.size()));
+  }
   auto bits_of = [&](size_t w) { return opt.layer_bits.empty() ? opt.weights.bits : opt.layer_bits[w]; };
   auto quantized = [&](size_t w) { return opt.mode != Mode::Float && bits_of(w) != 0; };
 
   size_t bytes = 0;
   std::vector<std::unique_ptr<Step>> steps;
+  std::vector<ActShape> weighted_inputs;
   ActShape stored = net.input;  // the map as the engine stores it (Flatten does not move data)
   size_t w = 0;
   for (size_t i = 0; i < net.layers.size(); ++i) {
@@ -107,13 +119,15 @@ std::unique_ptr<NetworkEngine> build(const Network& net, const EngineOptions& op
     g.channels_out = l.out;
     g.weighted_index = static_cast<int>(w);
     const std::vector<uint32_t> order = engine_fan_in_order(l, g.in);
+    weighted_inputs.push_back(g.in);
     if (!quantized(w)) {
       steps.push_back(make_float_step(g, permute_fan_in(l.weight, l.out, order), l.bias));
       bytes += 4 * (l.weight.size() + l.bias.size());
     } else {
       WeightQuantSpec spec = opt.weights;
       spec.bits = bits_of(w);
-      const QuantizedWeights q = quantize_layer_weights(l, spec);
+      const QuantizedWeights q =
+          quantize_layer_weights(l, spec, opt.input_hessians.empty() ? nullptr : &opt.input_hessians[w]);
       bytes += q.storage_bytes + 4 * l.bias.size();
       if (opt.mode == Mode::WeightOnly) {
         steps.push_back(make_float_step(g, permute_fan_in(q.dequantized, l.out, order), l.bias));
@@ -138,7 +152,21 @@ std::unique_ptr<NetworkEngine> build(const Network& net, const EngineOptions& op
   if (stored.c > 1 && stored.h * stored.w > 1) steps.push_back(make_nchw_output_step(stored));
   auto engine = std::make_unique<NetworkEngine>(net.input, shapes.back().size(), bytes);
   for (auto& s : steps) engine->add(std::move(s));
+  engine->weighted_inputs_ = std::move(weighted_inputs);
   return engine;
+}
+
+// Float forward passes over `count` samples in batches of 256, as a calibration DataLoader would
+// feed an observer (moving-average depends on it); the engine's observe_ sees each layer's input.
+void run_float_batches(NetworkEngine& engine, const float* inputs, size_t count,
+                       const std::function<void(size_t)>& progress) {
+  constexpr size_t kBatch = 256;
+  std::vector<float> logits(kBatch * engine.num_classes());
+  for (size_t done = 0; done < count; done += kBatch) {
+    const size_t b = std::min(kBatch, count - done);
+    engine.forward(inputs + done * engine.input_size(), b, logits.data());
+    if (progress) progress(done + b);
+  }
 }
 
 }  // namespace
@@ -185,17 +213,25 @@ ActivationRanges calibrate_activations(const Network& net, const float* inputs, 
   std::vector<std::unique_ptr<Calibrator>> calibrators;
   for (size_t i = 0; i < layers; ++i) calibrators.push_back(make_calibrator(spec, grid));
   engine->observe_ = [&](size_t w, const Activations& a) { calibrators[w]->observe(a.values.data(), a.values.size()); };
-  // Batches of 256, as a calibration DataLoader would feed an observer (moving-average depends on it).
-  constexpr size_t kBatch = 256;
-  std::vector<float> logits(kBatch * engine->num_classes());
-  for (size_t done = 0; done < count; done += kBatch) {
-    const size_t b = std::min(kBatch, count - done);
-    engine->forward(inputs + done * engine->input_size(), b, logits.data());
-    if (progress) progress(done + b);
-  }
+  run_float_batches(*engine, inputs, count, progress);
   ActivationRanges ranges;
   for (auto& c : calibrators) ranges.push_back(c->range());
   return ranges;
+}
+
+InputHessians collect_input_hessians(const Network& net, const float* inputs, size_t count,
+                                     const std::function<void(size_t)>& progress) {
+  if (count == 0) throw Error("calibration needs at least one sample");
+  EngineOptions float_options;
+  auto engine = build(net, float_options);
+  const std::vector<size_t> weighted = net.weighted_layers();
+  std::vector<InputHessian> sums;
+  for (size_t w = 0; w < weighted.size(); ++w) sums.emplace_back(net.layers[weighted[w]], engine->weighted_inputs_[w]);
+  engine->observe_ = [&](size_t w, const Activations& a) { sums[w].add(a.values.data(), a.batch); };
+  run_float_batches(*engine, inputs, count, progress);
+  InputHessians hessians;
+  for (const auto& s : sums) hessians.push_back(s.hessian());
+  return hessians;
 }
 
 }  // namespace qp::nn

@@ -45,7 +45,9 @@ struct WeightQuantSpec {
   int group_size = 0;        // > 0: groups of this many along fan-in (weight-only only)
   bool per_tensor = false;   // one scale for the whole layer instead of one per output channel
   // How each unit's clip range is chosen (a calibrator of #4, docs/numerics.md §7): "minmax"
-  // (PyTorch's weight observers) or e.g. "mse" (the clip ratio minimizing the unit's MSE).
+  // (PyTorch's weight observers) or e.g. "mse" (the clip ratio minimizing the unit's MSE). Or GPTQ
+  // (nn/gptq.h, docs/numerics.md §18): "gptq" (grids from min/max) or "gptq-C" (grids from the
+  // calibrator C, e.g. "gptq-mse"), which needs EngineOptions::input_hessians.
   std::string calibration = "minmax";
 };
 
@@ -60,6 +62,10 @@ const char* requantization_name(Requantization r);
 // One [lo, hi] per weighted layer: the float range of the tensor entering it (static mode).
 using ActivationRanges = std::vector<std::pair<float, float>>;
 
+// One H = (2/N)·XᵀX per weighted layer (fan_in × fan_in, row-major, PyTorch fan-in order), X the
+// float inputs of the layer on N calibration samples: what GPTQ weight calibration needs.
+using InputHessians = std::vector<std::vector<double>>;
+
 struct EngineOptions {
   Mode mode = Mode::Float;
   WeightQuantSpec weights;
@@ -68,6 +74,7 @@ struct EngineOptions {
   std::vector<int> layer_bits;
   bool dynamic_per_row = false;          // dynamic: one scale / zero point per sample row
   ActivationRanges activation_ranges;    // static: from calibrate_activations or QAT
+  InputHessians input_hessians;          // weights.calibration "gptq…": from collect_input_hessians
   // static. Fixed-point by default: integer-only inference, as the classic formulation; float
   // reproduces ONNX Runtime's QLinear* kernels. Both have SIMD tiers.
   Requantization requantization = Requantization::FixedPoint;
@@ -98,5 +105,10 @@ std::unique_ptr<Engine> make_engine(const Network& net, const EngineOptions& opt
 ActivationRanges calibrate_activations(const Network& net, const float* inputs, size_t count,
                                        const CalibrationSpec& spec,
                                        const std::function<void(size_t)>& progress = {});
+
+// GPTQ calibration: runs the float network over `inputs` (count samples, NCHW) and sums, for every
+// weighted layer, the outer products of the rows of its input (im2col rows for a convolution).
+InputHessians collect_input_hessians(const Network& net, const float* inputs, size_t count,
+                                     const std::function<void(size_t)>& progress = {});
 
 }  // namespace qp::nn

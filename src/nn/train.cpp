@@ -130,6 +130,29 @@ double softmax_cross_entropy(const float* logits, const int32_t* labels, size_t 
   return total / static_cast<double>(batch);
 }
 
+double softmax_cross_entropy_distilled(const float* logits, const int32_t* labels, const float* teacher_logits,
+                                       float alpha, size_t batch, size_t classes, float* grad) {
+  double total = 0;
+  std::vector<double> e(classes), t(classes);
+  for (size_t b = 0; b < batch; ++b) {
+    const float* z = logits + b * classes;
+    const float* zt = teacher_logits + b * classes;
+    const float m = z[argmax_row(z, classes)], mt = zt[argmax_row(zt, classes)];
+    double s = 0, st = 0;
+    for (size_t j = 0; j < classes; ++j) {
+      s += (e[j] = det_exp(static_cast<double>(z[j]) - m));
+      st += (t[j] = det_exp(static_cast<double>(zt[j]) - mt));
+    }
+    const double log_s = det_log(s);
+    for (size_t j = 0; j < classes; ++j) {
+      const double target = (1.0 - alpha) * (static_cast<int32_t>(j) == labels[b] ? 1.0 : 0.0) + alpha * t[j] / st;
+      if (target > 0) total -= target * ((static_cast<double>(z[j]) - m) - log_s);
+      if (grad) grad[b * classes + j] = static_cast<float>(e[j] / s - target) / static_cast<float>(batch);
+    }
+  }
+  return total / static_cast<double>(batch);
+}
+
 Evaluation evaluate(const Network& net, const Dataset& data, size_t batch_size) {
   std::vector<const float*> weights;
   for (size_t i : net.weighted_layers()) weights.push_back(net.layers[i].weight.data());
@@ -144,6 +167,9 @@ struct Trainer::State {
   std::vector<std::vector<float>> gw, gb, mw, vw, mb, vb;  // per weighted layer
   std::vector<std::vector<float>> wq;                      // QAT: fake-quantized weights
   std::vector<ActivationFakeQuant> afq;
+  // Distillation: the frozen teacher (the network at construction) and its pass over each batch.
+  std::unique_ptr<Network> teacher;
+  Pass teacher_pass;
   std::vector<uint32_t> order;
   TrainRng rng{0};
   double beta1_t = 1, beta2_t = 1;  // beta^t, by repeated multiplication (no pow)
@@ -179,6 +205,11 @@ Trainer::Trainer(Network& net, const Dataset& data, const TrainOptions& options)
   }
   if (options.fake_quant.enabled && options.fake_quant.activations)
     s.afq.assign(s.weighted.size(), ActivationFakeQuant(options.fake_quant.averaging_constant));
+  if (!(options.distill >= 0.0f && options.distill <= 1.0f)) throw Error("the distillation weight must be in [0, 1]");
+  if (options.distill > 0.0f) {
+    s.teacher = std::make_unique<Network>(net);
+    s.teacher_pass.resize(net, s.shapes, batch, s.weighted.size());
+  }
   s.order.resize(data.count);
   for (size_t i = 0; i < data.count; ++i) s.order[i] = static_cast<uint32_t>(i);
   s.rng = TrainRng(options.seed);
@@ -316,7 +347,18 @@ float Trainer::step() {
     weights.push_back(o.fake_quant.enabled ? s.wq[w].data() : net_.layers[s.weighted[w]].weight.data());
   forward(net_, s.shapes, weights, s.afq.empty() ? nullptr : &s.afq, true, batch, s.pass);
   const size_t classes = s.shapes.back().size();
-  const double loss = softmax_cross_entropy(s.pass.acts.back().data(), labels.data(), batch, classes, s.grads.back().data());
+  double loss;
+  if (s.teacher) {
+    std::copy(s.pass.acts[0].begin(), s.pass.acts[0].begin() + static_cast<std::ptrdiff_t>(batch * in),
+              s.teacher_pass.acts[0].begin());
+    std::vector<const float*> teacher_weights;
+    for (size_t i : s.weighted) teacher_weights.push_back(s.teacher->layers[i].weight.data());
+    forward(*s.teacher, s.shapes, teacher_weights, nullptr, false, batch, s.teacher_pass);
+    loss = softmax_cross_entropy_distilled(s.pass.acts.back().data(), labels.data(), s.teacher_pass.acts.back().data(),
+                                           o.distill, batch, classes, s.grads.back().data());
+  } else {
+    loss = softmax_cross_entropy(s.pass.acts.back().data(), labels.data(), batch, classes, s.grads.back().data());
+  }
   if (!std::isfinite(loss)) throw Error("training diverged (the loss is not finite); try a lower learning rate");
 
   // Backward. Layers before the first weighted one need no input gradient.

@@ -45,6 +45,11 @@ struct TrainOptions {
   int shift = 0;
   uint64_t seed = 0;  // shuffling and augmentation
   FakeQuantOptions fake_quant;
+  // Knowledge distillation (Hinton et al. 2015, at temperature 1): the targets become
+  // (1 − distill)·one-hot + distill·softmax(teacher logits), the teacher being the network as it
+  // was when the Trainer was built (frozen, float, same augmented inputs). 0 = plain labels. For
+  // QAT on a small training set the float model's own outputs carry more than the labels.
+  float distill = 0.0f;
 };
 
 struct Evaluation {
@@ -57,6 +62,10 @@ struct Evaluation {
 // Mean softmax cross-entropy of `batch` rows of logits; with `grad` (batch × classes), its
 // gradient with respect to the logits, (softmax − one-hot) / batch.
 double softmax_cross_entropy(const float* logits, const int32_t* labels, size_t batch, size_t classes, float* grad);
+// The same with targets (1 − alpha)·one-hot + alpha·softmax(teacher_logits row): loss
+// −Σ_j t_j·log softmax(z)_j, gradient (softmax − t) / batch. alpha = 0 equals the function above.
+double softmax_cross_entropy_distilled(const float* logits, const int32_t* labels, const float* teacher_logits,
+                                       float alpha, size_t batch, size_t classes, float* grad);
 
 // Float inference of `net` on `data` (labels required for the accuracy and loss).
 Evaluation evaluate(const Network& net, const Dataset& data, size_t batch_size = 128);

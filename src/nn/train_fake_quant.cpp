@@ -5,7 +5,9 @@
 #include <string>
 
 #include "core/error.h"
+#include "quant/calibrate.h"
 #include "quant/quantize.h"
+#include "quant/scheme.h"
 
 namespace qp::nn {
 
@@ -18,6 +20,7 @@ void validate_fake_quant(const FakeQuantOptions& o) {
     throw Error("QAT: per-group weights need a group size > 0");
   if (!(o.averaging_constant > 0.0f && o.averaging_constant <= 1.0f))
     throw Error("QAT: the observer's averaging constant must be in (0, 1]");
+  parse_calibration(o.weight_calibration);  // a clear error now, not at the first step
 }
 
 std::vector<float> fake_quantize_weights(const float* w, size_t rows, size_t cols, const FakeQuantOptions& o) {
@@ -32,6 +35,14 @@ std::vector<float> fake_quantize_weights(const float* w, size_t rows, size_t col
     spec.group_size = o.group_size;
   }
   const Shape shape = {static_cast<int64_t>(rows), static_cast<int64_t>(cols)};
+  if (o.weight_calibration != "minmax") {
+    // The registry's int scheme with that calibrator: the codes and scales quantize_layer_weights
+    // gives the converted engine for the same options.
+    SchemeSpec s;
+    s.integer = spec;
+    s.calibration = o.weight_calibration;
+    return std::move(run_scheme(w, rows * cols, shape, s).dequantized);
+  }
   QuantizedTensor q = quantize_tensor(w, rows * cols, shape, spec, KeepOutputs{false, true});
   return std::move(q.dequantized);
 }

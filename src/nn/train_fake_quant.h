@@ -2,7 +2,8 @@
 //
 // Weights: every step the float ("shadow") weights of each Linear / Conv2d are quantized and
 // dequantized by the core's quantize_tensor (symmetric, signed, b bits, per tensor / per output
-// channel / per group of G along fan-in, NumericsMode::PyTorch, on the [out, fan_in] view); the
+// channel / per group of G along fan-in, NumericsMode::PyTorch, on the [out, fan_in] view; each
+// unit's range from min/max or from another calibrator, weight_calibration); the
 // forward and backward passes use the result, and the weight gradient is applied to the float
 // weights unchanged (straight-through estimator).
 //
@@ -14,6 +15,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,10 @@ struct FakeQuantOptions {
   // Mixed precision: one entry per weighted layer (Network::weighted_layers() order), that layer's
   // weight bits, 0 = keep it float (as EngineOptions::layer_bits). Empty: weight_bits everywhere.
   std::vector<int> layer_bits;
+  // How each weight unit's clip range is chosen at every step: "minmax" (PyTorch's default QAT
+  // weight observer) or another calibrator of #4 (e.g. "mse"), the same one the converted engine
+  // then uses (WeightQuantSpec::calibration), so training sees the grid inference runs on.
+  std::string weight_calibration = "minmax";
   bool activations = true;          // fake-quantize the input of each weighted layer to uint8
   float averaging_constant = 0.01f;
 };

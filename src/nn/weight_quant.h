@@ -10,6 +10,7 @@
 
 #include "nn/engine.h"
 #include "nn/network.h"
+#include "quant/quantize.h"
 
 namespace qp::nn {
 
@@ -20,7 +21,18 @@ struct QuantizedWeights {
   size_t storage_bytes = 0;        // codes at `bits` bits each (packed), plus fp32 scales
 };
 
-// Throws qp::Error on bits outside 2..8 or a group size that does not fit.
-QuantizedWeights quantize_layer_weights(const Layer& layer, const WeightQuantSpec& spec);
+// Throws qp::Error on bits outside 2..8 or a group size that does not fit. A GPTQ calibration
+// ("gptq", "gptq-mse", ...: nn/gptq.h) needs `hessian`, the layer's H from collect_input_hessians.
+QuantizedWeights quantize_layer_weights(const Layer& layer, const WeightQuantSpec& spec,
+                                        const std::vector<double>* hessian = nullptr);
+
+// The quantizer above on a row-major [rows, cols] matrix (rows = output channels, groups along
+// cols), with spec.calibration choosing each unit's range (not a GPTQ name). The result carries
+// every unit's scale and zero point; GPTQ takes its grids from here.
+QuantizedTensor quantize_weight_matrix(const float* w, size_t rows, size_t cols, const WeightQuantSpec& spec);
+
+// Codes at `bits` bits (packed), an fp32 scale per unit, and for affine a `bits`-bit zero point per
+// unit (packed like GPTQ's qzeros).
+size_t weight_storage_bytes(size_t codes, size_t units, const WeightQuantSpec& spec);
 
 }  // namespace qp::nn

@@ -16,6 +16,7 @@
 #include "nn/train_fake_quant.h"
 #include "nn/train_layers.h"
 #include "nn/train_math.h"
+#include "nn/weight_quant.h"
 #include "oracle.h"
 #include "test_inflater.h"
 
@@ -201,6 +202,36 @@ TEST_CASE("train: softmax cross-entropy and its gradient") {
   }
 }
 
+TEST_CASE("train: distilled cross-entropy (soft targets from a teacher's logits)") {
+  const std::vector<float> z = {1.0f, -2.0f, 0.5f, 3.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  const std::vector<float> teacher = {0.0f, 0.0f, 2.0f, 2.0f, -1.0f, 1.0f, 0.0f, 0.5f};
+  const std::vector<int32_t> labels = {3, 1};
+  std::vector<float> g(8), g_plain(8);
+  // alpha = 0: the plain loss and gradient.
+  const double plain = softmax_cross_entropy(z.data(), labels.data(), 2, 4, g_plain.data());
+  CHECK(softmax_cross_entropy_distilled(z.data(), labels.data(), teacher.data(), 0.0f, 2, 4, g.data()) ==
+        doctest::Approx(plain).epsilon(1e-12));
+  for (size_t i = 0; i < 8; ++i) CHECK(g[i] == doctest::Approx(g_plain[i]).epsilon(1e-6));
+  // alpha = 1 and the teacher equal to the student: the targets are the student's own
+  // probabilities, so the gradient vanishes and the loss is the entropy.
+  CHECK(softmax_cross_entropy_distilled(z.data(), labels.data(), z.data(), 1.0f, 2, 4, g.data()) > 0);
+  for (float v : g) CHECK(v == doctest::Approx(0.0).scale(1e-7));
+  // alpha = 0.5: row 1 written out (student uniform: softmax = 1/4 each).
+  const double ts = std::exp(-1.0) + std::exp(1.0) + 1.0 + std::exp(0.5);
+  softmax_cross_entropy_distilled(z.data(), labels.data(), teacher.data(), 0.5f, 2, 4, g.data());
+  CHECK(g[5] == doctest::Approx((0.25 - (0.5 + 0.5 * std::exp(1.0) / ts)) / 2).epsilon(1e-6));
+  CHECK(g[4] == doctest::Approx((0.25 - 0.5 * std::exp(-1.0) / ts) / 2).epsilon(1e-6));
+  for (size_t i = 0; i < 8; ++i) {  // finite differences of the loss itself
+    std::vector<float> zp = z, zm = z;
+    zp[i] += 1e-2f;
+    zm[i] -= 1e-2f;
+    const double num = (softmax_cross_entropy_distilled(zp.data(), labels.data(), teacher.data(), 0.5f, 2, 4, nullptr) -
+                        softmax_cross_entropy_distilled(zm.data(), labels.data(), teacher.data(), 0.5f, 2, 4, nullptr)) /
+                       2e-2;
+    CHECK(g[i] == doctest::Approx(num).epsilon(1e-3).scale(1e-3));
+  }
+}
+
 TEST_CASE("train: portable exp, log and cos agree with libm") {
   for (double x : {-700.0, -50.5, -3.25, -1.0, -0.3, -1e-9, 0.0})
     CHECK(det_exp(x) == doctest::Approx(std::exp(x)).epsilon(1e-14));
@@ -278,6 +309,41 @@ TEST_CASE("train: weight fake quantization per channel, per tensor, per group") 
   CHECK_THROWS_AS(validate_fake_quant(o), qp::Error);
 }
 
+TEST_CASE("train: weight fake quantization with the MSE calibrator is the grid the converted engine uses") {
+  // Two channels of 64 weights, each with one outlier: min/max spends the grid on the outlier, the
+  // MSE clip search does not. QAT must train on exactly the values the static engine will run.
+  std::vector<float> w(2 * 64);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.01f * static_cast<float>(static_cast<int>(i * 37 % 23) - 11);
+  w[5] = 1.5f;
+  w[64 + 40] = -2.0f;
+  FakeQuantOptions o;
+  o.weight_bits = 4;
+  o.weight_calibration = "mse";
+  validate_fake_quant(o);
+  const std::vector<float> mse = fake_quantize_weights(w.data(), 2, 64, o);
+  qp::nn::Layer layer;
+  layer.kind = qp::nn::LayerKind::Linear;
+  layer.name = "fc";
+  layer.in = 64;
+  layer.out = 2;
+  layer.weight = w;
+  layer.bias.assign(2, 0.0f);
+  qp::nn::WeightQuantSpec spec;
+  spec.bits = 4;
+  spec.calibration = "mse";
+  CHECK(mse == qp::nn::quantize_layer_weights(layer, spec).dequantized);
+  o.weight_calibration = "minmax";
+  const std::vector<float> minmax = fake_quantize_weights(w.data(), 2, 64, o);
+  double err_mse = 0, err_minmax = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    err_mse += (mse[i] - w[i]) * (mse[i] - w[i]);
+    err_minmax += (minmax[i] - w[i]) * (minmax[i] - w[i]);
+  }
+  CHECK(err_mse < err_minmax);
+  o.weight_calibration = "no-such-calibrator";
+  CHECK_THROWS_AS(validate_fake_quant(o), qp::Error);
+}
+
 TEST_CASE("train: two runs from one seed give bit-identical weights; another seed does not") {
   const Dataset data = fashion_train().slice(0, 300);
   TrainOptions o;
@@ -314,6 +380,17 @@ TEST_CASE("train: options and data are checked") {
   o = TrainOptions{};
   o.schedule = LrSchedule::Step;
   CHECK_THROWS_AS(Trainer(net, d, o), qp::Error);
+  o = TrainOptions{};
+  o.distill = 1.5f;
+  CHECK_THROWS_WITH_AS(Trainer(net, d, o), "the distillation weight must be in [0, 1]", qp::Error);
+  o.distill = 0.5f;  // with a teacher: a step runs and the network moves
+  {
+    Network student = net;
+    Trainer t(student, d, o);
+    CHECK(std::isfinite(t.step()));
+    const size_t first = net.weighted_layers().front();
+    CHECK(student.layers[first].weight != net.layers[first].weight);
+  }
   d.labels[3] = 10;
   CHECK_THROWS_WITH_AS(Trainer(net, d, TrainOptions{}), "label 10 of sample 3 is outside the network's 10 classes",
                        qp::Error);

@@ -38,12 +38,13 @@ export async function startPageServer(pages) {
 /**
  * Starts the server and the browser and opens the page. close() undoes everything.
  * allowedOrigins: further origins (e.g. startPageServer's) whose requests are not foreign.
+ * dir: the built site to serve (default dist/; the offline test serves a copy it changes).
  */
-export async function launchPage({ viewport = { width: 1280, height: 900 }, allowedOrigins = [] } = {}) {
-  if (!existsSync(path.join(dist, 'index.html')))
-    throw new Error('dist/ is not built (no dist/index.html): run `node scripts/build.mjs` first');
+export async function launchPage({ viewport = { width: 1280, height: 900 }, allowedOrigins = [], dir = dist } = {}) {
+  if (!existsSync(path.join(dir, 'index.html')))
+    throw new Error(`${dir} is not built (no index.html): run \`node scripts/build.mjs\` first`);
   const problems = { console: [], pageErrors: [], csp: [], foreign: [] };
-  const server = await startServer({ dir: dist, port: 0, prefix: PREFIX });
+  const server = await startServer({ dir, port: 0, prefix: PREFIX });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'qplay-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

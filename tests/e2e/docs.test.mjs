@@ -291,7 +291,7 @@ test('the network figures are `qplay eval mlp --limit 2000`\'s, and the widget\'
   const row = (mode, bits = 8) => cli.rows.find((r) => r.mode === mode && (r.bits ?? 8) === bits);
   for (const mode of ['float', 'weight-only', 'dynamic', 'static']) assertShows(shown, `net.${mode}`, row(mode).accuracy * 100);
   assertShows(shown, 'net.ratio', row('float').modelBytes / row('static').modelBytes);
-  assert.match(row('weight-only', 4).label, /g32 affine mse/, 'the int4 row the prose describes (groups of 32, affine, MSE ranges)');
+  assert.match(row('weight-only', 4).label, /g32 affine gptq-mse/, 'the int4 row the prose describes (groups of 32, affine, GPTQ, MSE ranges)');
   assertShows(shown, 'net.weight-only-4', row('weight-only', 4).accuracy * 100);
   assertShows(shown, 'net.ratio-4', row('float').modelBytes / row('weight-only', 4).modelBytes);
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadQplay } from '../../web/lib/qplay.mjs';
 import { BUNDLED, CALIBRATION_SAMPLES } from '../../web/lib/datasets.mjs';
-import { STANDARD_MODES } from '../../web/lib/network_eval.mjs';
+import { STANDARD_MODES, usesGptq } from '../../web/lib/network_eval.mjs';
 import { SYNTHETIC } from '../../web/app/tensors.mjs';
 import { dist, launchPage, outDir, PREFIX, root, startPageServer } from './browser.mjs';
 
@@ -43,7 +43,8 @@ function networkRows(model, modeNames, limit, test, train) {
   const net = qp.loadNetwork(bytes, `${model}.safetensors`);
   const ranges = net.calibrate(train, { calibration: 'minmax', count: Math.min(CALIBRATION_SAMPLES, train.count) });
   const rows = STANDARD_MODES.filter((m) => modeNames.includes(m.mode)).map(({ label, ...options }) => {
-    const engine = net.prepare({ ...options, ranges: options.mode === 'static' ? ranges : null });
+    const hessians = usesGptq(options) ? net.inputHessians(train, { count: Math.min(CALIBRATION_SAMPLES, train.count) }) : null;
+    const engine = net.prepare({ ...options, ranges: options.mode === 'static' ? ranges : null, hessians });
     const predicted = engine.predict(test, 0, limit);
     let correct = 0;
     for (let i = 0; i < limit; i++) correct += predicted[i] === test.labels[i];

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadQplay } from '../../web/lib/qplay.mjs';
+import { QAT_DEFAULTS } from '../../web/lib/network_eval.mjs';
 import { CURVE_QAT_MODE, bitWidthCurve, sensitivityReport, softmax, weightedLayers } from '../../web/lib/network_sweeps.mjs';
 import { rng } from '../../web/app/tensors.mjs';
 
@@ -70,12 +71,15 @@ test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit widt
     limit: 150, tick: async (done, total) => { ticks.push([done, total]); } });
   assert.deepEqual(curve.series.map((s) => s.mode), ['qat']);
   for (const p of curve.series[0].points) {
-    // The same training done by hand through the QAT handle, then the static engine on its ranges.
-    const qat = net.startQat(data, { bits: p.bits, granularity: 'channel', learningRate: 1e-4, batchSize: 64, seed: 0 });
+    // The same training done by hand through the QAT handle (the recipe's stated defaults: MSE
+    // weight ranges, distillation 0.9), then the static engine on its ranges and that weight grid.
+    const qat = net.startQat(data, { bits: p.bits, granularity: 'channel', learningRate: 1e-4, batchSize: 64, seed: 0,
+      weightCalibration: 'mse', distillation: 0.9 });
     qat.step(steps);
     const tuned = qat.finish();
     qat.release();
-    const want = countAccuracy(tuned.network, data, { mode: 'static', bits: p.bits, granularity: 'channel', ranges: tuned.ranges }, 150);
+    const want = countAccuracy(tuned.network, data, { mode: 'static', bits: p.bits, granularity: 'channel', ranges: tuned.ranges,
+      weightCalibration: 'mse' }, 150);
     tuned.network.release();
     assert.equal(p.accuracy, want.accuracy, `QAT ${p.bits} bits`);
     assert.equal(p.modelBytes, want.modelBytes);
@@ -85,6 +89,10 @@ test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit widt
   assert.equal(total, (1 + 2 + 2) * 150);  // float, two evaluations, two trainings
   for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i][0] >= ticks[i - 1][0], 'progress never goes back');
   await assert.rejects(bitWidthCurve(qp, net, data, { modes: [CURVE_QAT_MODE], bits: [8] }), /training data/);
+});
+
+test('the QAT defaults are the recipe the test above spells out', () => {
+  assert.deepEqual({ ...QAT_DEFAULTS }, { weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4 });
 });
 
 test('sensitivityReport: one layer at a time, then the most sensitive kept in float', async () => {

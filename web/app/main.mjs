@@ -101,6 +101,8 @@ const client = new WorkerClient(worker, {
     if (!firstShown) {
       firstShown = true;
       views.whenIdle();  // the other tabs' code, once the first view is up
+      // Then the offline copy (web/sw.js): loaded after the first view, outside its budget; optional.
+      import('./offline.mjs').then(({ offerOffline }) => offerOffline('./', document.querySelector('footer')), () => {});
     }
   },
   onError(error, request) {

@@ -25,7 +25,7 @@
 //        or the data change, or the page sends {type: 'netRelease'} (tab closed)
 import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
 import { sourceFromFile } from '../lib/sources.mjs';
-import { evaluateModes } from '../lib/network_eval.mjs';
+import { evaluateModes, usesGptq } from '../lib/network_eval.mjs';
 import { CURVE_MODES, CURVE_QAT_MODE, bitWidthCurve, sensitivityReport, weightedLayers } from '../lib/network_sweeps.mjs';
 import { runCancellable } from './worker_jobs.mjs';
 
@@ -35,6 +35,7 @@ const state = {
   bundledTrain: null,
   test: null,           // {handle, name, bundled}
   ranges: new Map(),    // calibration -> ranges, for the current network and data
+  hessians: null,       // GPTQ's H per weighted layer, for the current network and data
   pad: null,            // {key, engines: [{label, engine}]}
   qat: null,            // the last QAT run's network for the pad: {network, ranges, bits, label, serial}
   jobs: 0,              // jobs running: loading another network or data waits for them
@@ -96,6 +97,7 @@ function setNetwork(handle, source) {
   state.network?.handle.release();
   state.network = { handle, name: handle.info.name, source, serial: ++serial };
   state.ranges.clear();
+  state.hessians = null;
 }
 
 async function loadBundledData(qp, urls) {
@@ -148,6 +150,7 @@ function setTest(test) {
   if (state.test && !state.test.bundled && state.test.handle !== test.handle) state.test.handle.release();
   state.test = test;
   state.ranges.clear();
+  state.hessians = null;
 }
 
 async function openData(qp, { files, urls }) {
@@ -195,6 +198,16 @@ async function job(msg, post, body) {
   }
 }
 
+/** GPTQ's H of every weighted layer, from the same calibration images as rangesFor. */
+function hessiansFor() {
+  const { net, test } = current();
+  if (!state.hessians) {
+    const train = state.bundledTrain && sameShape(state.bundledTrain.sample, net.info.input) ? state.bundledTrain : test;
+    state.hessians = net.inputHessians(train, { count: Math.min(CALIBRATION_SAMPLES, train.count) });
+  }
+  return state.hessians;
+}
+
 /** One evaluateModes call per mode, so each row reaches the page as soon as it is measured. */
 async function evaluate(qp, { id, modes, calibration = 'minmax', limit, timingRuns = 200 }, post, tick) {
   const { net, test } = current();
@@ -203,12 +216,13 @@ async function evaluate(qp, { id, modes, calibration = 'minmax', limit, timingRu
   const total = modes.length * count;
   const rows = [];
   for (const [i, m] of modes.entries()) {
-    // Our ranges win over evaluateModes' own calibration (m.ranges), which then runs on 1 sample.
+    // Our ranges and H win over evaluateModes' own calibration (m.ranges, m.hessians), which then runs on 1 sample.
     const out = await evaluateModes(qp, net, test, {
-      modes: [{ ...m, ranges: m.mode === 'static' ? ranges : undefined }], calibrationData: test, calibrationCount: 1,
+      modes: [{ ...m, ranges: m.mode === 'static' ? ranges : undefined, hessians: usesGptq(m) ? hessiansFor() : undefined }],
+      calibrationData: test, calibrationCount: 1,
       limit: count, timingRuns, tick: (done, _, fields) => tick(i * count + Math.min(done, count), total, fields),
     });
-    const { ranges: _r, ...row } = out.rows[0];
+    const { ranges: _r, hessians: _h, ...row } = out.rows[0];
     const base = rows.find((r) => r.mode === 'float');
     row.index = i;
     row.deltaPp = base ? 100 * (row.accuracy - base.accuracy) : m.mode === 'float' ? 0 : null;
@@ -315,10 +329,11 @@ function padPredict(qp, { input, modes, calibration = 'minmax' }) {
     try {
       for (const m of modes) {
         const { label, ...options } = m;
-        engines.push({ label, engine: net.prepare({ ...options, ranges: m.mode === 'static' ? ranges : null }) });
+        engines.push({ label, engine: net.prepare({ ...options, ranges: m.mode === 'static' ? ranges : null,
+          hessians: usesGptq(m) ? hessiansFor() : null }) });
       }
       // The QAT row's engine, as evaluateModes ran it: static, with the ranges QAT observed.
-      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ mode: 'static', bits: qat.bits, granularity: 'channel', ranges: qat.ranges }) });
+      if (qat) engines.push({ label: qat.label, engine: qat.network.prepare({ ...qat.engine, ranges: qat.ranges }) });
     } catch (e) {
       for (const { engine } of engines) engine.release();
       throw e;

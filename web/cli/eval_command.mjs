@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED, CALIBRATION_SAMPLES } from '../lib/datasets.mjs';
-import { STANDARD_MODES, evaluateModes } from '../lib/network_eval.mjs';
+import { STANDARD_MODES, evaluateModes, usesGptq } from '../lib/network_eval.mjs';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
@@ -13,27 +13,32 @@ export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels L
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
              [--requantization float|fixed-point] [--scheme symmetric|affine] [--weight-calibration C]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
-             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--limit N] [--timing-runs N] [--json]
+             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--qat-distill A] [--limit N] [--timing-runs N] [--json]
 
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
 written by the playground or torch, .pt/.pth, .npz, or an .onnx chain of Gemm/MatMul/Conv/BN/pools).
 --data: one .npz (inputs + labels), or inputs with --labels (.npy pair or IDX pair, gzipped or not). Data defaults to the 10 000 Fashion-MNIST test
-images; static calibration to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
-dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32 affine with MSE-chosen
-clip ranges, dynamic int8, static int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
+images; static calibration and GPTQ to the first ${CALIBRATION_SAMPLES} training images. M: float, weight-only,
+dynamic, static, qat (default: float32, weight-only int8, weight-only int4 g32 affine by GPTQ with
+MSE-chosen clip ranges, dynamic int8, static int8). qat fine-tunes with fake quantization on the bundled 5000 training images (or
 --calibration-data) for --qat-steps minibatches of 64 (default: 2 passes) at --qat-lr (1e-4), then
-runs the static integer engine with the ranges QAT observed.
+runs the static integer engine with the ranges QAT observed. By default each weight unit's range is
+chosen by MSE during QAT and after (--weight-calibration minmax for PyTorch's observers), and the
+float model's own output probabilities are mixed into the targets with weight 0.9 (knowledge
+distillation; --qat-distill A from 0 to 1, 0 = labels only).
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
 gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights.
 --weight-calibration chooses each weight unit's clip range: minmax (default, as PyTorch's observers),
-mse, percentile:P, entropy, histogram (the calibrators of \`qplay quantize\`). --requantization (static, qat):
+mse, percentile:P, entropy, histogram (the calibrators of \`qplay quantize\`), or gptq / gptq-C (GPTQ: each
+column's rounding error compensated on the later columns through the layer's input statistics from the
+calibration images; grids from min/max, or from calibrator C, e.g. gptq-mse). --requantization (static, qat):
 the gemmlowp/TFLite integer-only fixed-point multiplier (default) or a float multiplier as ONNX Runtime.`;
 
 export const EVAL_OPTIONS = {
   data: { type: 'string' }, labels: { type: 'string' }, 'calibration-data': { type: 'string' },
   'calibration-labels': { type: 'string' }, 'calibration-count': { type: 'string' }, limit: { type: 'string' },
   'timing-runs': { type: 'string' }, granularity: { type: 'string' }, 'layer-bits': { type: 'string' },
-  'per-row': { type: 'boolean' }, requantization: { type: 'string' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' },
+  'per-row': { type: 'boolean' }, requantization: { type: 'string' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' }, 'qat-distill': { type: 'string' },
   'weight-calibration': { type: 'string' },
 };
 
@@ -52,6 +57,13 @@ function positiveNumber(text, name) {
   if (text === undefined) return undefined;
   const v = Number(text);
   if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${name} needs a positive number, got '${text}'`);
+  return v;
+}
+
+function unitNumber(text, name) {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !(v >= 0 && v <= 1)) throw new Error(`--${name} needs a number from 0 to 1, got '${text}'`);
   return v;
 }
 
@@ -93,11 +105,13 @@ function modeList(values) {
     const b = bits ?? (mode === 'weight-only' && groupSize ? 4 : 8);
     const what = (granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '') +
       (values.scheme === 'affine' ? ' affine' : '') +
-      (values['weight-calibration'] && values['weight-calibration'] !== 'minmax' ? ` ${values['weight-calibration']}` : '');
+      (values['weight-calibration'] && values['weight-calibration'] !== 'minmax' ? ` ${values['weight-calibration']}` : '') +
+      (mode === 'qat' && Number(values['qat-distill']) > 0 ? ` distill ${values['qat-distill']}` : '');
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b, scheme: values.scheme,
       granularity, groupSize, layerBits, perRow: Boolean(values['per-row']), requantization,
       weightCalibration: values['weight-calibration'],
-      steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr') };
+      steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr'),
+      distillation: unitNumber(values['qat-distill'], 'qat-distill') };
   });
   return rows.some((r) => r.mode === 'float') ? rows : [{ label: 'float32', mode: 'float' }, ...rows];
 }
@@ -113,7 +127,7 @@ export async function evalCommand(qp, args, values) {
   const calibFiles = values['calibration-data']
     ? { images: values['calibration-data'], labels: values['calibration-labels'] } : bundledData('train');
   const modes = modeList(values);
-  const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat')
+  const calibrationData = modes.some((m) => m.mode === 'static' || m.mode === 'qat' || usesGptq(m))
     ? loadData(qp, calibFiles.images, calibFiles.labels, 'calibration data', network.info.input) : null;
   const { rows, count, ranges } = await evaluateModes(qp, network, test, {
     modes, calibrationData, calibration: values.calibration ?? 'minmax',
@@ -127,11 +141,11 @@ export async function evalCommand(qp, args, values) {
     return;
   }
   console.log(`${path.basename(file)}: ${network.info.parameters} parameters, ${count} test samples, ${qp.build} build`);
-  console.log(`${'mode'.padEnd(34)} ${'accuracy'.padStart(9)} ${'Δ pp'.padStart(7)} ${'size KB'.padStart(9)} ` +
+  console.log(`${'mode'.padEnd(38)} ${'accuracy'.padStart(9)} ${'Δ pp'.padStart(7)} ${'size KB'.padStart(9)} ` +
     `${'batch-1 µs'.padStart(11)} ${'img/s @256'.padStart(11)}`);
   for (const r of rows) {
     const t = r.timing;
-    console.log(`${r.label.padEnd(34)} ${(100 * r.accuracy).toFixed(2).padStart(8)}% ${r.deltaPp.toFixed(2).padStart(7)} ` +
+    console.log(`${r.label.padEnd(38)} ${(100 * r.accuracy).toFixed(2).padStart(8)}% ${r.deltaPp.toFixed(2).padStart(7)} ` +
       `${(r.modelBytes / 1024).toFixed(1).padStart(9)} ${t ? t.batch1MedianUs.toFixed(1).padStart(11) : '-'.padStart(11)} ` +
       `${t ? Math.round(t.batchImagesPerSecond).toString().padStart(11) : '-'.padStart(11)}`);
   }

@@ -1,6 +1,7 @@
 // The article's own script (the widgets come from ../qp-widgets.js): fills the snippets with the
 // address this site is actually served from, so a copied snippet works as pasted, and adds a Copy
 // button under each snippet. External module: the site's CSP forbids inline scripts.
+import { offerOffline } from '../app/offline.mjs';
 
 /** The folder that holds qp-widgets.js and embed.html: the parent of this page's folder. */
 function siteBase() {
@@ -54,3 +55,5 @@ function addCopyButtons() {
 
 fillSiteBase();
 addCopyButtons();
+// The offline copy of the whole site (web/sw.js), once the page and its widgets have loaded.
+addEventListener('load', () => offerOffline('../', document.querySelector('footer')), { once: true });

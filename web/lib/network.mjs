@@ -23,9 +23,19 @@ export class NetworkHandle {
   }
 
   /**
+   * GPTQ calibration: for every weighted layer, H = (2/N)·XᵀX (a Float64Array, fan_in × fan_in,
+   * PyTorch fan-in order) of its float inputs X over samples [begin, begin + count) of `dataset`
+   * (im2col rows for a convolution). Pass them as prepare({ weightCalibration: 'gptq', hessians }).
+   */
+  inputHessians(dataset, { begin = 0, count = dataset.count } = {}) {
+    return this._qp._call('nnInputHessians', this.id, dataset.id, { begin, count });
+  }
+
+  /**
    * An engine for one mode: { mode: 'float' | 'weight-only' | 'dynamic' | 'static', bits (2..8),
    * granularity: 'channel' | 'tensor' | 'group', groupSize, layerBits: [bits or 0 = float per
-   * weighted layer], perRow (dynamic), ranges (static: from calibrate()) }.
+   * weighted layer], perRow (dynamic), ranges (static: from calibrate()), weightCalibration
+   * ('minmax', 'mse', ..., or 'gptq' / 'gptq-mse', which need hessians: from inputHessians()) }.
    */
   prepare(options = {}) {
     return new EngineHandle(this._qp, this._qp._call('nnPrepareEngine', this.id, options));

@@ -77,7 +77,7 @@ export async function bitWidthCurve(qp, network, test, {
           label, tick: (done, total) => step(Math.floor((count * done) / Math.max(total, 1))) });
         p.next();
         try {
-          r = await engineAccuracy(qp, tuned.network, test, { ...options, mode: 'static', bits: b, ranges: tuned.ranges },
+          r = await engineAccuracy(qp, tuned.network, test, { ...options, ...tuned.engine, ranges: tuned.ranges },
             { count, tick: p.step(`${label}, ${b} bits`) });
         } finally {
           tuned.network.release();

@@ -1,7 +1,9 @@
 // embed.html: renders one widget from the URL parameters, for sites that can only add an iframe:
 //   embed.html?widget=qp-value&value=3.6&min=-10&max=10&bits=8&scheme=symmetric
-// `widget` names the element; every other parameter becomes one of its attributes.
+// `widget` names the element; every other parameter becomes one of its attributes. The page
+// reports its height to the embedding page (embed_size.mjs), which may size the iframe to fit.
 import { WIDGET_NAMES } from './qp-widgets.mjs';
+import { reportEmbedSize } from './embed_size.mjs';
 
 // The page's own styles, adopted (the page's CSP has style-src 'self': no inline <style>).
 const sheet = new CSSStyleSheet();
@@ -37,3 +39,5 @@ if (!name) {
     show(`The URL parameters cannot be used as attributes of <${name}>: ${e.message}`);
   }
 }
+
+reportEmbedSize();

@@ -10,7 +10,7 @@
 //   → {type: 'networkRelease', instance}   ← {released: bool}   (the element left the page)
 import { runCancellable } from '../app/worker_jobs.mjs';
 import { CALIBRATION_SAMPLES, idxDataset } from '../lib/datasets.mjs';
-import { evaluateModes } from '../lib/network_eval.mjs';
+import { evaluateModes, usesGptq } from '../lib/network_eval.mjs';
 
 const instances = new Map();  // instance id -> {network: NetworkHandle, model, urls, ranges, running: Promise|null, released}
 const latestOpen = new Map();  // instance id -> the id of its latest networkOpen request
@@ -72,7 +72,7 @@ async function networkOpen(qp, { id, instance, model, urls }) {
   latestOpen.delete(instance);
   const network = qp.loadNetwork(bytes, `${model}.safetensors`);
   release(instance);
-  instances.set(instance, { network, model, urls, ranges: null, running: null, released: false });
+  instances.set(instance, { network, model, urls, ranges: null, hessians: null, running: null, released: false });
   const { name, parameters, classes, input } = network.info;
   return { network: { name, parameters, classes, input }, data: { count: test.count } };
 }
@@ -87,6 +87,15 @@ async function rangesFor(qp, entry) {
     entry.ranges = entry.network.calibrate(train, { calibration: 'minmax', count: Math.min(CALIBRATION_SAMPLES, train.count) });
   }
   return entry.ranges;
+}
+
+/** GPTQ's H of every weighted layer, from the same calibration images as rangesFor. */
+async function hessiansFor(qp, entry) {
+  if (!entry.hessians) {
+    const train = await sharedDataset(qp, entry.urls.trainImages, entry.urls.trainLabels, 'training');
+    entry.hessians = entry.network.inputHessians(train, { count: Math.min(CALIBRATION_SAMPLES, train.count) });
+  }
+  return entry.hessians;
 }
 
 /**
@@ -111,16 +120,18 @@ function networkEvaluate(qp, msg, post) {
       const test = await sharedDataset(qp, entry.urls.testImages, entry.urls.testLabels, 'test');
       const count = Math.min(msg.limit ?? test.count, test.count);
       const ranges = modes.some((m) => m.mode === 'static') ? await rangesFor(qp, entry) : null;
+      const hessians = modes.some(usesGptq) ? await hessiansFor(qp, entry) : null;
       const total = modes.length * count;
       const rows = [];
       // One evaluateModes call per mode, so each row reaches the widget as soon as it is measured;
-      // our ranges win over its own calibration (m.ranges), which then runs on one sample.
+      // our ranges and H win over its own calibration (m.ranges, m.hessians), which then runs on one sample.
       for (const [i, m] of modes.entries()) {
         const out = await evaluateModes(qp, entry.network, test, {
-          modes: [{ ...m, ranges: m.mode === 'static' ? ranges : undefined }], calibrationData: test, calibrationCount: 1,
+          modes: [{ ...m, ranges: m.mode === 'static' ? ranges : undefined, hessians: usesGptq(m) ? hessians : undefined }],
+          calibrationData: test, calibrationCount: 1,
           limit: count, timingRuns, tick: (done, _, fields) => guarded(i * count + Math.min(done, count), total, fields),
         });
-        const { ranges: _r, predictions: _p, confusion: _c, ...row } = out.rows[0];
+        const { ranges: _r, hessians: _h, predictions: _p, confusion: _c, ...row } = out.rows[0];
         const base = rows.find((r) => r.mode === 'float');
         row.index = i;
         row.deltaPp = base ? 100 * (row.accuracy - base.accuracy) : m.mode === 'float' ? 0 : null;
