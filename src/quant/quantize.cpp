@@ -64,12 +64,13 @@ void round_trip_run(const float* x, size_t n, const kernels::QuantizeArgs& a, fl
 }
 
 // The same for `rows` rows of `channels` units (per channel along the last axis, or the inner
-// columns of a group). A misaligned start (only possible when channels is not a multiple of 4)
-// takes the separate row kernels.
+// columns of a group). Widths that are not a multiple of 4 (whose rows start off the lanes, and
+// which the fused SIMD tier leaves to its reference) take the separate row kernels, which
+// vectorise the first channels / 4 * 4 columns.
 void round_trip_rows(const float* x, size_t rows, size_t channels, const kernels::QuantizeArgs* args,
                      const float* scales, const int32_t* zero_points, bool is_signed, uint8_t* codes,
                      float* values, ErrorAccumulator& error) {
-  if (error.count() % 4 == 0) {
+  if (channels % 4 == 0 && error.count() % 4 == 0) {
     error.add_fused(rows * channels, [&](kernels::ErrorSums& sums) {
       kernels::quantize_round_trip_f32_q8_rows(x, rows, channels, args, scales, zero_points, codes, values, sums);
     });
