@@ -95,22 +95,32 @@ test('dark theme (Tensor tab, both widths) and the loading indicator while the c
 
 test('first view: the other tabs\' code is not fetched before the first result, and is after it, when idle', async () => {
   await page.setViewportSize(VIEWPORTS.desktop);
+  // The moment the first result is on screen, in the page's own clock (a MutationObserver installed
+  // before the page's scripts), compared with each request's start in Resource Timing: the idle
+  // prefetch may begin right after the result, before a poll from here would notice.
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      const results = document.getElementById('results');
+      if (results?.dataset.state === 'idle' && self.__firstResultAt === undefined) self.__firstResultAt = performance.now();
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
   const fetched = [];
-  const onRequest = (r) => fetched.push({ url: r.url(), t: Date.now() });
+  const onRequest = (r) => fetched.push(r.url());
   page.on('request', onRequest);
   await page.reload();
-  await page.waitForFunction(() => document.getElementById('results').dataset.state === 'idle', null, { timeout: 20000 });
-  const shown = Date.now();
+  await page.waitForFunction(() => self.__firstResultAt !== undefined, null, { timeout: 20000 });
   const views = /\/(compare|model|analysis|model_compare|kernels|network)_view-[\w-]+\.js$/;
-  const early = fetched.filter((f) => f.t <= shown && views.test(f.url)).map((f) => f.url);
+  const timing = await page.evaluate(() => ({ shown: self.__firstResultAt,
+    resources: performance.getEntriesByType('resource').map((e) => ({ url: e.name, start: e.startTime })) }));
+  const early = timing.resources.filter((r) => r.start <= timing.shown && views.test(r.url)).map((r) => r.url);
   assert.deepEqual(early, [], 'no other tab\'s view before the first result');
   const entry = readFileSync(path.join(dist, 'index.html'), 'utf8').match(/<script type="module"[^>]*src="\.\/([^"]+)"/)[1];
-  assert.ok(fetched.some((f) => f.t <= shown && f.url.endsWith(`/${entry}`)), `the entry chunk ${entry}`);
+  assert.ok(timing.resources.some((r) => r.start <= timing.shown && r.url.endsWith(`/${entry}`)), `the entry chunk ${entry}`);
   await page.waitForFunction(() => !document.getElementById('panel-network').inert, null, { timeout: 20000 });
   page.off('request', onRequest);
-  const later = new Set(fetched.filter((f) => views.test(f.url)).map((f) => f.url.match(views)[1]));
+  const later = new Set(fetched.filter((url) => views.test(url)).map((url) => url.match(views)[1]));
   assert.deepEqual([...later].sort(), ['analysis', 'compare', 'kernels', 'model', 'model_compare', 'network']);
-  assert.ok(!fetched.some((f) => /qp_wasm_threads/.test(f.url)), 'the threads build waits for the Kernels tab');
+  assert.ok(!fetched.some((url) => /qp_wasm_threads/.test(url)), 'the threads build waits for the Kernels tab');
 });
 
 test('no console errors, page errors or requests to other origins', () => {

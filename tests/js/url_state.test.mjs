@@ -148,4 +148,5 @@ test('the embed snippet: both forms, URLs beside the page (sub-path), the state 
   assert.equal(url.searchParams.get('state'), hash, 'the state survives the URL encoding');
   assert.deepEqual(parse(url.searchParams.get('state')).problems, []);
   assert.match(text, /<iframe [^>]*title="[^"]+"/, 'the iframe has a title (accessibility)');
+  assert.ok(text.includes('<script src="https://docs.example/sub/dir/qp-embed.js" defer></script>'), text);
 });

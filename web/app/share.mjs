@@ -17,6 +17,7 @@ export function attribute(text) {
  */
 export function embedSnippet(hash, pageUrl) {
   const script = new URL('qp-widgets.js', pageUrl).href;
+  const sizer = new URL('qp-embed.js', pageUrl).href;
   const iframe = new URL('embed.html', pageUrl);
   iframe.search = new URLSearchParams({ widget: 'qp-playground', state: hash }).toString();
   return [
@@ -26,6 +27,8 @@ export function embedSnippet(hash, pageUrl) {
     '',
     '<!-- Or as an iframe (for pages that cannot add scripts): -->',
     `<iframe src="${attribute(iframe.href)}" title="Quantization Playground" width="100%" height="760" loading="lazy"></iframe>`,
+    '<!-- Optional, where one classic script is allowed: the iframe then follows its content\'s height. -->',
+    `<script src="${attribute(sizer)}" defer></script>`,
   ].join('\n');
 }
 
