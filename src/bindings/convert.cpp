@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,16 @@ val metrics_to_js(const ErrorMetrics& m) {
   return o;
 }
 
+FloatInput to_float_input(const val& typed_array, const char* what) {
+  if (!typed_array.instanceof(val::global("Float32Array"))) throw Error(std::string(what) + " must be a Float32Array");
+  FloatInput in;
+  in.size = typed_array["length"].as<size_t>();
+  in.values.reset(new float[in.size]);
+  // The view is made after the allocation that may grow memory, and used at once.
+  val(typed_memory_view(in.size, in.values.get())).call<void>("set", typed_array);
+  return in;
+}
+
 std::vector<float> to_float_vector(const val& typed_array, const char* what) {
   return to_vector<float>(typed_array, "Float32Array", what);
 }
@@ -145,11 +156,48 @@ val stats_to_js(const TensorStats& s) {
   return o;
 }
 
-val quantize(val data, val shape, val options) {
+namespace {
+
+// The caller's array for one output: `type` and `n` long, or undefined when none was given.
+val caller_output(const val& outputs, const char* key, const char* type, size_t n) {
+  if (outputs.isUndefined() || outputs.isNull()) return val::undefined();
+  const val a = outputs[key];
+  if (a.isUndefined() || a.isNull()) return val::undefined();
+  if (!a.instanceof(val::global(type)) || a["length"].as<double>() != static_cast<double>(n))
+    throw Error(std::string("outputs.") + key + (type[0] == 'I' ? " must be an " : " must be a ") + type + " of " + std::to_string(n) +
+                " elements (the tensor's size)");
+  return a;
+}
+
+// Copies wasm memory into the caller's array when one was given, else into a fresh array.
+template <class T>
+val output_array(const val& into, const char* type, const T* data, size_t n) {
+  if (into.isUndefined()) return copy_out(type, data, n);
+  into.call<void>("set", val(typed_memory_view(n, data)));
+  return into;
+}
+
+}  // namespace
+
+val quantize(val data, val shape, val options, val outputs) {
   return guarded([&] {
-    const std::vector<float> x = to_vector<float>(data, "Float32Array", "data");
+    const FloatInput x = to_float_input(data, "data");
     const QuantSpec spec = spec_from_options(options);
-    return quantized_to_js(quantize_tensor(x.data(), x.size(), to_shape(shape), spec));
+    const size_t n = x.size;
+    // Uninitialised: the core writes every element before anything reads it.
+    std::unique_ptr<uint8_t[]> codes(new uint8_t[n]);
+    std::unique_ptr<float[]> values(new float[n]);
+    const QuantizedTensor t =
+        quantize_tensor_into(x.values.get(), n, to_shape(shape), spec, OutputBuffers{codes.get(), values.get()});
+    const bool is_signed = t.range.qmin < 0;
+    const char* code_type = is_signed ? "Int8Array" : "Uint8Array";
+    const val codes_into = caller_output(outputs, "codes", code_type, n);
+    const val values_into = caller_output(outputs, "dequantized", "Float32Array", n);
+    val r = quantized_to_js(t);
+    if (is_signed) r.set("codes", output_array(codes_into, code_type, reinterpret_cast<const int8_t*>(codes.get()), n));
+    else r.set("codes", output_array(codes_into, code_type, codes.get(), n));
+    r.set("dequantized", output_array(values_into, "Float32Array", values.get(), n));
+    return r;
   });
 }
 

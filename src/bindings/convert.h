@@ -3,6 +3,7 @@
 #pragma once
 #include <emscripten/val.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,9 @@ using emscripten::val;
 
 // Every exported function: (JS arguments) -> JS value, throwing a JS Error (name "QplayError")
 // whose message is the core's qp::Error message.
-val quantize(val data, val shape, val options);
+// outputs: null, or { codes?, dequantized? } typed arrays of the tensor's size that receive the
+// results (reused by the caller across calls) instead of fresh arrays.
+val quantize(val data, val shape, val options, val outputs);
 val tensor_stats(val data);
 val histogram(val data, int bins, double lo, double hi);
 val read_npy(val bytes);
@@ -32,6 +35,13 @@ val from_shape(const Shape& shape);
 std::vector<float> to_float_vector(const val& typed_array, const char* what);
 std::vector<uint8_t> to_byte_vector(const val& typed_array, const char* what);  // a Uint8Array
 val metrics_to_js(const ErrorMetrics& m);
+
+// A Float32Array copied into an uninitialised wasm buffer (one pass: no zero-fill before the copy).
+struct FloatInput {
+  std::unique_ptr<float[]> values;
+  size_t size = 0;
+};
+FloatInput to_float_input(const val& typed_array, const char* what);
 
 // Shared with model_bindings.cpp: the options object of quantize() as a spec, and result objects.
 QuantSpec spec_from_options(const val& options);

@@ -4,7 +4,7 @@
 
 namespace qp::kernels {
 
-void error_sums_add_ref(ErrorSums& s, const float* x, const float* y, size_t n) {
+void error_sums_add_ref(ErrorSums& s, const float* x, const float* y, size_t n) noexcept {
   // Lanes in locals, so the compiler keeps them in registers (and may pair them into f64x2).
   double e[4], p[4], q[4], r[4], m[4];
   for (int l = 0; l < 4; ++l) e[l] = s.err2[l], p[l] = s.x2[l], q[l] = s.y2[l], r[l] = s.xy[l], m[l] = s.max_abs[l];

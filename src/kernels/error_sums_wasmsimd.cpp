@@ -1,43 +1,17 @@
 // 128-bit WebAssembly SIMD tier of error_sums.h: lanes 0-1 in one f64x2 register, lanes 2-3 in
-// another. f64x2.promote_low_f32x4 widens exactly like the reference's float -> double; add, sub
-// and mul are the same IEEE operations per lane (wasm SIMD has no fused multiply-add); pmax(m, a) is
-// `m < a ? a : m`, the reference's `a > m ? a : m`, including for a NaN a (both keep m).
+// another (ErrorLanesF64x2, error_sums_wasmsimd.h). f64x2.promote_low_f32x4 widens exactly like the
+// reference's float -> double; add, sub and mul are the same IEEE operations per lane (wasm SIMD
+// has no fused multiply-add); pmax(m, a) is `m < a ? a : m`, the reference's `a > m ? a : m`,
+// including for a NaN a (both keep m).
 #if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-
-#include "kernels/error_sums.h"
+#include "kernels/error_sums_wasmsimd.h"
 
 namespace qp::kernels {
 
-void error_sums_add__wasmsimd(ErrorSums& s, const float* x, const float* y, size_t n) {
-  v128_t e0 = wasm_v128_load(s.err2), e1 = wasm_v128_load(s.err2 + 2);
-  v128_t p0 = wasm_v128_load(s.x2), p1 = wasm_v128_load(s.x2 + 2);
-  v128_t q0 = wasm_v128_load(s.y2), q1 = wasm_v128_load(s.y2 + 2);
-  v128_t r0 = wasm_v128_load(s.xy), r1 = wasm_v128_load(s.xy + 2);
-  v128_t m0 = wasm_v128_load(s.max_abs), m1 = wasm_v128_load(s.max_abs + 2);
-  for (size_t i = 0; i + 4 <= n; i += 4) {
-    const v128_t xv = wasm_v128_load(x + i), yv = wasm_v128_load(y + i);
-    const v128_t a0 = wasm_f64x2_promote_low_f32x4(xv);
-    const v128_t a1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(xv, xv, 2, 3, 2, 3));
-    const v128_t b0 = wasm_f64x2_promote_low_f32x4(yv);
-    const v128_t b1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(yv, yv, 2, 3, 2, 3));
-    const v128_t d0 = wasm_f64x2_sub(a0, b0), d1 = wasm_f64x2_sub(a1, b1);
-    e0 = wasm_f64x2_add(e0, wasm_f64x2_mul(d0, d0));
-    e1 = wasm_f64x2_add(e1, wasm_f64x2_mul(d1, d1));
-    p0 = wasm_f64x2_add(p0, wasm_f64x2_mul(a0, a0));
-    p1 = wasm_f64x2_add(p1, wasm_f64x2_mul(a1, a1));
-    q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(b0, b0));
-    q1 = wasm_f64x2_add(q1, wasm_f64x2_mul(b1, b1));
-    r0 = wasm_f64x2_add(r0, wasm_f64x2_mul(a0, b0));
-    r1 = wasm_f64x2_add(r1, wasm_f64x2_mul(a1, b1));
-    m0 = wasm_f64x2_pmax(m0, wasm_f64x2_abs(d0));
-    m1 = wasm_f64x2_pmax(m1, wasm_f64x2_abs(d1));
-  }
-  wasm_v128_store(s.err2, e0), wasm_v128_store(s.err2 + 2, e1);
-  wasm_v128_store(s.x2, p0), wasm_v128_store(s.x2 + 2, p1);
-  wasm_v128_store(s.y2, q0), wasm_v128_store(s.y2 + 2, q1);
-  wasm_v128_store(s.xy, r0), wasm_v128_store(s.xy + 2, r1);
-  wasm_v128_store(s.max_abs, m0), wasm_v128_store(s.max_abs + 2, m1);
+void error_sums_add__wasmsimd(ErrorSums& s, const float* x, const float* y, size_t n) noexcept {
+  ErrorLanesF64x2 lanes(s);
+  for (size_t i = 0; i + 4 <= n; i += 4) lanes.add(wasm_v128_load(x + i), wasm_v128_load(y + i));
+  lanes.store(s);
 }
 
 }  // namespace qp::kernels

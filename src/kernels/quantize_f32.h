@@ -26,11 +26,11 @@ struct QuantizeArgs {
   int32_t qmax = 127;
 };
 
-void quantize_f32_q8_ref(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out);
+void quantize_f32_q8_ref(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) noexcept;
 void dequantize_q8_f32_ref(const uint8_t* q, size_t n, bool is_signed, float scale,
-                           int32_t zero_point, float* out);
-void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out);
-bool all_finite_f32_ref(const float* x, size_t n);
+                           int32_t zero_point, float* out) noexcept;
+void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out) noexcept;
+bool all_finite_f32_ref(const float* x, size_t n) noexcept;
 
 // Per channel along the last axis (inner size 1): `rows` rows of `channels` values, element
 // (r, c) uses channel c's parameters. Same per-element contract as above; one call per tensor
@@ -38,33 +38,33 @@ bool all_finite_f32_ref(const float* x, size_t n);
 void quantize_f32_q8_rows_ref(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
                               uint8_t* out);
 void dequantize_q8_f32_rows_ref(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
-                                const float* scales, const int32_t* zero_points, float* out);
+                                const float* scales, const int32_t* zero_points, float* out) noexcept;
 // Per-channel min and max over the rows (rows > 0); zero results reported as +0.
-void minmax_f32_rows_ref(const float* x, size_t rows, size_t channels, float* min_out, float* max_out);
+void minmax_f32_rows_ref(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) noexcept;
 
 #if defined(__wasm_simd128__)
-void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out);
+void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) noexcept;
 void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, float scale,
-                                 int32_t zero_point, float* out);
-void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out);
-bool all_finite_f32__wasmsimd(const float* x, size_t n);
+                                 int32_t zero_point, float* out) noexcept;
+void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out) noexcept;
+bool all_finite_f32__wasmsimd(const float* x, size_t n) noexcept;
 void quantize_f32_q8_rows__wasmsimd(const float* x, size_t rows, size_t channels, const QuantizeArgs* args,
                                     uint8_t* out);
 void dequantize_q8_f32_rows__wasmsimd(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
-                                      const float* scales, const int32_t* zero_points, float* out);
-void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, float* min_out, float* max_out);
+                                      const float* scales, const int32_t* zero_points, float* out) noexcept;
+void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) noexcept;
 #endif
 
 // Dispatched entry points: the best tier compiled into this build.
-void quantize_f32_q8(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out);
+void quantize_f32_q8(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) noexcept;
 void dequantize_q8_f32(const uint8_t* q, size_t n, bool is_signed, float scale,
-                       int32_t zero_point, float* out);
-void minmax_f32(const float* x, size_t n, float* min_out, float* max_out);
-bool all_finite_f32(const float* x, size_t n);
+                       int32_t zero_point, float* out) noexcept;
+void minmax_f32(const float* x, size_t n, float* min_out, float* max_out) noexcept;
+bool all_finite_f32(const float* x, size_t n) noexcept;
 void quantize_f32_q8_rows(const float* x, size_t rows, size_t channels, const QuantizeArgs* args, uint8_t* out);
 void dequantize_q8_f32_rows(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
-                            const float* scales, const int32_t* zero_points, float* out);
-void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_out, float* max_out);
+                            const float* scales, const int32_t* zero_points, float* out) noexcept;
+void minmax_f32_rows(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) noexcept;
 
 // Name of the tier the dispatched entry points use ("wasmsimd" or "ref").
 const char* active_kernel_tier();

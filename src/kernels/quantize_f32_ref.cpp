@@ -26,7 +26,7 @@ inline float dequantize_one(uint8_t q, bool is_signed, float scale, int32_t zero
 
 }  // namespace
 
-void quantize_f32_q8_ref(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) {
+void quantize_f32_q8_ref(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) noexcept {
   for (size_t i = 0; i < n; ++i) out[i] = quantize_one(x[i], a);
 }
 
@@ -37,13 +37,13 @@ void quantize_f32_q8_rows_ref(const float* x, size_t rows, size_t channels, cons
 }
 
 void dequantize_q8_f32_rows_ref(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
-                                const float* scales, const int32_t* zero_points, float* out) {
+                                const float* scales, const int32_t* zero_points, float* out) noexcept {
   for (size_t r = 0; r < rows; ++r)
     for (size_t c = 0; c < channels; ++c)
       out[r * channels + c] = dequantize_one(q[r * channels + c], is_signed, scales[c], zero_points[c]);
 }
 
-void minmax_f32_rows_ref(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) {
+void minmax_f32_rows_ref(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) noexcept {
   for (size_t c = 0; c < channels; ++c) min_out[c] = max_out[c] = x[c];
   for (size_t r = 1; r < rows; ++r)
     for (size_t c = 0; c < channels; ++c) {
@@ -58,11 +58,11 @@ void minmax_f32_rows_ref(const float* x, size_t rows, size_t channels, float* mi
 }
 
 void dequantize_q8_f32_ref(const uint8_t* q, size_t n, bool is_signed, float scale,
-                           int32_t zero_point, float* out) {
+                           int32_t zero_point, float* out) noexcept {
   for (size_t i = 0; i < n; ++i) out[i] = dequantize_one(q[i], is_signed, scale, zero_point);
 }
 
-void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out) {
+void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out) noexcept {
   float mn = x[0], mx = x[0];
   for (size_t i = 1; i < n; ++i) {
     mn = std::min(mn, x[i]);
@@ -74,7 +74,7 @@ void minmax_f32_ref(const float* x, size_t n, float* min_out, float* max_out) {
   *max_out = mx == 0.0f ? 0.0f : mx;
 }
 
-bool all_finite_f32_ref(const float* x, size_t n) {
+bool all_finite_f32_ref(const float* x, size_t n) noexcept {
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) return false;
   }

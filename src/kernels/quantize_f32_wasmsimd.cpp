@@ -23,7 +23,7 @@ inline v128_t quantize4(v128_t x, v128_t s, bool divide, v128_t zp, v128_t lo, v
 
 }  // namespace
 
-void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) {
+void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) noexcept {
   const v128_t s = wasm_f32x4_splat(a.scale_or_inv);
   const v128_t zp = wasm_f32x4_splat(static_cast<float>(a.zero_point));
   const v128_t lo = wasm_f32x4_splat(static_cast<float>(a.qmin));
@@ -46,7 +46,7 @@ void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, 
 }
 
 void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, float scale,
-                                 int32_t zero_point, float* out) {
+                                 int32_t zero_point, float* out) noexcept {
   const v128_t s = wasm_f32x4_splat(scale);
   const v128_t zp = wasm_i32x4_splat(zero_point);
   size_t i = 0;
@@ -62,7 +62,7 @@ void dequantize_q8_f32__wasmsimd(const uint8_t* q, size_t n, bool is_signed, flo
   dequantize_q8_f32_ref(q + i, n - i, is_signed, scale, zero_point, out + i);
 }
 
-void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out) {
+void minmax_f32__wasmsimd(const float* x, size_t n, float* min_out, float* max_out) noexcept {
   if (n < 8) {
     minmax_f32_ref(x, n, min_out, max_out);
     return;
@@ -125,7 +125,7 @@ void quantize_f32_q8_rows__wasmsimd(const float* x, size_t rows, size_t channels
 }
 
 void dequantize_q8_f32_rows__wasmsimd(const uint8_t* q, size_t rows, size_t channels, bool is_signed,
-                                      const float* scales, const int32_t* zero_points, float* out) {
+                                      const float* scales, const int32_t* zero_points, float* out) noexcept {
   const size_t wide = channels / 4 * 4;
   for (size_t r = 0; r < rows; ++r) {
     const uint8_t* qr = q + r * channels;
@@ -141,7 +141,7 @@ void dequantize_q8_f32_rows__wasmsimd(const uint8_t* q, size_t rows, size_t chan
   }
 }
 
-void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) {
+void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, float* min_out, float* max_out) noexcept {
   const size_t wide = channels / 4 * 4;
   if (wide == 0) {
     minmax_f32_rows_ref(x, rows, channels, min_out, max_out);
@@ -169,7 +169,7 @@ void minmax_f32_rows__wasmsimd(const float* x, size_t rows, size_t channels, flo
 
 // x - x is +0 for finite x and NaN for NaN and ±Inf; NaN survives any sum, so four lanes of sums
 // answer exactly what the reference's sequential sum answers.
-bool all_finite_f32__wasmsimd(const float* x, size_t n) {
+bool all_finite_f32__wasmsimd(const float* x, size_t n) noexcept {
   v128_t acc = wasm_f32x4_splat(0.0f);
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {

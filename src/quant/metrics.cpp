@@ -8,7 +8,7 @@
 
 namespace qp {
 
-void ErrorAccumulator::add(const float* x, const float* y, size_t n) {
+void ErrorAccumulator::add(const float* x, const float* y, size_t n) noexcept {
   size_t i = 0;
   auto one = [&](size_t k, int lane) {
     const double a = x[k], b = y[k], d = a - b, ad = std::fabs(d);
@@ -25,6 +25,10 @@ void ErrorAccumulator::add(const float* x, const float* y, size_t n) {
   kernels::error_sums_add(sums_, x + i, y + i, whole);
   for (i += whole; i < n; ++i) one(i, static_cast<int>((count_ + i) % kLanes));
   count_ += n;
+}
+
+void ErrorAccumulator::throw_misaligned() {
+  throw Error("internal: fused error sums must start at a global index that is a multiple of 4");
 }
 
 namespace {

@@ -24,11 +24,23 @@ ErrorMetrics compute_error_metrics(const float* x, const float* y, size_t n);
 // (each element still lands in partial sum (its global index) mod 4).
 class ErrorAccumulator {
  public:
-  void add(const float* x, const float* y, size_t n);
+  void add(const float* x, const float* y, size_t n) noexcept;
   ErrorMetrics result() const;  // throws qp::Error when nothing was added
+
+  // For kernels that add the sums in their own pass (kernels/quantize_f32_round_trip.h): they file
+  // element i of their call into lane i mod 4, the global lane only when count() is a multiple of
+  // 4, which add_fused requires. `kernel(sums)` adds n elements.
+  size_t count() const { return count_; }
+  template <class Kernel>
+  void add_fused(size_t n, Kernel&& kernel) {
+    if (count_ % kLanes != 0) throw_misaligned();
+    kernel(sums_);
+    count_ += n;
+  }
 
  private:
   static constexpr int kLanes = 4;
+  [[noreturn]] static void throw_misaligned();
   size_t count_ = 0;
   kernels::ErrorSums sums_;  // lane l holds the elements whose global index is l mod 4
 };

@@ -77,7 +77,7 @@ QParams choose_qparams_onnx(float mn, float mx, IntRange range, Scheme scheme) {
 }  // namespace
 
 QParams choose_qparams(float min_val, float max_val, IntRange range, Scheme scheme,
-                       NumericsMode mode, int bits) {
+                       NumericsMode mode, int bits) noexcept {
   const float mn = std::min(min_val, 0.0f);
   const float mx = std::max(max_val, 0.0f);
   return mode == NumericsMode::PyTorch ? choose_qparams_pytorch(mn, mx, range, scheme, bits)

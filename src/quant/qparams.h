@@ -32,6 +32,6 @@ constexpr float kPyTorchScaleEps = 1.1920928955078125e-07f;
 // Scale and zero point for the observed [min_val, max_val] (the raw min and max of the data;
 // the range is widened to include 0 here, as every reference does). Inputs must be finite.
 QParams choose_qparams(float min_val, float max_val, IntRange range, Scheme scheme,
-                       NumericsMode mode, int bits);
+                       NumericsMode mode, int bits) noexcept;
 
 }  // namespace qp

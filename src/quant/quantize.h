@@ -43,6 +43,21 @@ struct KeepOutputs {
 QuantizedTensor quantize_tensor(const float* data, size_t n, const Shape& shape,
                                 const QuantSpec& spec, KeepOutputs keep = {});
 
+// Where quantize_tensor_into writes the per-element outputs: n codes and n dequantized values, or
+// nullptr for an output that is not wanted (then it goes through bounded scratch, as with
+// KeepOutputs). The bindings hand in uninitialised buffers and copy them to JS once.
+struct OutputBuffers {
+  uint8_t* codes = nullptr;
+  float* dequantized = nullptr;
+};
+
+// quantize_tensor with the per-element outputs written to `out` (the returned tensor's codes and
+// dequantized stay empty); every other field and every written value has the same bits. Throws
+// as quantize_tensor does (per group, a range too wide can be found after earlier groups were
+// written).
+QuantizedTensor quantize_tensor_into(const float* data, size_t n, const Shape& shape,
+                                     const QuantSpec& spec, OutputBuffers out);
+
 // The element-wise step alone, with given qparams (used by the oracle tests and by callers
 // that already have scale and zero point, e.g. ONNX QuantizeLinear).
 void quantize_values(const float* x, size_t n, QParams p, IntRange range, NumericsMode mode,

@@ -80,13 +80,18 @@ class Qplay {
    *          mode?:'pytorch'|'onnx', groupSize?:number|null, narrowRange?:boolean,
    *          reduceRange?:boolean}} options  axis null = per tensor, else per channel; with
    *          groupSize, per group of that many consecutive indices along axis
+   * @param {{codes?: Int8Array|Uint8Array, dequantized?: Float32Array}|null} outputs  arrays of
+   *          data.length that receive the results instead of fresh ones (Int8Array codes for a
+   *          signed grid, Uint8Array for an unsigned one); the result then holds these same arrays.
+   *          For repeated calls: fresh multi-megabyte arrays cost more than the quantization
+   *          itself where first touching new memory is slow (docs/numerics.md §13).
    * @returns {{bits, signed, scheme, mode, axis, shape, qmin, qmax, observedMin: Float32Array,
    *   observedMax: Float32Array, scales: Float32Array, zeroPoints: Int32Array,
    *   codes: Int8Array|Uint8Array, dequantized: Float32Array,
    *   metrics: {mse, sqnrDb, maxAbsError, cosine}}}
    */
-  quantize(data, shape, options = {}) {
-    return this._call('quantize', data, shape, { ...QUANTIZE_DEFAULTS, ...options });
+  quantize(data, shape, options = {}, outputs = null) {
+    return this._call('quantize', data, shape, { ...QUANTIZE_DEFAULTS, ...options }, outputs);
   }
 
   /** count, finiteCount, nanCount, posInfCount, negInfCount, min, max, mean, std (finite values). */
