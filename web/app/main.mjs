@@ -2,6 +2,7 @@
 // default), and wires the settings, file opening (input and drag-and-drop, several files = one
 // model), the state in the URL hash, and the tabs, whose views other than Tensor load on demand
 // (lazy_views.mjs). All computation happens in worker.mjs.
+import { worker } from './start_worker.mjs';  // first: see that module
 import { WorkerClient } from './client.mjs';
 import { Controls } from './controls.mjs';
 import { HistogramView, MARKER_COLORS } from './histogram.mjs';
@@ -59,7 +60,6 @@ window.addEventListener('unhandledrejection', (e) => showError(`Internal error: 
 
 // ---- worker --------------------------------------------------------------------------------
 
-const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module', name: 'qplay' });
 const client = new WorkerClient(worker, {
   // Called after the last result or error was delivered (busy false): tests wait for 'idle'.
   onBusy(busy) {
