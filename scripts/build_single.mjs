@@ -6,7 +6,7 @@
 //     by its hash in the page's Content-Security-Policy (no 'unsafe-inline', no 'unsafe-eval');
 //   - the CSS: one <style> block (from vite's dist/ build), allowed by its hash;
 //   - the worker: classic code in a non-executed <script type="text/plain"> block, started from a
-//     blob: URL (web/single/worker_factory.mjs replaces main.mjs's `new Worker(new URL(...))`); the
+//     blob: URL (web/single/worker_factory.mjs replaces start_worker.mjs's `new Worker(new URL(...))`); the
 //     Compare tab's second core is the same code, started by the worker from its own source text
 //     (web/single/nested_worker.mjs: Chromium refuses a nested worker from the page's blob: URL);
 //   - the core: the SIMD build with the wasm inlined as base64 (CMake target qp_wasm_single);
@@ -81,12 +81,12 @@ function inlineFileUrls() {
 }
 
 /**
- * The app's module workers become classic blob: workers: main.mjs's worker (web/single/
+ * The app's module workers become classic blob: workers: start_worker.mjs's worker (web/single/
  * worker_factory.mjs) and, inside it, worker_compare.mjs's second core (web/single/nested_worker.mjs).
  */
 function swapWorkers() {
   const swaps = [
-    { module: 'app/main.mjs', script: 'worker.mjs', factory: 'single/worker_factory.mjs', name: 'startSingleFileWorker' },
+    { module: 'app/start_worker.mjs', script: 'worker.mjs', factory: 'single/worker_factory.mjs', name: 'startSingleFileWorker' },
     { module: 'app/worker_compare.mjs', script: 'compare_helper_worker.mjs', factory: 'single/nested_worker.mjs',
       name: 'startNestedSingleFileWorker' },
   ].map((s) => ({ ...s, module: path.join(web, s.module), factory: path.join(web, s.factory) }));

@@ -1,4 +1,4 @@
-// Starts the app's worker in the single-file page, in place of main.mjs's
+// Starts the app's worker in the single-file page, in place of start_worker.mjs's
 // `new Worker(new URL('./worker.mjs', import.meta.url), {type: 'module'})` (build_single.mjs
 // swaps the call): a classic worker from a blob: URL made of two blocks of the page, the bundled
 // worker code and the network files it may fetch. Chromium allows blob: workers in a page opened
