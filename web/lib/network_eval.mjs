@@ -30,7 +30,7 @@ export const usesGptq = (m) => m.mode !== 'float' && m.mode !== 'qat' && /^gptq(
 // The QAT recipe's defaults (page, CLI and sweeps). Measured on the bundled CNN, int4 weights and
 // 8-bit activations, 2 passes over the 5000 training images (`qplay eval cnn --mode qat --bits 4`):
 // min/max weight ranges −0.58 pp, MSE-chosen ranges −0.41, MSE + distillation 0.9 −0.38 (MLP:
-// −0.25 → −0.16); single runs, about ±0.15 pp apart from run to run of a recipe. README §6.
+// −0.25 → −0.16); one deterministic run each (seed 0), spread over seeds not measured. §17.5.
 export const QAT_DEFAULTS = Object.freeze({ weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4 });
 
 /**
