@@ -394,6 +394,7 @@ val nn_start_qat(int network, int dataset, val options) {
     t.fake_quant.group_size = get_int(options, "groupSize", 0);
     t.fake_quant.weight_calibration = get_string(options, "weightCalibration", "minmax");
     t.distill = static_cast<float>(get_number(options, "distillation", 0.0));
+    t.fake_quant.gptq_init = get_bool(options, "gptqInit", false);
     const val layer_bits = options["layerBits"];
     if (!layer_bits.isUndefined() && !layer_bits.isNull()) t.fake_quant.layer_bits = int_vector(layer_bits);
     session->trainer = std::make_unique<nn::Trainer>(*session->net, *session->data, t);

@@ -47,7 +47,8 @@ struct TrainOptions {
   FakeQuantOptions fake_quant;
   // Knowledge distillation (Hinton et al. 2015, at temperature 1): the targets become
   // (1 − distill)·one-hot + distill·softmax(teacher logits), the teacher being the network as it
-  // was when the Trainer was built (frozen, float, same augmented inputs). 0 = plain labels. For
+  // was when the Trainer was built, after the GPTQ start if any (frozen, float, same augmented
+  // inputs). 0 = plain labels. For
   // QAT on a small training set the float model's own outputs carry more than the labels.
   float distill = 0.0f;
 };

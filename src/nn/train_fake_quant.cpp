@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/error.h"
+#include "nn/engine.h"
+#include "nn/weight_quant.h"
 #include "quant/calibrate.h"
 #include "quant/quantize.h"
 #include "quant/scheme.h"
@@ -21,6 +23,28 @@ void validate_fake_quant(const FakeQuantOptions& o) {
   if (!(o.averaging_constant > 0.0f && o.averaging_constant <= 1.0f))
     throw Error("QAT: the observer's averaging constant must be in (0, 1]");
   parse_calibration(o.weight_calibration);  // a clear error now, not at the first step
+  if (o.gptq_init && o.gptq_samples == 0) throw Error("QAT: the GPTQ start needs at least one calibration sample");
+}
+
+std::string gptq_calibration_for(const FakeQuantOptions& o) {
+  return o.weight_calibration == "minmax" ? "gptq" : "gptq-" + o.weight_calibration;
+}
+
+void gptq_initialize(Network& net, const float* inputs, size_t count, const FakeQuantOptions& o) {
+  const std::vector<size_t> weighted = net.weighted_layers();
+  // H of every layer from the float network, before any layer changes.
+  const InputHessians hessians = collect_input_hessians(net, inputs, count);
+  for (size_t w = 0; w < weighted.size(); ++w) {
+    const int bits = o.layer_bits.empty() ? o.weight_bits : o.layer_bits[w];
+    if (bits == 0) continue;
+    WeightQuantSpec spec;
+    spec.bits = bits;
+    spec.per_tensor = o.granularity == WeightGranularity::PerTensor;
+    spec.group_size = o.granularity == WeightGranularity::PerGroup ? o.group_size : 0;
+    spec.calibration = gptq_calibration_for(o);
+    Layer& layer = net.layers[weighted[w]];
+    layer.weight = quantize_layer_weights(layer, spec, &hessians[w]).dequantized;
+  }
 }
 
 std::vector<float> fake_quantize_weights(const float* w, size_t rows, size_t cols, const FakeQuantOptions& o) {

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "nn/network.h"
 #include "quant/qparams.h"
 
 namespace qp::nn {
@@ -37,6 +38,14 @@ struct FakeQuantOptions {
   // weight observer) or another calibrator of #4 (e.g. "mse"), the same one the converted engine
   // then uses (WeightQuantSpec::calibration), so training sees the grid inference runs on.
   std::string weight_calibration = "minmax";
+  // Start from GPTQ's weights (nn/gptq.h, docs/numerics.md §18) instead of the float ones: when the
+  // Trainer is built, each quantized layer's float weights are replaced by GPTQ's dequantized
+  // weights on this grid ("gptq" for minmax, "gptq-C" for calibrator C), H from the float network's
+  // inputs on the first gptq_samples training samples. GPTQ rounds with the layer's output error
+  // in view, so QAT starts much closer to float than from round-to-nearest. The distillation
+  // teacher (TrainOptions::distill) is then that GPTQ start, in float.
+  bool gptq_init = false;
+  size_t gptq_samples = 1000;
   bool activations = true;          // fake-quantize the input of each weighted layer to uint8
   float averaging_constant = 0.01f;
 };
@@ -44,6 +53,16 @@ struct FakeQuantOptions {
 // Throws qp::Error on bits outside 2..8 (layer_bits: 0 or 2..8) or a PerGroup without a positive
 // group size.
 void validate_fake_quant(const FakeQuantOptions& o);
+
+// The weight calibration GPTQ uses for QAT's grid: "gptq" for "minmax", else "gptq-" + calibrator.
+std::string gptq_calibration_for(const FakeQuantOptions& o);
+
+// FakeQuantOptions::gptq_init: replaces the weights of every quantized layer of `net` (bits from
+// o.layer_bits or o.weight_bits; 0 = float, left alone) by their GPTQ dequantized values on QAT's
+// grid (granularity, bits, gptq_calibration_for(o)), H from the float network on the first `count`
+// samples of `inputs` (NCHW). The codes and scales are those an engine with weight calibration
+// gptq_calibration_for(o) and the same H would use.
+void gptq_initialize(Network& net, const float* inputs, size_t count, const FakeQuantOptions& o);
 
 // Fake-quantized copy of a [rows, cols] weight matrix (rows = output channels, cols = fan-in).
 std::vector<float> fake_quantize_weights(const float* w, size_t rows, size_t cols, const FakeQuantOptions& o);

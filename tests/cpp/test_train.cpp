@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "nn/dataset_idx.h"
+#include "nn/engine.h"
 #include "nn/network.h"
 #include "nn/train.h"
 #include "nn/train_fake_quant.h"
@@ -502,4 +503,67 @@ TEST_CASE("train: QAT mixed precision (per-layer weight bits, 0 = float)") {
   CHECK_THROWS_WITH_AS(Trainer(net, d, o), "QAT: 2 layer bit widths for 3 weighted layers", qp::Error);
   o.fake_quant.layer_bits = {4, 1, 4};
   CHECK_THROWS_AS(Trainer(net, d, o), qp::Error);
+}
+
+TEST_CASE("train: QAT from GPTQ's weights (gptq_init) starts on GPTQ's grid, which is also the teacher") {
+  Network fl = make_mlp();
+  init_parameters(fl, 5);
+  const Dataset d = fashion_test().slice(0, 300);
+  TrainOptions o;
+  o.batch_size = 50;
+  o.seed = 3;
+  o.fake_quant.enabled = true;
+  o.fake_quant.weight_bits = 4;
+  o.fake_quant.layer_bits = {4, 0, 3};
+  o.fake_quant.weight_calibration = "mse";
+  o.fake_quant.gptq_init = true;
+  o.fake_quant.gptq_samples = 200;
+  CHECK(gptq_calibration_for(o.fake_quant) == "gptq-mse");
+
+  // What the weight-only engine's GPTQ computes for each quantized layer, H from the first 200 samples.
+  Network expected = fl;
+  const InputHessians h = collect_input_hessians(fl, d.inputs.data(), 200);
+  const std::vector<size_t> wl = fl.weighted_layers();
+  for (size_t w : {0, 2}) {
+    WeightQuantSpec spec;
+    spec.bits = o.fake_quant.layer_bits[w];
+    spec.calibration = "gptq-mse";
+    expected.layers[wl[w]].weight = quantize_layer_weights(fl.layers[wl[w]], spec, &h[w]).dequantized;
+  }
+  Network started = fl;
+  Trainer t(started, d, o);
+  CHECK(same_bits(started, expected));
+  CHECK(started.layers[wl[1]].weight == fl.layers[wl[1]].weight);  // 0 bits: stays float
+  CHECK(started.layers[wl[0]].weight != fl.layers[wl[0]].weight);
+  const Layer& fc3 = started.layers[wl[2]];
+  for (size_t r = 0; r < fc3.out; ++r) {  // 3 bits per channel: at most 8 levels a row
+    std::vector<float> row(fc3.weight.begin() + r * fc3.in, fc3.weight.begin() + (r + 1) * fc3.in);
+    std::sort(row.begin(), row.end());
+    CHECK(std::unique(row.begin(), row.end()) - row.begin() <= 8);
+  }
+
+  // Training from there equals training a copy that was given GPTQ's weights beforehand, bit for bit.
+  for (int i = 0; i < 3; ++i) t.step();
+  Network given = expected;
+  TrainOptions plain = o;
+  plain.fake_quant.gptq_init = false;
+  {
+    Trainer u(given, d, plain);
+    for (int i = 0; i < 3; ++i) u.step();
+  }
+  CHECK(same_bits(started, given));
+
+  // With distillation the teacher is the GPTQ start too: the same run as from a copy given GPTQ's
+  // weights (a float teacher would give other targets, so other losses and weights).
+  o.distill = 1.0f;
+  plain.distill = 1.0f;
+  Network a = fl, b = expected;
+  {
+    Trainer ta(a, d, o), tb(b, d, plain);
+    for (int i = 0; i < 2; ++i) CHECK(ta.step() == tb.step());
+  }
+  CHECK(same_bits(a, b));
+
+  o.fake_quant.gptq_samples = 0;
+  CHECK_THROWS_WITH_AS(Trainer(a, d, o), "QAT: the GPTQ start needs at least one calibration sample", qp::Error);
 }

@@ -72,9 +72,9 @@ test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit widt
   assert.deepEqual(curve.series.map((s) => s.mode), ['qat']);
   for (const p of curve.series[0].points) {
     // The same training done by hand through the QAT handle (the recipe's stated defaults: MSE
-    // weight ranges, distillation 0.9), then the static engine on its ranges and that weight grid.
+    // weight ranges, distillation 0.9, GPTQ start), then the static engine on its ranges and that weight grid.
     const qat = net.startQat(data, { bits: p.bits, granularity: 'channel', learningRate: 1e-4, batchSize: 64, seed: 0,
-      weightCalibration: 'mse', distillation: 0.9 });
+      weightCalibration: 'mse', distillation: 0.9, gptqInit: true });
     qat.step(steps);
     const tuned = qat.finish();
     qat.release();
@@ -92,7 +92,7 @@ test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit widt
 });
 
 test('the QAT defaults are the recipe the test above spells out', () => {
-  assert.deepEqual({ ...QAT_DEFAULTS }, { weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4 });
+  assert.deepEqual({ ...QAT_DEFAULTS }, { weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4, gptqInit: true });
 });
 
 test('sensitivityReport: one layer at a time, then the most sensitive kept in float', async () => {

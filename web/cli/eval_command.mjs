@@ -13,7 +13,8 @@ export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels L
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
              [--requantization float|fixed-point] [--scheme symmetric|affine] [--weight-calibration C]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
-             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--qat-distill A] [--limit N] [--timing-runs N] [--json]
+             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--qat-distill A] [--qat-init gptq|float]
+             [--limit N] [--timing-runs N] [--json]
 
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
 written by the playground or torch, .pt/.pth, .npz, or an .onnx chain of Gemm/MatMul/Conv/BN/pools).
@@ -25,7 +26,8 @@ MSE-chosen clip ranges, dynamic int8, static int8). qat fine-tunes with fake qua
 runs the static integer engine with the ranges QAT observed. By default each weight unit's range is
 chosen by MSE during QAT and after (--weight-calibration minmax for PyTorch's observers), and the
 float model's own output probabilities are mixed into the targets with weight 0.9 (knowledge
-distillation; --qat-distill A from 0 to 1, 0 = labels only).
+distillation; --qat-distill A from 0 to 1, 0 = labels only). QAT starts from GPTQ's weights on its
+grid (H from the first ${CALIBRATION_SAMPLES} training images; --qat-init float starts from the float weights).
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
 gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights.
 --weight-calibration chooses each weight unit's clip range: minmax (default, as PyTorch's observers),
@@ -39,6 +41,7 @@ export const EVAL_OPTIONS = {
   'calibration-labels': { type: 'string' }, 'calibration-count': { type: 'string' }, limit: { type: 'string' },
   'timing-runs': { type: 'string' }, granularity: { type: 'string' }, 'layer-bits': { type: 'string' },
   'per-row': { type: 'boolean' }, requantization: { type: 'string' }, 'qat-steps': { type: 'string' }, 'qat-lr': { type: 'string' }, 'qat-distill': { type: 'string' },
+  'qat-init': { type: 'string' },
   'weight-calibration': { type: 'string' },
 };
 
@@ -65,6 +68,12 @@ function unitNumber(text, name) {
   const v = Number(text);
   if (text.trim() === '' || !(v >= 0 && v <= 1)) throw new Error(`--${name} needs a number from 0 to 1, got '${text}'`);
   return v;
+}
+
+function qatInit(text) {
+  if (text === undefined) return undefined;
+  if (!['gptq', 'float'].includes(text)) throw new Error(`--qat-init must be gptq or float, got '${text}'`);
+  return text === 'gptq';
 }
 
 // The bundled file in web/public (built), else the Debian package's originals.
@@ -106,12 +115,13 @@ function modeList(values) {
     const what = (granularity === 'group' ? ` g${groupSize}` : granularity === 'tensor' ? ' per-tensor' : '') +
       (values.scheme === 'affine' ? ' affine' : '') +
       (values['weight-calibration'] && values['weight-calibration'] !== 'minmax' ? ` ${values['weight-calibration']}` : '') +
-      (mode === 'qat' && Number(values['qat-distill']) > 0 ? ` distill ${values['qat-distill']}` : '');
+      (mode === 'qat' && Number(values['qat-distill']) > 0 ? ` distill ${values['qat-distill']}` : '') +
+      (mode === 'qat' && values['qat-init'] === 'float' ? ' float start' : '');
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b, scheme: values.scheme,
       granularity, groupSize, layerBits, perRow: Boolean(values['per-row']), requantization,
       weightCalibration: values['weight-calibration'],
       steps: positiveInt(values['qat-steps'], 'qat-steps'), learningRate: positiveNumber(values['qat-lr'], 'qat-lr'),
-      distillation: unitNumber(values['qat-distill'], 'qat-distill') };
+      distillation: unitNumber(values['qat-distill'], 'qat-distill'), gptqInit: qatInit(values['qat-init']) };
   });
   return rows.some((r) => r.mode === 'float') ? rows : [{ label: 'float32', mode: 'float' }, ...rows];
 }

@@ -28,24 +28,26 @@ const QAT_CHUNK = 10;  // minibatches per call: ~0.1 s for the MLP, ~1 s for the
 export const usesGptq = (m) => m.mode !== 'float' && m.mode !== 'qat' && /^gptq(-|$)/.test(m.weightCalibration ?? '');
 
 // The QAT recipe's defaults (page, CLI and sweeps). Measured on the bundled CNN, int4 weights and
-// 8-bit activations, 2 passes over the 5000 training images (`qplay eval cnn --mode qat --bits 4`):
-// min/max weight ranges −0.58 pp, MSE-chosen ranges −0.41, MSE + distillation 0.9 −0.38 (MLP:
-// −0.25 → −0.16); one deterministic run each (seed 0), spread over seeds not measured. §17.5.
-export const QAT_DEFAULTS = Object.freeze({ weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4 });
+// 8-bit activations, 2 passes over the 5000 training images (`qplay eval cnn --mode qat --bits 4`),
+// seed 0: min/max weight ranges −0.58 pp, MSE-chosen ranges −0.41, MSE + distillation 0.9 −0.38,
+// and starting from GPTQ's weights (gptqInit) −0.14 (seeds 1, 2: −0.16, −0.12; without it −0.65,
+// −0.37). MLP: −0.25 → −0.16 → +0.01 (seeds 1, 2: −0.05, +0.02; without: −0.07, −0.19). §17.5.
+export const QAT_DEFAULTS = Object.freeze({ weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4, gptqInit: true });
 
 /**
  * QAT row: fine-tune a copy of `network` on `trainData` with fake quantization for `steps`
- * minibatches (default: 2 passes over the data), then convert it to the static integer engine with
+ * minibatches (default: 2 passes over the data), starting (gptqInit) from GPTQ's weights on the
+ * QAT grid with H from the first 1000 samples of `trainData`, then convert it to the static integer engine with
  * the activation ranges QAT observed. onLoss(stepIndex, loss) sees every minibatch.
  * → { network, ranges, engine }: `engine` is what to pass to network.prepare() with the ranges
  * (static mode and the weight grid QAT trained on).
  */
 export async function runQat(network, trainData, { bits = 8, granularity = 'channel', groupSize = 0, layerBits = null,
   weightCalibration = QAT_DEFAULTS.weightCalibration, distillation = QAT_DEFAULTS.distillation, steps = null,
-  learningRate = QAT_DEFAULTS.learningRate, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {},
+  gptqInit = QAT_DEFAULTS.gptqInit, learningRate = QAT_DEFAULTS.learningRate, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {},
   label = 'QAT' } = {}) {
   const qat = network.startQat(trainData, { bits, granularity, groupSize, layerBits, weightCalibration, distillation,
-    learningRate, batchSize, seed });
+    gptqInit, learningRate, batchSize, seed });
   try {
     const total = steps ?? 2 * qat.stepsPerEpoch;
     for (let done = 0; done < total;) {
