@@ -172,6 +172,37 @@ test('QAT: losses fall, the SIMD and scalar builds train bit-identically, finish
   assert.equal(results.simd.acc, results.scalar.acc);
 });
 
+test('QAT from GPTQ\'s weights (the page\'s recipe): the SIMD and scalar builds give the same bits; the start matters', () => {
+  const results = {};
+  for (const [build, qp] of Object.entries(builds)) {
+    const { bytes } = mlpStateDict(qp, 6);
+    const net = qp.loadNetwork(bytes, 'mlp.safetensors');
+    const r = rng(9);
+    const n = 256, x = new Float32Array(n * 784), labels = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      labels[s] = s % 10;
+      for (let p = 0; p < 784; p++) x[s * 784 + p] = 0.2 * r() + (Math.floor(p / 78.4) === labels[s] ? 0.8 : 0);
+    }
+    const data = qp.datasetFromArrays(x, [n, 1, 28, 28], labels);
+    const run = (gptqInit) => {
+      const qat = net.startQat(data, { bits: 4, learningRate: 1e-3, batchSize: 32, seed: 5, weightCalibration: 'mse',
+        distillation: 0.9, gptqInit });
+      const losses = qat.step(8);
+      const { network } = qat.finish();
+      const encoded = network.encode();
+      for (const h of [network, qat]) h.release();
+      return { losses, encoded };
+    };
+    const fromGptq = run(true), fromFloat = run(false);
+    assert.ok(!sameBytes(fromGptq.encoded, fromFloat.encoded), `${build}: the GPTQ start changes the tuned weights`);
+    assert.notEqual(fromGptq.losses[0], fromFloat.losses[0], `${build}: and the first loss`);
+    results[build] = fromGptq;
+    for (const h of [net, data]) h.release();
+  }
+  assert.ok(sameBytes(results.simd.losses, results.scalar.losses));
+  assert.ok(sameBytes(results.simd.encoded, results.scalar.encoded));
+});
+
 // Files exported by torch (scripts/fixtures/nn/make_nn_fixtures.py): the same predictions as torch.
 const nnFixtures = path.join(repoRoot, 'tests/fixtures/nn');
 const fileSource = (name) => {
