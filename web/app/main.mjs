@@ -90,7 +90,7 @@ const client = new WorkerClient(worker, {
     renderResults(reply, runtime);
     lastReply = reply;
     drawCharts();
-    renderMarkers(reply.view.markers);
+    showMarkers(reply);
     results.dataset.options = JSON.stringify(reply.options);
     results.dataset.channel = String(reply.channel);
     results.dataset.source = shownSource;
@@ -236,8 +236,35 @@ function drawCharts() {
   unitChart.show(lastReply.unitErrors);
 }
 
+/**
+ * The calibrators' markers of a reply: drawn now when the worker had them, else asked for once
+ * this view is on screen and drawn if it is still the view shown. #results[data-markers] says
+ * 'pending' or 'ready' (tests wait for it).
+ */
+function showMarkers(reply) {
+  const { markersPending, markersKey } = reply.view;
+  results.dataset.markers = markersPending ? 'pending' : 'ready';
+  if (!markersPending) {
+    renderMarkers(reply.view.markers);
+    return;
+  }
+  renderMarkers([], 'Each calibrator\'s range: computing…');
+  client.call('markers', { key: markersKey }).then(({ markers }) => {
+    if (!markers || lastReply?.view.markersKey !== markersKey) return;  // a newer view replaced it
+    lastReply.view.markers = markers;
+    lastReply.view.markersPending = false;
+    drawCharts();
+    renderMarkers(markers);
+    results.dataset.markers = 'ready';
+  }, (error) => showError(`Could not compute the calibrators' ranges: ${error.message}`));
+}
+
 /** Each calibrator's clipping range, in the chart's colours, with what it costs. */
-function renderMarkers(markers) {
+function renderMarkers(markers, placeholder = '') {
+  if (placeholder) {
+    $('markers').replaceChildren(Object.assign(document.createElement('li'), { textContent: placeholder }));
+    return;
+  }
   $('markers').replaceChildren(...markers.map((m, i) => {
     const li = document.createElement('li');
     li.dataset.name = m.name;
