@@ -13,11 +13,13 @@ import { Tabs } from './tabs.mjs';
 import { lazyViews } from './lazy_views.mjs';
 import { ShareButtons } from './share.mjs';
 import { linkState } from './link_state.mjs';
+import { foldSettingsOnPhones } from './fold_settings.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
 const results = $('results');
 const controls = new Controls({ exampleLabel: EXAMPLE.label });
+foldSettingsOnPhones($('controls'), $('settings-toggle'));
 const chart = new HistogramView($('chart'), { onClipChange: (clip) => setClip(clip) });
 const errorChart = new HistogramView($('error-chart'), {
   height: { wide: 200, narrow: 180 },
