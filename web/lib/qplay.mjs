@@ -13,14 +13,10 @@ import { inflateRaw } from './inflate.mjs';
 import { engineHasRelaxedSimd, installRelaxedKernels } from './relaxed.mjs';
 import { DatasetHandle, NetworkHandle } from './network.mjs';
 import { sourceFromBytes } from './sources.mjs';
-
-// A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
-// supports 128-bit SIMD.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
-  10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+import { SIMD_PROBE } from './simd_probe.mjs';
 
 export function engineHasSimd() {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(SIMD_PROBE));
 }
 
 /** Options accepted by quantize(), with their defaults (documented in README.md). */
