@@ -127,12 +127,22 @@ function requestUpdate(load) {
   client.update({ load, options: controls.options(), channel: controls.channelIndex() });
 }
 
+async function fetchExample() {
+  const response = await fetch(EXAMPLE.file);
+  if (!response.ok) throw new Error(`the bundled example (${EXAMPLE.file}) is missing: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+// The default view's tensor, fetched now, beside the core's start, rather than after its hello
+// (about 0.3 s later); used by the first load of the example, later ones fetch again.
+let examplePrefetch = fetchExample();
+examplePrefetch.catch(() => {});  // a failure is reported by the load that uses it
+
 async function loadSource(key) {
   try {
     if (key === 'example') {
-      const response = await fetch(EXAMPLE.file);
-      if (!response.ok) throw new Error(`the bundled example (${EXAMPLE.file}) is missing: HTTP ${response.status}`);
-      requestUpdate({ key, kind: 'npy', name: EXAMPLE.file.split('/').pop(), bytes: await response.arrayBuffer() });
+      const bytes = await (examplePrefetch ?? fetchExample());
+      examplePrefetch = null;
+      requestUpdate({ key, kind: 'npy', name: EXAMPLE.file.split('/').pop(), bytes });
     } else if (key.startsWith('synthetic:')) {
       requestUpdate({ key, kind: 'synthetic', generator: key.slice('synthetic:'.length), seed: controls.seedValue() });
     } else if (key === 'file' && fileTensor) {

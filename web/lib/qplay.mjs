@@ -10,7 +10,7 @@
 // with a message meant for the user.
 
 import { inflateRaw } from './inflate.mjs';
-import { engineHasRelaxedSimd, installRelaxedKernels } from './relaxed.mjs';
+import { engineHasRelaxedSimd, fetchRelaxedKernels, installRelaxedKernels } from './relaxed.mjs';
 import { DatasetHandle, NetworkHandle } from './network.mjs';
 import { sourceFromBytes } from './sources.mjs';
 import { SIMD_PROBE } from './simd_probe.mjs';
@@ -427,13 +427,14 @@ export async function loadQplay({ build = 'auto', relaxedKernels = undefined } =
   }
   const useSimd = build === 'simd' || (build === 'auto' && engineHasSimd());
   if (build === 'simd' && !engineHasSimd()) throw new QplayError('this engine has no WebAssembly SIMD');
+  // Relaxed SIMD builds on SIMD128; the scalar build never gets it. Its bytes download meanwhile.
+  const relaxedBytes = useSimd ? fetchRelaxedKernels() : null;
   // Literal specifiers in each branch keep bundlers able to see every build.
   const { default: create } = useSimd
     ? await import('../gen/qp_wasm.mjs')
     : await import('../gen/qp_wasm_scalar.mjs');
   const module = await create();
-  // Relaxed SIMD builds on SIMD128; the scalar build never gets it.
-  const relaxed = useSimd ? await installRelaxedKernels(module, relaxedKernels)
+  const relaxed = useSimd ? await installRelaxedKernels(module, relaxedKernels, relaxedBytes)
     : { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false, relaxedReason: 'the scalar build is running',
       relaxedKernels: null };
   return new Qplay(module, useSimd ? 'simd' : 'scalar', relaxed);
