@@ -105,6 +105,8 @@ const client = new WorkerClient(worker, {
       views.whenIdle();  // the other tabs' code, once the first view is up
       // Then the offline copy (web/sw.js): loaded after the first view, outside its budget; optional.
       import('./offline.mjs').then(({ offerOffline }) => offerOffline('./', document.querySelector('footer')), () => {});
+      // In a frame (<qp-playground height="auto">): tell the embedding page the app's height.
+      if (window.parent !== window) import('../widgets/embed_size.mjs').then(({ reportEmbedSize }) => reportEmbedSize(), () => {});
     }
   },
   onError(error, request) {
