@@ -79,19 +79,23 @@ test('eval --weight-calibration mse: each group\'s clip range by MSE, a differen
   assert.notDeepEqual(mse.confusion, minmax.confusion, 'mse and minmax predicted the same');
 });
 
-test('eval --mode qat starts from GPTQ\'s weights unless --qat-init float', () => {
-  const run = (...extra) => {
-    const res = qplay('eval', model, '--limit', '300', '--mode', 'qat', '--bits', '3', '--qat-steps', '4', '--timing-runs', '0',
-      '--json', ...extra);
+test('eval --mode qat starts from GPTQ\'s weights at ≥ 4 bits, or as --qat-init says', () => {
+  const run = (bits, ...extra) => {
+    const res = qplay('eval', model, '--limit', '300', '--mode', 'qat', '--bits', String(bits), '--qat-steps', '4',
+      '--timing-runs', '0', '--json', ...extra);
     assert.equal(res.code, 0, res.err);
     return JSON.parse(res.out).rows[1];
   };
-  const byDefault = run(), gptq = run('--qat-init', 'gptq'), float = run('--qat-init', 'float');
-  assert.equal(byDefault.label, 'qat int3');
-  assert.equal(float.label, 'qat int3 float start');
-  assert.deepEqual(gptq.confusion, byDefault.confusion);  // the default is the GPTQ start
-  // 4 steps at lr 1e-4 barely move 3-bit weights: where they start shows in the predictions.
+  const byDefault = run(4), gptq = run(4, '--qat-init', 'gptq'), float = run(4, '--qat-init', 'float');
+  assert.equal(byDefault.label, 'qat int4');
+  assert.equal(float.label, 'qat int4 float start');
+  assert.equal(gptq.label, 'qat int4 gptq start');
+  assert.deepEqual(gptq.confusion, byDefault.confusion);  // at 4 bits the default is the GPTQ start
+  // 4 steps at lr 1e-4 barely move the weights: where they start shows in the predictions.
   assert.notDeepEqual(float.confusion, byDefault.confusion, 'the GPTQ and float starts predicted the same');
+  // At 3 bits the default is the float start.
+  assert.deepEqual(run(3).confusion, run(3, '--qat-init', 'float').confusion);
+  assert.notDeepEqual(run(3, '--qat-init', 'gptq').confusion, run(3).confusion);
 });
 
 test('eval errors are one line with the reason', () => {
@@ -102,7 +106,7 @@ test('eval errors are one line with the reason', () => {
     [['eval', model, '--mode', 'dynamic', '--granularity', 'group', '--group-size', '32'], /weight-only/],
     [['eval', model, '--limit', 'x'], /positive integer/],
     [['eval', model, '--mode', 'weight-only', '--weight-calibration', 'median'], /unknown calibration 'median'/],
-    [['eval', model, '--mode', 'qat', '--qat-init', 'gptq-mse'], /--qat-init must be gptq or float/],
+    [['eval', model, '--mode', 'qat', '--qat-init', 'gptq-mse'], /--qat-init must be auto, gptq or float/],
   ];
   for (const [args, message] of cases) {
     const res = qplay(...args);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadQplay } from '../../web/lib/qplay.mjs';
-import { QAT_DEFAULTS } from '../../web/lib/network_eval.mjs';
+import { QAT_DEFAULTS, qatStartsFromGptq } from '../../web/lib/network_eval.mjs';
 import { CURVE_QAT_MODE, bitWidthCurve, sensitivityReport, softmax, weightedLayers } from '../../web/lib/network_sweeps.mjs';
 import { rng } from '../../web/app/tensors.mjs';
 
@@ -72,9 +72,10 @@ test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit widt
   assert.deepEqual(curve.series.map((s) => s.mode), ['qat']);
   for (const p of curve.series[0].points) {
     // The same training done by hand through the QAT handle (the recipe's stated defaults: MSE
-    // weight ranges, distillation 0.9, GPTQ start), then the static engine on its ranges and that weight grid.
+    // weight ranges, distillation 0.9, the GPTQ start at ≥ 4 bits only), then the static engine on its
+    // ranges and that weight grid.
     const qat = net.startQat(data, { bits: p.bits, granularity: 'channel', learningRate: 1e-4, batchSize: 64, seed: 0,
-      weightCalibration: 'mse', distillation: 0.9, gptqInit: true });
+      weightCalibration: 'mse', distillation: 0.9, gptqInit: p.bits >= 4 });
     qat.step(steps);
     const tuned = qat.finish();
     qat.release();
@@ -92,7 +93,13 @@ test('bitWidthCurve with QAT: each point is a fresh fine-tuning at that bit widt
 });
 
 test('the QAT defaults are the recipe the test above spells out', () => {
-  assert.deepEqual({ ...QAT_DEFAULTS }, { weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4, gptqInit: true });
+  assert.deepEqual({ ...QAT_DEFAULTS }, { weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4, gptqInit: 'auto' });
+  assert.equal(qatStartsFromGptq({ bits: 4 }), true);
+  assert.equal(qatStartsFromGptq({ bits: 3 }), false);
+  assert.equal(qatStartsFromGptq({ bits: 3, gptqInit: true }), true);
+  assert.equal(qatStartsFromGptq({ bits: 8, gptqInit: false }), false);
+  assert.equal(qatStartsFromGptq({ bits: 4, layerBits: [8, 0, 4] }), true);
+  assert.equal(qatStartsFromGptq({ bits: 4, layerBits: [8, 3, 4] }), false);
 });
 
 test('sensitivityReport: one layer at a time, then the most sensitive kept in float', async () => {

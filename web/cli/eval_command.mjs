@@ -13,7 +13,7 @@ export const EVAL_USAGE = `  qplay eval MODEL [--data IMAGES.idx[.gz] --labels L
              [--granularity channel|tensor|group] [--group-size G] [--layer-bits B,B,...] [--per-row]
              [--requantization float|fixed-point] [--scheme symmetric|affine] [--weight-calibration C]
              [--calibration C] [--calibration-data IMAGES --calibration-labels LABELS]
-             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--qat-distill A] [--qat-init gptq|float]
+             [--calibration-count N] [--qat-steps N] [--qat-lr R] [--qat-distill A] [--qat-init auto|gptq|float]
              [--limit N] [--timing-runs N] [--json]
 
 MODEL: mlp or cnn (the bundled Fashion-MNIST models) or a network file (.safetensors state dict
@@ -27,7 +27,8 @@ runs the static integer engine with the ranges QAT observed. By default each wei
 chosen by MSE during QAT and after (--weight-calibration minmax for PyTorch's observers), and the
 float model's own output probabilities are mixed into the targets with weight 0.9 (knowledge
 distillation; --qat-distill A from 0 to 1, 0 = labels only). QAT starts from GPTQ's weights on its
-grid (H from the first ${CALIBRATION_SAMPLES} training images; --qat-init float starts from the float weights).
+grid when every layer has ≥ 4 bits (H from the first ${CALIBRATION_SAMPLES} training images; --qat-init gptq or
+float forces the GPTQ or the float start).
 --layer-bits gives each weighted layer its bits (0 keeps it in float). --scheme affine (weight-only)
 gives each unit a zero point too (GPTQ-style groups); the integer modes take symmetric weights.
 --weight-calibration chooses each weight unit's clip range: minmax (default, as PyTorch's observers),
@@ -72,8 +73,8 @@ function unitNumber(text, name) {
 
 function qatInit(text) {
   if (text === undefined) return undefined;
-  if (!['gptq', 'float'].includes(text)) throw new Error(`--qat-init must be gptq or float, got '${text}'`);
-  return text === 'gptq';
+  if (!['auto', 'gptq', 'float'].includes(text)) throw new Error(`--qat-init must be auto, gptq or float, got '${text}'`);
+  return text === 'auto' ? 'auto' : text === 'gptq';
 }
 
 // The bundled file in web/public (built), else the Debian package's originals.
@@ -116,7 +117,7 @@ function modeList(values) {
       (values.scheme === 'affine' ? ' affine' : '') +
       (values['weight-calibration'] && values['weight-calibration'] !== 'minmax' ? ` ${values['weight-calibration']}` : '') +
       (mode === 'qat' && Number(values['qat-distill']) > 0 ? ` distill ${values['qat-distill']}` : '') +
-      (mode === 'qat' && values['qat-init'] === 'float' ? ' float start' : '');
+      (mode === 'qat' && ['float', 'gptq'].includes(values['qat-init']) ? ` ${values['qat-init']} start` : '');
     return { label: `${mode} int${b}${what}${layerBits ? ` [${layerBits.join(',')}]` : ''}`, mode, bits: b, scheme: values.scheme,
       granularity, groupSize, layerBits, perRow: Boolean(values['per-row']), requantization,
       weightCalibration: values['weight-calibration'],

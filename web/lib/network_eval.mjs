@@ -30,14 +30,24 @@ export const usesGptq = (m) => m.mode !== 'float' && m.mode !== 'qat' && /^gptq(
 // The QAT recipe's defaults (page, CLI and sweeps). Measured on the bundled CNN, int4 weights and
 // 8-bit activations, 2 passes over the 5000 training images (`qplay eval cnn --mode qat --bits 4`),
 // seed 0: min/max weight ranges −0.58 pp, MSE-chosen ranges −0.41, MSE + distillation 0.9 −0.38,
-// and starting from GPTQ's weights (gptqInit) −0.14 (seeds 1, 2: −0.16, −0.12; without it −0.65,
-// −0.37). MLP: −0.25 → −0.16 → +0.01 (seeds 1, 2: −0.05, +0.02; without: −0.07, −0.19). §17.5.
-export const QAT_DEFAULTS = Object.freeze({ weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4, gptqInit: true });
+// and starting from GPTQ's weights −0.14 (seeds 1, 2: −0.16, −0.12; without it −0.65, −0.37).
+// MLP: −0.25 → −0.16 → +0.01 (seeds 1, 2: −0.05, +0.02; without: −0.07, −0.19). gptqInit 'auto'
+// starts from GPTQ only when every quantized layer has ≥ 4 bits: at 3 and 2 bits the GPTQ start
+// measured worse than the float start on both models (CNN −1.01 / −5.62 against −0.63 / −3.53,
+// MLP −0.30 / −1.35 against −0.06 / −0.69). docs/numerics.md §17.5.
+export const QAT_DEFAULTS = Object.freeze({ weightCalibration: 'mse', distillation: 0.9, learningRate: 1e-4, gptqInit: 'auto' });
+
+/** Does QAT with these options start from GPTQ's weights? gptqInit: true, false or 'auto' (≥ 4 bits everywhere). */
+export function qatStartsFromGptq({ bits = 8, layerBits = null, gptqInit = QAT_DEFAULTS.gptqInit } = {}) {
+  if (gptqInit !== 'auto') return Boolean(gptqInit);
+  const quantized = layerBits ? layerBits.filter((b) => b > 0) : [bits];
+  return quantized.every((b) => b >= 4);
+}
 
 /**
  * QAT row: fine-tune a copy of `network` on `trainData` with fake quantization for `steps`
- * minibatches (default: 2 passes over the data), starting (gptqInit) from GPTQ's weights on the
- * QAT grid with H from the first 1000 samples of `trainData`, then convert it to the static integer engine with
+ * minibatches (default: 2 passes over the data), starting (gptqInit, see qatStartsFromGptq) from
+ * GPTQ's weights on the QAT grid with H from the first 1000 samples of `trainData`, then convert it to the static integer engine with
  * the activation ranges QAT observed. onLoss(stepIndex, loss) sees every minibatch.
  * → { network, ranges, engine }: `engine` is what to pass to network.prepare() with the ranges
  * (static mode and the weight grid QAT trained on).
@@ -47,7 +57,7 @@ export async function runQat(network, trainData, { bits = 8, granularity = 'chan
   gptqInit = QAT_DEFAULTS.gptqInit, learningRate = QAT_DEFAULTS.learningRate, batchSize = 64, seed = 0, tick = async () => {}, onLoss = () => {},
   label = 'QAT' } = {}) {
   const qat = network.startQat(trainData, { bits, granularity, groupSize, layerBits, weightCalibration, distillation,
-    gptqInit, learningRate, batchSize, seed });
+    gptqInit: qatStartsFromGptq({ bits, layerBits, gptqInit }), learningRate, batchSize, seed });
   try {
     const total = steps ?? 2 * qat.stepsPerEpoch;
     for (let done = 0; done < total;) {
