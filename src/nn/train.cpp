@@ -207,7 +207,8 @@ Trainer::Trainer(Network& net, const Dataset& data, const TrainOptions& options)
     s.afq.assign(s.weighted.size(), ActivationFakeQuant(options.fake_quant.averaging_constant));
   if (!(options.distill >= 0.0f && options.distill <= 1.0f)) throw Error("the distillation weight must be in [0, 1]");
   // Before the teacher copy: the teacher is the model QAT starts from, GPTQ's. (A float teacher
-  // measured 0.03–0.06 pp worse on average over three seeds on both bundled models, docs §17.5.)
+  // measured 0.03–0.06 pp worse on average over three seeds on both bundled models at 4 bits,
+  // docs §17.5.)
   if (options.fake_quant.enabled && options.fake_quant.gptq_init)
     gptq_initialize(net, data.inputs.data(), std::min(options.fake_quant.gptq_samples, data.count), options.fake_quant);
   if (options.distill > 0.0f) {

@@ -42,8 +42,9 @@ struct FakeQuantOptions {
   // Trainer is built, each quantized layer's float weights are replaced by GPTQ's dequantized
   // weights on this grid ("gptq" for minmax, "gptq-C" for calibrator C), H from the float network's
   // inputs on the first gptq_samples training samples. GPTQ rounds with the layer's output error
-  // in view, so QAT starts much closer to float than from round-to-nearest. The distillation
-  // teacher (TrainOptions::distill) is then that GPTQ start, in float.
+  // in view, so QAT starts much closer to float than from round-to-nearest (measured better at
+  // 8 and 4 bits, worse at 3 and 2: docs/numerics.md §17.5). The distillation teacher
+  // (TrainOptions::distill) is then that GPTQ start, in float.
   bool gptq_init = false;
   size_t gptq_samples = 1000;
   bool activations = true;          // fake-quantize the input of each weighted layer to uint8
