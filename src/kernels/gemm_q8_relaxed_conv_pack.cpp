@@ -1,0 +1,160 @@
+// Packing of a convolution's rows straight into gemm_q8_relaxed's layout (gemm_q8_relaxed_conv.h):
+// the plan, the padded copy of a map, the portable tier and the WebAssembly SIMD128 tier. Both tiers
+// write the same bytes and row sums; the tests also hold them to im2col_nhwc followed by
+// gemm_q8_relaxed_pack_rows_generic, the path this replaces.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/gemm_q8_relaxed_conv.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace qp::kernels {
+
+size_t RelaxedConvRowsPlan::packed_bytes() const {
+  const size_t m = rows(), full = m / group_rows, rest = m % group_rows;
+  return (full * group_rows + (rest == 0 ? 0 : rest == 1 ? 1 : group_rows)) * row_bytes();
+}
+
+RelaxedConvRowsPlan plan_relaxed_conv_rows(size_t in_h, size_t in_w, size_t channels, size_t kernel, size_t stride,
+                                           size_t padding, size_t k_padded, size_t dots, size_t group_rows) {
+  RelaxedConvRowsPlan p;
+  p.channels = channels;
+  p.kernel = kernel;
+  p.stride = stride;
+  p.padded_w = in_w + 2 * padding;
+  p.out_h = (in_h + 2 * padding - kernel) / stride + 1;
+  p.out_w = (in_w + 2 * padding - kernel) / stride + 1;
+  p.k = kernel * kernel * channels;
+  p.k_padded = k_padded;
+  p.dots = dots;
+  p.group_rows = group_rows;
+  const size_t run = kernel * channels;  // one kernel row: contiguous in the NHWC map
+  for (size_t lo = 0; lo < k_padded; lo += kRelaxedDepth) {
+    p.slice_begin.push_back(static_cast<uint32_t>(p.pieces.size()));
+    const size_t hi = std::min(lo + kRelaxedDepth, p.k);
+    for (size_t ky = 0; ky < kernel; ++ky) {
+      const size_t o = ky * run, b = std::max(o, lo), e = std::min(o + run, hi);
+      if (b >= e) continue;
+      RelaxedConvRowsPlan::Piece piece;
+      piece.src = static_cast<uint32_t>(ky * p.padded_w * channels + (b - o));
+      piece.lane_begin = static_cast<uint8_t>(b - lo);
+      piece.lane_end = static_cast<uint8_t>(e - lo);
+      p.pieces.push_back(piece);
+      for (size_t l = 0; l < kRelaxedDepth; ++l)
+        p.swizzle.push_back(l >= piece.lane_begin && l < piece.lane_end ? static_cast<uint8_t>(l - piece.lane_begin)
+                                                                        : uint8_t{0x80});
+    }
+  }
+  p.slice_begin.push_back(static_cast<uint32_t>(p.pieces.size()));
+  return p;
+}
+
+void pad_map_u8(const uint8_t* x, size_t in_h, size_t in_w, size_t channels, size_t padding, uint8_t pad,
+                std::vector<uint8_t>& padded, int* border_pad) {
+  const size_t pw = in_w + 2 * padding, ph = in_h + 2 * padding;
+  const size_t bytes = ph * pw * channels + kConvPadSlack;
+  if (padded.size() != bytes || *border_pad != pad) {
+    padded.assign(bytes, pad);  // border and slack; the interior is overwritten below
+    *border_pad = pad;
+  }
+  const size_t row = in_w * channels;
+  for (size_t y = 0; y < in_h; ++y)
+    std::memcpy(padded.data() + ((y + padding) * pw + padding) * channels, x + y * row, row);
+}
+
+namespace {
+// Calls put(row, group_base, group_rows, slot) for every row of A, in order, with the layout of
+// gemm_q8_relaxed.h: whole groups of plan.group_rows, a last group of one row alone.
+template <class Put>
+void for_each_row(const RelaxedConvRowsPlan& plan, int8_t* dst, Put put) {
+  const size_t m = plan.rows(), mr = plan.group_rows, row_bytes = plan.row_bytes();
+  for (size_t g0 = 0; g0 < m; g0 += mr) {
+    const size_t here = std::min(mr, m - g0), group_rows = here == 1 ? 1 : mr;
+    int8_t* base = dst + g0 * row_bytes;
+    for (size_t r = 0; r < here; ++r) put(g0 + r, base, group_rows, r);
+    // Missing rows of a last partial group: zero (they add nothing; their sums are not read).
+    for (size_t r = here; r < group_rows; ++r)
+      for (size_t b = 0; b < row_bytes / kRelaxedDepth; ++b)
+        std::memset(base + (b * group_rows + r) * kRelaxedDepth, 0, kRelaxedDepth);
+  }
+}
+
+// First byte of row i's window in the padded map.
+inline size_t window_origin(const RelaxedConvRowsPlan& plan, size_t i) {
+  const size_t oy = i / plan.out_w, ox = i % plan.out_w;
+  return (oy * plan.stride * plan.padded_w + ox * plan.stride) * plan.channels;
+}
+}  // namespace
+
+void pack_relaxed_conv_rows_generic(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst,
+                                    uint32_t* row_sums) {
+  const size_t slices = plan.k_padded / kRelaxedDepth;
+  for_each_row(plan, dst, [&](size_t i, int8_t* base, size_t group_rows, size_t r) {
+    const uint8_t* window = padded + window_origin(plan, i);
+    uint32_t sum = 0;
+    for (size_t s = 0; s < slices; ++s) {
+      int8_t slice[kRelaxedDepth] = {};
+      for (uint32_t q = plan.slice_begin[s]; q < plan.slice_begin[s + 1]; ++q) {
+        const RelaxedConvRowsPlan::Piece& piece = plan.pieces[q];
+        for (size_t l = piece.lane_begin; l < piece.lane_end; ++l) {
+          slice[l] = static_cast<int8_t>(window[piece.src + l - piece.lane_begin] ^ 0x80);  // a' = a − 128
+          sum += static_cast<uint32_t>(int32_t{slice[l]});
+        }
+      }
+      for (size_t d = 0; d < plan.dots; ++d)
+        std::memcpy(base + ((s * plan.dots + d) * group_rows + r) * kRelaxedDepth, slice, kRelaxedDepth);
+    }
+    row_sums[i] = sum;
+  });
+}
+
+#if defined(__wasm_simd128__)
+void pack_relaxed_conv_rows__wasmsimd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst,
+                                      uint32_t* row_sums) {
+  const size_t slices = plan.k_padded / kRelaxedDepth;
+  const v128_t lane = wasm_i8x16_const(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // The uint8 → int8 shift on the lanes inside K of the last slice (the others stay zero).
+  const v128_t last_flip = wasm_v128_and(
+      wasm_i8x16_lt(lane, wasm_i8x16_splat(static_cast<int8_t>(plan.k - (slices - 1) * kRelaxedDepth))),
+      wasm_i8x16_splat(static_cast<int8_t>(0x80)));
+  const v128_t flip = wasm_i8x16_splat(static_cast<int8_t>(0x80));
+  const RelaxedConvRowsPlan::Piece* pieces = plan.pieces.data();
+  const uint8_t* swizzles = plan.swizzle.data();
+  for_each_row(plan, dst, [&](size_t i, int8_t* base, size_t group_rows, size_t r) {
+    const uint8_t* window = padded + window_origin(plan, i);
+    v128_t sums = wasm_i32x4_const(0, 0, 0, 0);
+    const size_t step = group_rows * kRelaxedDepth;
+    int8_t* out = base + r * kRelaxedDepth;
+    for (size_t s = 0; s < slices; ++s) {
+      const uint32_t q0 = plan.slice_begin[s], q1 = plan.slice_begin[s + 1];
+      v128_t v;
+      if (q1 == q0 + 1 && pieces[q0].lane_begin == 0 && pieces[q0].lane_end == kRelaxedDepth) {
+        v = wasm_v128_load(window + pieces[q0].src);  // the piece fills the slice (e.g. C = 16)
+      } else {
+        v = wasm_i64x2_const(0, 0);
+        for (uint32_t q = q0; q < q1; ++q)
+          v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + pieces[q].src),
+                                                 wasm_v128_load(swizzles + q * kRelaxedDepth)));
+      }
+      v = wasm_v128_xor(v, s + 1 == slices ? last_flip : flip);
+      for (size_t d = 0; d < plan.dots; ++d) wasm_v128_store(out + (s * plan.dots + d) * step, v);
+      sums = wasm_i32x4_add(sums, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(v)));
+    }
+    row_sums[i] = static_cast<uint32_t>(wasm_i32x4_extract_lane(sums, 0) + wasm_i32x4_extract_lane(sums, 1) +
+                                        wasm_i32x4_extract_lane(sums, 2) + wasm_i32x4_extract_lane(sums, 3));
+  });
+}
+#endif
+
+void pack_relaxed_conv_rows(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst, uint32_t* row_sums) {
+#if defined(__wasm_simd128__)
+  pack_relaxed_conv_rows__wasmsimd(plan, padded, dst, row_sums);
+#else
+  pack_relaxed_conv_rows_generic(plan, padded, dst, row_sums);
+#endif
+}
+
+}  // namespace qp::kernels
