@@ -112,8 +112,83 @@ void pack_relaxed_conv_rows_generic(const RelaxedConvRowsPlan& plan, const uint8
 }
 
 #if defined(__wasm_simd128__)
-void pack_relaxed_conv_rows__wasmsimd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst,
-                                      uint32_t* row_sums) {
+namespace {
+// [Σ lanes of a, Σ b, Σ c, Σ d] (i32x4): four rows' sums reduced together.
+inline v128_t lane_sums(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+// A slice's pair sums lie in [−256, 254]: an int16 lane holds 127 of them.
+constexpr size_t kSlicesPerInt16Sum = 127;
+
+// One row: its slices (a' = a − 128, lanes past K zero) stored `dots` times `step` bytes apart,
+// its sum returned as 4 int32 partial sums. whole: every slice is one 16-byte run of the window
+// (C a multiple of 16), loaded as is; else the slice is put together from its pieces.
+template <bool whole>
+inline v128_t pack_row(const RelaxedConvRowsPlan& plan, const uint8_t* window, int8_t* out, size_t step,
+                       v128_t flip, v128_t last_flip) {
+  const size_t slices = plan.k_padded / kRelaxedDepth, dots = plan.dots;
+  const RelaxedConvRowsPlan::Piece* pieces = plan.pieces.data();
+  const uint32_t* slice_begin = plan.slice_begin.data();
+  v128_t sums = wasm_i32x4_const(0, 0, 0, 0);
+  for (size_t s0 = 0; s0 < slices; s0 += kSlicesPerInt16Sum) {
+    const size_t s1 = std::min(slices, s0 + kSlicesPerInt16Sum);
+    v128_t pair_sums = wasm_i16x8_const(0, 0, 0, 0, 0, 0, 0, 0);
+    for (size_t s = s0; s < s1; ++s) {
+      v128_t v;
+      if (whole) {
+        v = wasm_v128_load(window + pieces[s].src);
+      } else {
+        v = wasm_i64x2_const(0, 0);
+        for (uint32_t q = slice_begin[s]; q < slice_begin[s + 1]; ++q)
+          v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + pieces[q].src),
+                                                 wasm_v128_load(plan.swizzle.data() + q * kRelaxedDepth)));
+      }
+      v = wasm_v128_xor(v, s + 1 == slices ? last_flip : flip);
+      wasm_v128_store(out + s * dots * step, v);
+      if (dots == 2) wasm_v128_store(out + (s * dots + 1) * step, v);
+      pair_sums = wasm_i16x8_add(pair_sums, wasm_i16x8_extadd_pairwise_i8x16(v));
+    }
+    sums = wasm_i32x4_add(sums, wasm_i32x4_extadd_pairwise_i16x8(pair_sums));
+  }
+  return sums;
+}
+
+// K ≤ 16 (a first convolution: C·kernel² ≤ 16): one slice of `pieces` pieces (1..4), their source
+// offsets and swizzles held in registers.
+template <int pieces>
+struct OneSliceRow {
+  uint32_t src[4] = {};
+  v128_t swizzle[4];
+  explicit OneSliceRow(const RelaxedConvRowsPlan& plan) {
+    for (int q = 0; q < pieces; ++q) {
+      src[q] = plan.pieces[q].src;
+      swizzle[q] = wasm_v128_load(plan.swizzle.data() + q * kRelaxedDepth);
+    }
+  }
+  v128_t operator()(const uint8_t* window, int8_t* out, size_t step, size_t dots, v128_t flip) const {
+    v128_t v = wasm_i8x16_swizzle(wasm_v128_load(window + src[0]), swizzle[0]);
+    for (int q = 1; q < pieces; ++q) v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + src[q]), swizzle[q]));
+    v = wasm_v128_xor(v, flip);
+    wasm_v128_store(out, v);
+    if (dots == 2) wasm_v128_store(out + step, v);
+    return wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(v));
+  }
+};
+
+// Any plan: whole slices loaded as is, or slices put together from their pieces.
+template <bool whole>
+struct AnyRow {
+  const RelaxedConvRowsPlan& plan;
+  v128_t operator()(const uint8_t* window, int8_t* out, size_t step, v128_t flip, v128_t last_flip) const {
+    return pack_row<whole>(plan, window, out, step, flip, last_flip);
+  }
+};
+
+template <class Row>
+void pack_rows_simd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst, uint32_t* row_sums,
+                    const Row& pack_one) {
   const size_t slices = plan.k_padded / kRelaxedDepth;
   const v128_t lane = wasm_i8x16_const(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   // The uint8 → int8 shift on the lanes inside K of the last slice (the others stay zero).
@@ -121,31 +196,56 @@ void pack_relaxed_conv_rows__wasmsimd(const RelaxedConvRowsPlan& plan, const uin
       wasm_i8x16_lt(lane, wasm_i8x16_splat(static_cast<int8_t>(plan.k - (slices - 1) * kRelaxedDepth))),
       wasm_i8x16_splat(static_cast<int8_t>(0x80)));
   const v128_t flip = wasm_i8x16_splat(static_cast<int8_t>(0x80));
-  const RelaxedConvRowsPlan::Piece* pieces = plan.pieces.data();
-  const uint8_t* swizzles = plan.swizzle.data();
-  for_each_row(plan, dst, [&](size_t i, int8_t* base, size_t group_rows, size_t r) {
-    const uint8_t* window = padded + window_origin(plan, i);
-    v128_t sums = wasm_i32x4_const(0, 0, 0, 0);
-    const size_t step = group_rows * kRelaxedDepth;
-    int8_t* out = base + r * kRelaxedDepth;
-    for (size_t s = 0; s < slices; ++s) {
-      const uint32_t q0 = plan.slice_begin[s], q1 = plan.slice_begin[s + 1];
-      v128_t v;
-      if (q1 == q0 + 1 && pieces[q0].lane_begin == 0 && pieces[q0].lane_end == kRelaxedDepth) {
-        v = wasm_v128_load(window + pieces[q0].src);  // the piece fills the slice (e.g. C = 16)
-      } else {
-        v = wasm_i64x2_const(0, 0);
-        for (uint32_t q = q0; q < q1; ++q)
-          v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + pieces[q].src),
-                                                 wasm_v128_load(swizzles + q * kRelaxedDepth)));
+  const size_t m = plan.rows(), mr = plan.group_rows, row_bytes = plan.row_bytes();
+  // The window walks the output positions in order: stride·C bytes a step, a new map row at out_w.
+  const size_t step_x = plan.stride * plan.channels, step_y = plan.stride * plan.padded_w * plan.channels;
+  const uint8_t* row_start = padded;
+  const uint8_t* window = padded;
+  size_t ox = 0;
+  for (size_t g0 = 0; g0 < m; g0 += mr) {
+    const size_t here = std::min(mr, m - g0), group_rows = here == 1 ? 1 : mr, step = group_rows * kRelaxedDepth;
+    int8_t* base = dst + g0 * row_bytes;
+    v128_t sums[4] = {wasm_i32x4_const(0, 0, 0, 0), wasm_i32x4_const(0, 0, 0, 0), wasm_i32x4_const(0, 0, 0, 0),
+                      wasm_i32x4_const(0, 0, 0, 0)};
+    for (size_t r = 0; r < here; ++r) {
+      sums[r] = pack_one(window, base + r * kRelaxedDepth, step, flip, last_flip);
+      window += step_x;
+      if (++ox == plan.out_w) {
+        ox = 0;
+        row_start += step_y;
+        window = row_start;
       }
-      v = wasm_v128_xor(v, s + 1 == slices ? last_flip : flip);
-      for (size_t d = 0; d < plan.dots; ++d) wasm_v128_store(out + (s * plan.dots + d) * step, v);
-      sums = wasm_i32x4_add(sums, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(v)));
     }
-    row_sums[i] = static_cast<uint32_t>(wasm_i32x4_extract_lane(sums, 0) + wasm_i32x4_extract_lane(sums, 1) +
-                                        wasm_i32x4_extract_lane(sums, 2) + wasm_i32x4_extract_lane(sums, 3));
-  });
+    for (size_t r = here; r < group_rows; ++r)  // missing rows of a last partial group: zero
+      for (size_t b = 0; b < row_bytes / kRelaxedDepth; ++b)
+        wasm_v128_store(base + r * kRelaxedDepth + b * step, wasm_i64x2_const(0, 0));
+    alignas(16) uint32_t totals[4];
+    wasm_v128_store(totals, lane_sums(sums[0], sums[1], sums[2], sums[3]));
+    for (size_t r = 0; r < here; ++r) row_sums[g0 + r] = totals[r];
+  }
+}
+}  // namespace
+
+void pack_relaxed_conv_rows__wasmsimd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst,
+                                      uint32_t* row_sums) {
+  if (plan.group_rows > 4) {  // the sums above hold up to 4 rows (both kernel sets' groups fit)
+    pack_relaxed_conv_rows_generic(plan, padded, dst, row_sums);
+    return;
+  }
+  // Whole slices: as many pieces as slices, each filling its slice (then piece s is slice s's).
+  bool whole = plan.pieces.size() == plan.k_padded / kRelaxedDepth;
+  for (const auto& piece : plan.pieces) whole = whole && piece.lane_begin == 0 && piece.lane_end == kRelaxedDepth;
+  const size_t dots = plan.dots;
+  auto one_slice = [&](auto row) {
+    pack_rows_simd(plan, padded, dst, row_sums, [&](const uint8_t* window, int8_t* out, size_t step, v128_t,
+                                                    v128_t last_flip) { return row(window, out, step, dots, last_flip); });
+  };
+  if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 1) one_slice(OneSliceRow<1>(plan));
+  else if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 2) one_slice(OneSliceRow<2>(plan));
+  else if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 3) one_slice(OneSliceRow<3>(plan));
+  else if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 4) one_slice(OneSliceRow<4>(plan));
+  else if (whole) pack_rows_simd(plan, padded, dst, row_sums, AnyRow<true>{plan});
+  else pack_rows_simd(plan, padded, dst, row_sums, AnyRow<false>{plan});
 }
 #endif
 

@@ -27,20 +27,9 @@ constexpr auto pack_rows = gemm_q8_relaxed_pack_rows_generic;
 
 // C's row segment out[0..cols) = S + β_j·R + column_add[j], all mod 2^32, from one tile row;
 // column_add[j] = α·(V_j + K·β_j) (+ a bias the caller folds in) is computed once per call or layer.
+// (Whole panels take the SIMD store in run_packed.)
 inline void store_row(const int32_t* tile_row, const int32_t* beta, const int32_t* alpha_fold, uint32_t row_sum,
                       size_t cols, int32_t* out) {
-#if defined(__wasm_simd128__)
-  if (cols == kPanelCols) {
-    const v128_t r = wasm_i32x4_splat(static_cast<int32_t>(row_sum));
-    for (size_t j = 0; j < kPanelCols; j += 4) {
-      const v128_t v = wasm_i32x4_add(wasm_i32x4_add(wasm_v128_load(tile_row + j),
-                                                     wasm_i32x4_mul(wasm_v128_load(beta + j), r)),
-                                      wasm_v128_load(alpha_fold + j));
-      wasm_v128_store(out + j, v);
-    }
-    return;
-  }
-#endif
   for (size_t j = 0; j < cols; ++j) {
     out[j] = static_cast<int32_t>(static_cast<uint32_t>(tile_row[j]) + static_cast<uint32_t>(beta[j]) * row_sum +
                                   static_cast<uint32_t>(alpha_fold[j]));
@@ -85,6 +74,27 @@ void run_packed(size_t rows, const int8_t* a_block, const uint32_t* row_sums, co
   for (size_t panel = 0; panel < panels; ++panel) {
     const size_t j0 = panel * kPanelCols;
     const size_t cols = std::min(kPanelCols, n - j0);
+#if defined(__wasm_simd128__)
+    if (cols == kPanelCols) {  // the usual case: the panel's fold terms stay in registers
+      const v128_t beta0 = wasm_v128_load(b.beta.data() + j0), beta1 = wasm_v128_load(b.beta.data() + j0 + 4);
+      const v128_t add0 = wasm_v128_load(column_add + j0), add1 = wasm_v128_load(column_add + j0 + 4);
+      for (size_t r0 = 0; r0 < rows; r0 += mr) {
+        const size_t group = std::min(mr, rows - r0);
+        const int8_t* a_group = a_block + r0 * row_bytes;
+        if (group == 1) kernels.micro_1x8(blocks, a_group, b.panel(panel), tile);
+        else kernels.micro_group(blocks, a_group, b.panel(panel), tile);
+        for (size_t r = 0; r < group; ++r) {
+          const v128_t sum = wasm_i32x4_splat(static_cast<int32_t>(row_sums[r0 + r]));
+          int32_t* out = c + (r0 + r) * ldc + j0;
+          const int32_t* t = tile + r * kPanelCols;
+          wasm_v128_store(out, wasm_i32x4_add(wasm_i32x4_add(wasm_v128_load(t), wasm_i32x4_mul(beta0, sum)), add0));
+          wasm_v128_store(out + 4,
+                          wasm_i32x4_add(wasm_i32x4_add(wasm_v128_load(t + 4), wasm_i32x4_mul(beta1, sum)), add1));
+        }
+      }
+      continue;
+    }
+#endif
     for (size_t r0 = 0; r0 < rows; r0 += mr) {
       const size_t group = std::min(mr, rows - r0);
       const int8_t* a_group = a_block + r0 * row_bytes;

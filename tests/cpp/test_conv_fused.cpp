@@ -30,7 +30,9 @@ struct ConvShape {
 std::vector<ConvShape> conv_shapes() {
   std::vector<ConvShape> shapes = {{1, 28, 28, 3, 1, 1}, {16, 14, 14, 3, 1, 1}, {1, 1, 1, 1, 1, 0},
                                    {3, 5, 4, 3, 2, 2},   {17, 3, 3, 3, 1, 0},   {15, 6, 7, 2, 2, 1},
-                                   {32, 4, 4, 1, 1, 0},  {2, 9, 5, 5, 1, 2},    {16, 1, 2, 1, 2, 0}};
+                                   {32, 4, 4, 1, 1, 0},  {2, 9, 5, 5, 1, 2},    {16, 1, 2, 1, 2, 0},
+                                   // K ≤ 16 in 2 and 4 pieces (the SIMD tier's one-slice rows)
+                                   {2, 5, 6, 2, 1, 1},   {1, 6, 6, 4, 2, 1},    {3, 4, 4, 2, 2, 0}};
   std::mt19937 rng(11);
   for (int i = 0; i < 12; ++i) {
     ConvShape s;
