@@ -71,6 +71,13 @@ void max_pool_vectors(const T* x, const ActShape& in, size_t kernel, size_t stri
     for (size_t ox = 0; ox < wo; ++ox) {
       const T* w = x + (oy * stride * in.w + ox * stride) * c;
       T* o = out + (oy * wo + ox) * c;
+      if (kernel == 2) {  // the usual 2×2 window, unrolled
+        const T* below = w + in.w * c;
+        for (size_t ch = 0; ch < c; ch += 16 / sizeof(T))
+          wasm_v128_store(o + ch, vmax(vmax(wasm_v128_load(w + ch), wasm_v128_load(w + c + ch)),
+                                       vmax(wasm_v128_load(below + ch), wasm_v128_load(below + c + ch))));
+        continue;
+      }
       for (size_t ch = 0; ch < c; ch += 16 / sizeof(T)) {
         v128_t m = wasm_v128_load(w + ch);
         for (size_t ky = 0; ky < kernel; ++ky)
