@@ -18,6 +18,14 @@
 
 #include "kernels/gemm_q8_relaxed.h"
 
+// Code that runs once per layer (plans, constructors): clang's minsize keeps it small in the page's
+// WebAssembly download, as the -Oz files of CMakeLists.txt; GCC (native builds) has no such attribute.
+#if defined(__clang__)
+#define QP_BUILT_FOR_SIZE __attribute__((minsize))
+#else
+#define QP_BUILT_FOR_SIZE
+#endif
+
 namespace qp::kernels {
 
 // Bytes past the padded map that the SIMD tier may read (never uses): one 16-byte load.
@@ -38,6 +46,10 @@ struct RelaxedConvRowsPlan {
   std::vector<Piece> pieces;
   std::vector<uint32_t> slice_begin;
   std::vector<uint8_t> swizzle;  // 16 lane indices per piece (lane − lane_begin, or 0x80: zero)
+  // kOneSlice: K ≤ 16 in at most 4 pieces (a first convolution, C·kernel² ≤ 16); kWholeSlices: every
+  // slice one piece that fills it (C a multiple of 16). The SIMD tier handles these two; for other
+  // plans (kPieces) the engine keeps im2col.
+  enum Layout { kOneSlice, kWholeSlices, kPieces } layout = kPieces;
   size_t rows() const { return out_h * out_w; }
   size_t row_bytes() const { return dots * k_padded; }
   // Bytes of the packed A of all rows: whole groups, the last one of 1 row in the 1-row layout.
@@ -56,7 +68,11 @@ void pad_map_u8(const uint8_t* x, size_t in_h, size_t in_w, size_t channels, siz
                 std::vector<uint8_t>& padded, int* border_pad);
 
 // All rows of A from a padded uint8 map, in groups of plan.group_rows (a last group of one row in the
-// 1-row layout, other missing rows zero); R_i to row_sums (plan.rows() values).
+// 1-row layout, other missing rows zero); R_i to row_sums (plan.rows() values). The portable tier
+// takes every plan; the SIMD tier the kOneSlice and kWholeSlices plans with groups of at most 4
+// rows (relaxed_conv_rows_have_simd; it throws qp::Error on others), the only ones engines pack
+// this way. pack_relaxed_conv_rows: the SIMD tier in SIMD builds, else the portable one.
+bool relaxed_conv_rows_have_simd(const RelaxedConvRowsPlan& plan);
 void pack_relaxed_conv_rows_generic(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst,
                                     uint32_t* row_sums);
 #if defined(__wasm_simd128__)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/error.h"
 #include "kernels/gemm_q8_relaxed_conv.h"
 
 #if defined(__wasm_simd128__)
@@ -13,13 +14,19 @@
 
 namespace qp::kernels {
 
+bool relaxed_conv_rows_have_simd(const RelaxedConvRowsPlan& plan) {
+  return plan.group_rows <= 4 && plan.layout != RelaxedConvRowsPlan::kPieces;
+}
+
 size_t RelaxedConvRowsPlan::packed_bytes() const {
   const size_t m = rows(), full = m / group_rows, rest = m % group_rows;
   return (full * group_rows + (rest == 0 ? 0 : rest == 1 ? 1 : group_rows)) * row_bytes();
 }
 
-RelaxedConvRowsPlan plan_relaxed_conv_rows(size_t in_h, size_t in_w, size_t channels, size_t kernel, size_t stride,
-                                           size_t padding, size_t k_padded, size_t dots, size_t group_rows) {
+// Once per layer: built for size (the page's download), not speed.
+QP_BUILT_FOR_SIZE RelaxedConvRowsPlan plan_relaxed_conv_rows(size_t in_h, size_t in_w, size_t channels,
+                                                             size_t kernel, size_t stride, size_t padding,
+                                                             size_t k_padded, size_t dots, size_t group_rows) {
   RelaxedConvRowsPlan p;
   p.channels = channels;
   p.kernel = kernel;
@@ -49,6 +56,11 @@ RelaxedConvRowsPlan plan_relaxed_conv_rows(size_t in_h, size_t in_w, size_t chan
     }
   }
   p.slice_begin.push_back(static_cast<uint32_t>(p.pieces.size()));
+  bool whole = p.pieces.size() == k_padded / kRelaxedDepth;
+  for (const auto& piece : p.pieces) whole = whole && piece.lane_begin == 0 && piece.lane_end == kRelaxedDepth;
+  p.layout = k_padded == kRelaxedDepth && p.pieces.size() <= 4 ? RelaxedConvRowsPlan::kOneSlice
+             : whole                                           ? RelaxedConvRowsPlan::kWholeSlices
+                                                               : RelaxedConvRowsPlan::kPieces;
   return p;
 }
 
@@ -134,30 +146,18 @@ inline v128_t lane_sums(v128_t a, v128_t b, v128_t c, v128_t d) {
 // A slice's pair sums lie in [−256, 254]: an int16 lane holds 127 of them.
 constexpr size_t kSlicesPerInt16Sum = 127;
 
-// One row: its slices (a' = a − 128, lanes past K zero) stored `dots` times `step` bytes apart,
-// its sum returned as 4 int32 partial sums. whole: every slice is one 16-byte run of the window
-// (C a multiple of 16), loaded as is; else the slice is put together from its pieces.
-template <bool whole>
-inline v128_t pack_row(const RelaxedConvRowsPlan& plan, const uint8_t* window, int8_t* out, size_t step,
-                       v128_t flip, v128_t last_flip) {
+// One row of whole slices (every slice one 16-byte run of the window: C a multiple of 16), loaded
+// as is, a' = a − 128 (lanes past K zero), stored `dots` times; its sum as 4 int32 partial sums.
+inline v128_t pack_whole_row(const RelaxedConvRowsPlan& plan, const uint8_t* window, int8_t* out, size_t step,
+                             v128_t flip, v128_t last_flip) {
   const size_t slices = plan.k_padded / kRelaxedDepth, dots = plan.dots;
   const RelaxedConvRowsPlan::Piece* pieces = plan.pieces.data();
-  const uint32_t* slice_begin = plan.slice_begin.data();
   v128_t sums = wasm_i32x4_const(0, 0, 0, 0);
   for (size_t s0 = 0; s0 < slices; s0 += kSlicesPerInt16Sum) {
     const size_t s1 = std::min(slices, s0 + kSlicesPerInt16Sum);
     v128_t pair_sums = wasm_i16x8_const(0, 0, 0, 0, 0, 0, 0, 0);
     for (size_t s = s0; s < s1; ++s) {
-      v128_t v;
-      if (whole) {
-        v = wasm_v128_load(window + pieces[s].src);
-      } else {
-        v = wasm_i64x2_const(0, 0);
-        for (uint32_t q = slice_begin[s]; q < slice_begin[s + 1]; ++q)
-          v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + pieces[q].src),
-                                                 wasm_v128_load(plan.swizzle.data() + q * kRelaxedDepth)));
-      }
-      v = wasm_v128_xor(v, s + 1 == slices ? last_flip : flip);
+      const v128_t v = wasm_v128_xor(wasm_v128_load(window + pieces[s].src), s + 1 == slices ? last_flip : flip);
       wasm_v128_store(out + s * dots * step, v);
       if (dots == 2) wasm_v128_store(out + (s * dots + 1) * step, v);
       pair_sums = wasm_i16x8_add(pair_sums, wasm_i16x8_extadd_pairwise_i8x16(v));
@@ -167,21 +167,23 @@ inline v128_t pack_row(const RelaxedConvRowsPlan& plan, const uint8_t* window, i
   return sums;
 }
 
-// K ≤ 16 (a first convolution: C·kernel² ≤ 16): one slice of `pieces` pieces (1..4), their source
+// K ≤ 16 (a first convolution: C·kernel² ≤ 16, at most 4 pieces): one slice, its pieces' source
 // offsets and swizzles held in registers.
-template <int pieces>
 struct OneSliceRow {
+  int pieces = 0;
   uint32_t src[4] = {};
   v128_t swizzle[4];
-  explicit OneSliceRow(const RelaxedConvRowsPlan& plan) {
-    for (int q = 0; q < pieces; ++q) {
-      src[q] = plan.pieces[q].src;
-      swizzle[q] = wasm_v128_load(plan.swizzle.data() + q * kRelaxedDepth);
+  explicit OneSliceRow(const RelaxedConvRowsPlan& plan) : pieces(static_cast<int>(plan.pieces.size())) {
+    for (int q = 0; q < 4; ++q) {  // (unused for other layouts)
+      src[q] = q < pieces ? plan.pieces[q].src : 0;
+      swizzle[q] = q < pieces ? wasm_v128_load(plan.swizzle.data() + q * kRelaxedDepth) : wasm_i8x16_splat(-1);
     }
   }
   v128_t operator()(const uint8_t* window, int8_t* out, size_t step, size_t dots, v128_t flip) const {
     v128_t v = wasm_i8x16_swizzle(wasm_v128_load(window + src[0]), swizzle[0]);
-    for (int q = 1; q < pieces; ++q) v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + src[q]), swizzle[q]));
+    if (pieces > 1) v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + src[1]), swizzle[1]));
+    if (pieces > 2) v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + src[2]), swizzle[2]));
+    if (pieces > 3) v = wasm_v128_or(v, wasm_i8x16_swizzle(wasm_v128_load(window + src[3]), swizzle[3]));
     v = wasm_v128_xor(v, flip);
     wasm_v128_store(out, v);
     if (dots == 2) wasm_v128_store(out + step, v);
@@ -189,18 +191,10 @@ struct OneSliceRow {
   }
 };
 
-// Any plan: whole slices loaded as is, or slices put together from their pieces.
-template <bool whole>
-struct AnyRow {
-  const RelaxedConvRowsPlan& plan;
-  v128_t operator()(const uint8_t* window, int8_t* out, size_t step, v128_t flip, v128_t last_flip) const {
-    return pack_row<whole>(plan, window, out, step, flip, last_flip);
-  }
-};
-
-template <class Row>
-void pack_rows_simd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst, uint32_t* row_sums,
-                    const Row& pack_one) {
+// kOneSlice and kWholeSlices plans, groups of at most 4 rows.
+void pack_rows_simd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst, uint32_t* row_sums) {
+  const bool one_slice = plan.layout == RelaxedConvRowsPlan::kOneSlice;
+  const OneSliceRow first_conv_row(plan);
   const size_t slices = plan.k_padded / kRelaxedDepth;
   const v128_t lane = wasm_i8x16_const(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   // The uint8 → int8 shift on the lanes inside K of the last slice (the others stay zero).
@@ -220,7 +214,8 @@ void pack_rows_simd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8
     v128_t sums[4] = {wasm_i32x4_const(0, 0, 0, 0), wasm_i32x4_const(0, 0, 0, 0), wasm_i32x4_const(0, 0, 0, 0),
                       wasm_i32x4_const(0, 0, 0, 0)};
     for (size_t r = 0; r < here; ++r) {
-      sums[r] = pack_one(window, base + r * kRelaxedDepth, step, flip, last_flip);
+      sums[r] = one_slice ? first_conv_row(window, base + r * kRelaxedDepth, step, plan.dots, last_flip)
+                          : pack_whole_row(plan, window, base + r * kRelaxedDepth, step, flip, last_flip);
       window += step_x;
       if (++ox == plan.out_w) {
         ox = 0;
@@ -240,24 +235,10 @@ void pack_rows_simd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8
 
 void pack_relaxed_conv_rows__wasmsimd(const RelaxedConvRowsPlan& plan, const uint8_t* padded, int8_t* dst,
                                       uint32_t* row_sums) {
-  if (plan.group_rows > 4) {  // the sums above hold up to 4 rows (both kernel sets' groups fit)
-    pack_relaxed_conv_rows_generic(plan, padded, dst, row_sums);
-    return;
-  }
-  // Whole slices: as many pieces as slices, each filling its slice (then piece s is slice s's).
-  bool whole = plan.pieces.size() == plan.k_padded / kRelaxedDepth;
-  for (const auto& piece : plan.pieces) whole = whole && piece.lane_begin == 0 && piece.lane_end == kRelaxedDepth;
-  const size_t dots = plan.dots;
-  auto one_slice = [&](auto row) {
-    pack_rows_simd(plan, padded, dst, row_sums, [&](const uint8_t* window, int8_t* out, size_t step, v128_t,
-                                                    v128_t last_flip) { return row(window, out, step, dots, last_flip); });
-  };
-  if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 1) one_slice(OneSliceRow<1>(plan));
-  else if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 2) one_slice(OneSliceRow<2>(plan));
-  else if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 3) one_slice(OneSliceRow<3>(plan));
-  else if (plan.k_padded == kRelaxedDepth && plan.pieces.size() == 4) one_slice(OneSliceRow<4>(plan));
-  else if (whole) pack_rows_simd(plan, padded, dst, row_sums, AnyRow<true>{plan});
-  else pack_rows_simd(plan, padded, dst, row_sums, AnyRow<false>{plan});
+  // The sums above hold up to 4 rows (both kernel sets' groups fit). The engine packs only these
+  // plans (it keeps im2col for the others), so the portable tier stays out of the page's module.
+  if (!relaxed_conv_rows_have_simd(plan)) throw Error("relaxed conv rows: no SIMD tier for this plan");
+  pack_rows_simd(plan, padded, dst, row_sums);
 }
 #endif
 

@@ -47,9 +47,8 @@ size_t block_rows(size_t block_bytes_per_row, size_t mr) {
 void check_kernel_set(const PackedQ8RelaxedWeights& b, const RelaxedKernels& kernels) {
   if (b.mode == RelaxedWeightMode::kSimd128) throw Error("matmul: kSimd128 weights have no relaxed packing");
   if ((b.mode == RelaxedWeightMode::kFullRange) != kernels.unsigned_weights) {
-    throw Error(std::string("matmul: weights packed for the ") +
-                (b.mode == RelaxedWeightMode::kFullRange ? "u8" : "i7") + " relaxed kernel set, run with the " +
-                (kernels.unsigned_weights ? "u8" : "i7") + " set");
+    throw Error(kernels.unsigned_weights ? "matmul: weights packed for the i7 relaxed kernel set, run with the u8 set"
+                                         : "matmul: weights packed for the u8 relaxed kernel set, run with the i7 set");
   }
 }
 

@@ -73,7 +73,9 @@ class FloatStep final : public Step {
 // (gemm_q8_relaxed_conv.h) instead of im2col + row packing.
 class IntGemm {
  public:
-  IntGemm(const WeightedGeometry& g, const std::vector<int8_t>& codes) : g_(g), column_sums_(g.channels_out, 0) {
+  // (Constructors run once per engine: built for size, the page's download.)
+  QP_BUILT_FOR_SIZE IntGemm(const WeightedGeometry& g, const std::vector<int8_t>& codes)
+      : g_(g), column_sums_(g.channels_out, 0) {
     const kernels::Q8Matrix b{reinterpret_cast<const uint8_t*>(codes.data()), true};
     if (const kernels::RelaxedKernels* relaxed = kernels::installed_relaxed_kernels()) {
       relaxed_ = kernels::pack_q8_relaxed_weights(b, g.fan_in, g.channels_out, 1, g.fan_in, {0}, false,
@@ -83,7 +85,7 @@ class IntGemm {
       if (g.kind == LayerKind::Conv2d && relaxed_.mode != kernels::RelaxedWeightMode::kSimd128) {
         conv_plan_ = kernels::plan_relaxed_conv_rows(g.in.h, g.in.w, g.in.c, g.kernel, g.stride, g.padding,
                                                      relaxed_.k_padded, relaxed_.dots, kernels_.rows);
-        packed_conv_ = true;
+        packed_conv_ = kernels::relaxed_conv_rows_have_simd(conv_plan_);  // else im2col (conv_sample)
       }
     } else {
       packed_ = pack_codes(g, codes);
@@ -161,8 +163,8 @@ class IntGemm {
   kernels::RelaxedConvRowsPlan conv_plan_;
   std::vector<uint8_t> padded_;
   int padded_with_ = -1;
-  Buffer<int8_t> a_packed_;
-  Buffer<uint32_t> row_sums_;
+  std::vector<int8_t> a_packed_;  // (sized once: the zero fill happens once)
+  std::vector<uint32_t> row_sums_;
   std::vector<int32_t> column_add_;
   int32_t column_add_za_ = 0;
 };
@@ -213,9 +215,10 @@ class ShapeStep;
 
 class StaticStep final : public Step {
  public:
-  StaticStep(const WeightedGeometry& g, const std::vector<int8_t>& codes, const std::vector<float>& scales,
-             const std::vector<float>& bias, std::pair<float, float> in_range,
-             const std::pair<float, float>* out_range, bool float_requantization)
+  QP_BUILT_FOR_SIZE StaticStep(const WeightedGeometry& g, const std::vector<int8_t>& codes,
+                                      const std::vector<float>& scales, const std::vector<float>& bias,
+                                      std::pair<float, float> in_range, const std::pair<float, float>* out_range,
+                                      bool float_requantization)
       : g_(g), gemm_(g, codes), in_qp_(activation_qparams(in_range)), float_requant_(float_requantization) {
     const size_t n = g.channels_out;
     bias_scale_.resize(n);
@@ -325,7 +328,7 @@ class StaticStep final : public Step {
   // accumulator: true for both methods (non-negative multipliers, rounding, clamp) as long as
   // nothing wraps modulo 2^32. Checked from the weights: |acc + q_b| ≤ max(Z_x, 255 − Z_x)·Σ_k|w_kj|
   // + |q_b[j]| must stay below 2^31, and for the fixed-point method also after its left shift.
-  bool requantization_is_monotone(const std::vector<int8_t>& codes) const {
+  QP_BUILT_FOR_SIZE bool requantization_is_monotone(const std::vector<int8_t>& codes) const {
     const double a_max = std::max(in_qp_.zero_point, 255 - in_qp_.zero_point);
     for (size_t j = 0; j < g_.channels_out; ++j) {
       double w_abs = 0;

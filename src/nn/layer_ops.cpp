@@ -63,27 +63,19 @@ void max_pool_nhwc_ref(const T* x, const ActShape& in, size_t kernel, size_t str
 
 #if defined(__wasm_simd128__)
 namespace {
-// The SIMD tier: channels in whole vectors of 16 bytes (max of `lanes` values each, `vmax`).
+// The SIMD tier for the usual 2×2 window: channels in whole vectors of 16 bytes (`vmax` per lane).
 template <typename T, typename Max>
-void max_pool_vectors(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out, Max vmax) {
+void max_pool_2x2_vectors(const T* x, const ActShape& in, size_t stride, T* out, Max vmax) {
+  const size_t kernel = 2;
   const size_t ho = (in.h - kernel) / stride + 1, wo = (in.w - kernel) / stride + 1, c = in.c;
   for (size_t oy = 0; oy < ho; ++oy)
     for (size_t ox = 0; ox < wo; ++ox) {
       const T* w = x + (oy * stride * in.w + ox * stride) * c;
       T* o = out + (oy * wo + ox) * c;
-      if (kernel == 2) {  // the usual 2×2 window, unrolled
-        const T* below = w + in.w * c;
-        for (size_t ch = 0; ch < c; ch += 16 / sizeof(T))
-          wasm_v128_store(o + ch, vmax(vmax(wasm_v128_load(w + ch), wasm_v128_load(w + c + ch)),
-                                       vmax(wasm_v128_load(below + ch), wasm_v128_load(below + c + ch))));
-        continue;
-      }
-      for (size_t ch = 0; ch < c; ch += 16 / sizeof(T)) {
-        v128_t m = wasm_v128_load(w + ch);
-        for (size_t ky = 0; ky < kernel; ++ky)
-          for (size_t kx = 0; kx < kernel; ++kx) m = vmax(m, wasm_v128_load(w + (ky * in.w + kx) * c + ch));
-        wasm_v128_store(o + ch, m);
-      }
+      const T* below = w + in.w * c;
+      for (size_t ch = 0; ch < c; ch += 16 / sizeof(T))
+        wasm_v128_store(o + ch, vmax(vmax(wasm_v128_load(w + ch), wasm_v128_load(w + c + ch)),
+                                     vmax(wasm_v128_load(below + ch), wasm_v128_load(below + c + ch))));
     }
 }
 }  // namespace
@@ -92,10 +84,8 @@ void max_pool_vectors(const T* x, const ActShape& in, size_t kernel, size_t stri
 template <typename T>
 void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out) {
 #if defined(__wasm_simd128__)
-  if constexpr (std::is_same_v<T, uint8_t>) {
-    if (in.c % 16 == 0) return max_pool_vectors(x, in, kernel, stride, out, [](v128_t a, v128_t b) { return wasm_u8x16_max(a, b); });
-  } else if constexpr (std::is_same_v<T, int32_t>) {
-    if (in.c % 4 == 0) return max_pool_vectors(x, in, kernel, stride, out, [](v128_t a, v128_t b) { return wasm_i32x4_max(a, b); });
+  if constexpr (std::is_same_v<T, int32_t>) {
+    if (kernel == 2 && in.c % 4 == 0) return max_pool_2x2_vectors(x, in, stride, out, [](v128_t a, v128_t b) { return wasm_i32x4_max(a, b); });
   }
 #endif
   max_pool_nhwc_ref(x, in, kernel, stride, out);

@@ -19,8 +19,8 @@ void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, s
                  size_t ld = 0);
 
 // Max over each kernel×kernel window (no padding, floor mode), per channel. T: float, uint8 codes
-// or int32 accumulators; the integer types take a WebAssembly SIMD tier (whole vectors of channels),
-// bit-identical to the plain reference below.
+// or int32 accumulators; int32 (the fused static convolution pools its accumulators) takes a
+// WebAssembly SIMD tier (whole vectors of channels), bit-identical to the plain reference below.
 template <typename T>
 void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out);
 template <typename T>

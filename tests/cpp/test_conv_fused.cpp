@@ -92,18 +92,30 @@ TEST_CASE("relaxed conv rows: packed from the padded map = im2col + row packing 
              " group_rows=", group_rows, " dots=", dots);
         CHECK(got == want);
         CHECK(got_sums == want_sums);
+        // The SIMD tier takes one-slice and whole-slice plans (K = C·kernel² ≤ 16, or runs of
+        // kernel·C bytes filling whole slices) and refuses the others, which engines pack via im2col.
+        const bool simd_plan = kk <= 16 || s.kernel * s.c % 16 == 0;
+        CHECK(k::relaxed_conv_rows_have_simd(plan) == simd_plan);
 #if defined(__wasm_simd128__)
         std::vector<int8_t> simd(plan.packed_bytes(), 99);
         std::vector<uint32_t> simd_sums(plan.rows(), 7);
-        k::pack_relaxed_conv_rows__wasmsimd(plan, padded.data(), simd.data(), simd_sums.data());
-        CHECK(simd == want);
-        CHECK(simd_sums == want_sums);
+        if (simd_plan) {
+          k::pack_relaxed_conv_rows__wasmsimd(plan, padded.data(), simd.data(), simd_sums.data());
+          CHECK(simd == want);
+          CHECK(simd_sums == want_sums);
+        } else {
+          CHECK_THROWS(k::pack_relaxed_conv_rows__wasmsimd(plan, padded.data(), simd.data(), simd_sums.data()));
+        }
 #endif
         // A second map with another pad code through the same buffer: the border is re-written.
         const uint8_t pad2 = static_cast<uint8_t>(pad + 1);
         reference_packing(plan, s, x.data(), pad2, want, want_sums);
         k::pad_map_u8(x.data(), s.h, s.w, s.c, s.padding, pad2, padded, &border);
-        k::pack_relaxed_conv_rows(plan, padded.data(), got.data(), got_sums.data());
+        if (simd_plan) {
+          k::pack_relaxed_conv_rows(plan, padded.data(), got.data(), got_sums.data());
+        } else {
+          k::pack_relaxed_conv_rows_generic(plan, padded.data(), got.data(), got_sums.data());
+        }
         CHECK(got == want);
         CHECK(got_sums == want_sums);
       }
@@ -126,6 +138,8 @@ TEST_CASE("relaxed conv rows: the prepacked GEMM equals gemm_q8_ref on the im2co
         REQUIRE(b.mode != k::RelaxedWeightMode::kSimd128);
         const auto plan = k::plan_relaxed_conv_rows(s.h, s.w, s.c, s.kernel, s.stride, s.padding, b.k_padded, b.dots,
                                                     kernels.rows);
+        const auto pack = k::relaxed_conv_rows_have_simd(plan) ? k::pack_relaxed_conv_rows
+                                                               : k::pack_relaxed_conv_rows_generic;
         std::vector<uint8_t> x(s.h * s.w * s.c);
         for (auto& v : x) v = static_cast<uint8_t>(rng());
         const int32_t za = static_cast<int32_t>(rng() % 256);
@@ -147,7 +161,7 @@ TEST_CASE("relaxed conv rows: the prepacked GEMM equals gemm_q8_ref on the im2co
         k::pad_map_u8(x.data(), s.h, s.w, s.c, s.padding, static_cast<uint8_t>(za), padded, &border);
         std::vector<int8_t> packed(plan.packed_bytes());
         std::vector<uint32_t> sums(m);
-        k::pack_relaxed_conv_rows(plan, padded.data(), packed.data(), sums.data());
+        pack(plan, padded.data(), packed.data(), sums.data());
         const auto column_add = k::relaxed_column_add(b, za, bias.data());
         k::gemm_q8_relaxed_prepacked(m, packed.data(), sums.data(), b, column_add.data(), got.data(), n, kernels);
         INFO("C=", s.c, " H=", s.h, " W=", s.w, " kernel=", s.kernel, " stride=", s.stride, " padding=", s.padding,
