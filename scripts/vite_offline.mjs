@@ -4,6 +4,10 @@
 //   - `shell`: every file vite wrote (pages, JS, CSS, wasm) and the bundled example tensor, paths
 //     relative to dist/, precached when the worker installs;
 //   - `data`: the Network tab's models and images (models/, fmnist/: 7.6 MB), cached on first use;
+//   - `wasm`: the cores' .wasm files by build ({simd, scalar, threads}) and the SIMD probe: the
+//     worker precaches only the core this browser starts with (SIMD where the probe validates,
+//     else scalar); the others (the threaded core, used by the Kernels tab when the page is
+//     cross-origin isolated) are cached when first used. Together they are most of the shell's bytes;
 //   - `version` and `dataVersion`: hashes of the files' contents, which name the two caches. Any
 //     change of a file changes sw.js by at least those bytes, and a changed sw.js is what makes the
 //     browser install the new worker (which then deletes the caches of the old build).
@@ -11,9 +15,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SIMD_PROBE } from '../web/lib/simd_probe.mjs';
 
 export const SERVICE_WORKER_FILE = 'sw.js';
 const DATA = /^(models|fmnist)\//;  // on demand: large, and only the Network tab reads them
+const WASM_BUILD = /^assets\/qp_wasm(_scalar|_threads)?-[\w-]{8}\.wasm$/;  // vite's [name]-[hash].wasm
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -37,10 +43,25 @@ export function offlineManifest(files) {
   const shellFiles = sorted.filter(([p]) => !DATA.test(p) && p !== SERVICE_WORKER_FILE);
   const dataFiles = sorted.filter(([p]) => DATA.test(p));
   const digest = (list) => sha256(list.map(([p, h]) => `${p} ${h}\n`).join('')).slice(0, 16);
+  const wasm = { probe: [...SIMD_PROBE] };
+  for (const [p] of shellFiles) {
+    const m = WASM_BUILD.exec(p);
+    if (m) wasm[m[1] ? m[1].slice(1) : 'simd'] = p;
+  }
   return {
     version: digest(shellFiles), dataVersion: digest(dataFiles),
-    shell: shellFiles.map(([p]) => linkPath(p)), data: dataFiles.map(([p]) => p),
+    shell: shellFiles.map(([p]) => linkPath(p)), data: dataFiles.map(([p]) => p), wasm,
   };
+}
+
+/**
+ * The shell files a worker precaches in a browser where the SIMD probe validates or not: all but
+ * the cores it will not start with (pure: the service worker runs the same rule, tested here).
+ */
+export function precachedShell(manifest, simd) {
+  const { simd: simdCore, scalar, threads } = manifest.wasm;
+  const skip = new Set([threads, simd ? scalar : simdCore].filter(Boolean));
+  return manifest.shell.filter((p) => !skip.has(p));
 }
 
 /** The manifest of a built folder as it is on disk (the tests compare it with dist/sw.js's). */

@@ -1,13 +1,14 @@
 // The service worker (issue #7, "Offline"): keeps the app, the article and the widgets usable
 // offline on repeat visits. Not a module and not bundled: scripts/vite_offline.mjs writes it to
-// dist/sw.js after this build's MANIFEST ({version, dataVersion, shell, data}, paths relative to the
+// dist/sw.js after this build's MANIFEST ({version, dataVersion, shell, data, wasm}, paths relative to the
 // folder the site is served from). Registered by web/app/offline.mjs, over http(s) only; its scope
 // is its own folder, so a site under a sub-path works and nothing outside it is touched.
 //
 // Strategies, by kind of file:
-//   - hashed files (assets/name-HASH.ext) and the data: cache first. A hashed name never changes
-//     content, and the data's cache is named by the data's hash (a build with other data uses a
-//     new cache), so a cached copy cannot be stale, and a repeat visit loads no byte of them;
+//   - hashed files (assets/name-HASH.ext) and the data: cache first, stored on first use when not
+//     precached (the data; the WebAssembly cores this browser does not start with). A hashed name
+//     never changes content, and the data's cache is named by the data's hash (a build with other
+//     data uses a new cache), so a cached copy cannot be stale, and a repeat visit loads no byte of them;
 //   - files with fixed names (the pages, qp-widgets.js, the example tensor): network first, the
 //     cached copy when the network fails. A fixed name gets new content with each build: online,
 //     the page is always the latest build (and then loads its own hashed files); offline, the
@@ -36,11 +37,23 @@ async function unredirected(response) {
   return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
+/**
+ * The shell minus the WebAssembly cores this browser will not start with (as precachedShell in
+ * scripts/vite_offline.mjs): SIMD where the probe validates (as web/lib/qplay.mjs decides), else
+ * scalar; the threaded core only when used. Those are cached on first use, like every hashed file.
+ */
+function precachedShell() {
+  const { simd: simdCore, scalar, threads, probe } = MANIFEST.wasm;
+  const simd = typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(probe));
+  const skip = new Set([threads, simd ? scalar : simdCore].filter(Boolean));
+  return MANIFEST.shell.filter((path) => !skip.has(path));
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
     // All or nothing: a failed file fails the install, and the previous worker (if any) stays.
-    await Promise.all(MANIFEST.shell.map(async (path) => {
+    await Promise.all(precachedShell().map(async (path) => {
       // cache: 'reload' skips the HTTP cache: the copies are this build's files, not older ones.
       const response = await fetch(new Request(inScope(path), { cache: 'reload' }));
       if (!storable(response)) throw new Error(`${path}: ${response.status} ${response.type}`);
@@ -93,7 +106,7 @@ self.addEventListener('fetch', (event) => {
   const path = scopePath(url);
   if (path === null) return;
   if (DATA.has(path)) event.respondWith(cacheFirst(request, DATA_CACHE, true));
-  else if (HASHED.test(path)) event.respondWith(cacheFirst(request, SHELL_CACHE, false));
+  else if (HASHED.test(path)) event.respondWith(cacheFirst(request, SHELL_CACHE, true));
   else if (request.mode === 'navigate' || MANIFEST.shell.includes(path)) {
     event.respondWith(networkFirst(request, inScope(path.replace(/(^|\/)index\.html$/, '$1') || './')));
   }

@@ -11,18 +11,13 @@
 
 #include "kernels/error_sums_wasmsimd.h"
 #include "kernels/quantize_f32_round_trip.h"
+#include "kernels/quantize_f32_wasmsimd.h"
 
 namespace qp::kernels {
 
 namespace {
 
-inline v128_t quantize4(v128_t x, v128_t s, bool divide, v128_t zp, v128_t lo, v128_t hi) {
-  const v128_t scaled = divide ? wasm_f32x4_div(x, s) : wasm_f32x4_mul(x, s);
-  v128_t v = wasm_f32x4_add(wasm_f32x4_nearest(scaled), zp);
-  v = wasm_f32x4_pmax(v, lo);
-  v = wasm_f32x4_pmin(v, hi);
-  return wasm_i32x4_trunc_sat_f32x4(v);
-}
+using simd::quantize4;
 
 // (q - zero_point) * scale, as dequantize_q8_f32 computes it from the sign- or zero-extended byte.
 inline v128_t dequantize4(v128_t q, v128_t zp, v128_t scale) {

@@ -7,21 +7,11 @@
 #include <vector>
 
 #include "kernels/quantize_f32.h"
+#include "kernels/quantize_f32_wasmsimd.h"
 
 namespace qp::kernels {
 
-namespace {
-
-// 4 floats -> 4 clamped int32 codes.
-inline v128_t quantize4(v128_t x, v128_t s, bool divide, v128_t zp, v128_t lo, v128_t hi) {
-  const v128_t scaled = divide ? wasm_f32x4_div(x, s) : wasm_f32x4_mul(x, s);
-  v128_t v = wasm_f32x4_add(wasm_f32x4_nearest(scaled), zp);
-  v = wasm_f32x4_pmax(v, lo);
-  v = wasm_f32x4_pmin(v, hi);
-  return wasm_i32x4_trunc_sat_f32x4(v);
-}
-
-}  // namespace
+using simd::quantize4;
 
 void quantize_f32_q8__wasmsimd(const float* x, size_t n, const QuantizeArgs& a, uint8_t* out) noexcept {
   const v128_t s = wasm_f32x4_splat(a.scale_or_inv);

@@ -185,6 +185,8 @@ test('calibration view: each calibrator\'s range is drawn; typed and dragged cli
   await waitForOptions({ format: 'int', axis: null, bits: 4, scheme: 'affine', clip: null });
   const available = probeCalibrations();
   assert.deepEqual(await page.$$eval('#calibration option', (os) => os.map((o) => o.value)), available);
+  // The markers follow the result (asked for once it is drawn): a new grid shows 'pending' first.
+  await page.waitForFunction(() => document.getElementById('results').dataset.markers === 'ready');
   const markers = await page.$$eval('[data-testid="calib-markers"] li', (lis) => lis.map((li) =>
     ({ name: li.dataset.name, lo: li.dataset.lo, hi: li.dataset.hi })));
   assert.deepEqual(markers.map((m) => m.name), available);

@@ -11,7 +11,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { PREFIX, dist, launchPage } from './browser.mjs';
-import { manifestOfFolder, manifestOfWorker, serviceWorkerSource } from '../../scripts/vite_offline.mjs';
+import { manifestOfFolder, manifestOfWorker, precachedShell, serviceWorkerSource } from '../../scripts/vite_offline.mjs';
 
 let site, env, page;
 
@@ -66,13 +66,23 @@ test('first visit: the worker controls the page, precaches the shell, and says s
   const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
   assert.equal(scope, `${env.origin}${PREFIX}`, 'scoped to the folder the site is served from');
   assert.ok((await cacheNames()).includes(`qp-shell-${version}`), `caches: ${await cacheNames()}`);
-  // Every file of the build but the worker itself and the data is in the cache: listed from disk.
-  const onDisk = manifestOfFolder(site).shell;
+  // Every file of the build but the worker itself, the data and the cores this browser does not
+  // start with (Chromium has SIMD: the scalar and threaded cores) is in the cache: listed from disk.
+  const onDisk = manifestOfFolder(site);
   const cached = await cachedPaths(`qp-shell-${version}`, `${env.origin}${PREFIX}`);
-  assert.deepEqual([...cached].sort(), [...onDisk].sort());
-  assert.ok(onDisk.length > 30);
+  assert.deepEqual([...cached].sort(), [...precachedShell(onDisk, true)].sort());
+  assert.ok(!cached.includes(onDisk.wasm.scalar) && !cached.includes(onDisk.wasm.threads) && cached.includes(onDisk.wasm.simd));
+  assert.ok(onDisk.shell.length > 30);
   // The Network tab while online: its model and images are cached on first use.
   assert.equal(await networkTab(), 'ready');
+  // The Kernels tab of a cross-origin isolated page loads the threaded core: cached on that use.
+  if (await page.evaluate(() => crossOriginIsolated)) {
+    await page.click('[data-testid="tab-kernels"]');
+    await page.waitForFunction(() => document.getElementById('cap-build').dataset.value !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(async (threads) => (await (await caches.open((await caches.keys()).find((n) => n.startsWith('qp-shell-'))))
+      .keys()).some((r) => r.url.endsWith(threads)), onDisk.wasm.threads, { timeout: 30_000 });
+    await page.click('[data-testid="tab-tensor"]');
+  }
 });
 
 test('offline: a reload starts the app from the cache, and the Network tab loads its model', async () => {

@@ -271,6 +271,24 @@ test('a phone-sized viewport lays the page out in one column', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
   await page.screenshot({ path: path.join(outDir, 'page-phone.png'), fullPage: true });
+
+  // The settings start folded on a phone, so the tabs and the first result are on the first screen.
+  const toggle = page.locator('[data-testid="settings-toggle"]');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.isVisible('#source'), false, 'the folded settings hide their fields');
+  const tabsTop = await page.$eval('#view-tabs', (e) => e.getBoundingClientRect().top);
+  assert.ok(tabsTop < 844 / 2, `the tabs start ${tabsTop} px down the first screen`);
+  await toggle.focus();
+  await page.keyboard.press('Enter');  // a real button: the keyboard unfolds it
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.isVisible('#source'), true);
+  await page.screenshot({ path: path.join(outDir, 'page-phone-settings.png') });
+  await toggle.click();
+  assert.equal(await page.isVisible('#source'), false);
+  // Back to a wide window: a sidebar, never folded, no button.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.equal(await page.isVisible('#source'), true);
+  assert.equal(await toggle.isVisible(), false);
 });
 
 test('no console errors, page errors, CSP violations or requests to other origins', async () => {

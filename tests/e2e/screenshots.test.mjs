@@ -24,7 +24,9 @@ after(async () => {
 });
 
 const READY = {
-  tensor: () => page.waitForFunction(() => document.getElementById('results').dataset.state === 'idle'),
+  // The calibrators' markers arrive after the first result (see showMarkers in main.mjs).
+  tensor: () => page.waitForFunction(() => document.getElementById('results').dataset.state === 'idle' &&
+    document.getElementById('results').dataset.markers === 'ready'),
   compare: () => page.waitForFunction(() => document.querySelectorAll('#compare-list input').length > 0),
   model: () => page.waitForFunction(() => !document.getElementById('panel-model').inert),
   kernels: () => page.waitForFunction(() => document.getElementById('cap-build').dataset.value !== undefined, null, { timeout: 15000 }),

@@ -234,6 +234,33 @@ test('qp-tensor: histogram, grid and clipping range of a fetched .npy and of syn
   assert.equal(normal.scale, expected.integer.scales[0]);
   assert.equal(normal.zeroPoint, expected.integer.zeroPoints[0]);
 
+  // Per channel: the unit drawn is the one the `unit` attribute names, with its own grid and range.
+  await settle('channel');
+  const channel = await resultOf('channel');
+  const lap = makeWidgetTensor({ distribution: 'laplace', seed: 1, size: 4096 });
+  const perChannel = qp.runScheme(lap.data, lap.shape, { format: 'int', bits: 4, scheme: 'affine', axis: 0 });
+  assert.equal(channel.units, 64);
+  assert.equal(channel.unit, 5);
+  assert.equal(channel.unitName, 'channel 5 (axis 0)');
+  assert.equal(channel.scale, perChannel.integer.scales[5]);
+  assert.equal(channel.zeroPoint, perChannel.integer.zeroPoints[5]);
+  assert.equal(channel.grid.length, 16);
+  assert.equal(channel.grid[0], Math.fround((perChannel.integer.qmin - channel.zeroPoint) * channel.scale));
+  assert.equal(total(channel.histogram), 64, 'the histogram counts channel 5\'s 64 values');
+  const row5 = lap.data.subarray(5 * 64, 6 * 64);
+  assert.equal(channel.unitStats.min, Math.min(...row5));
+  assert.equal(channel.unitStats.max, Math.max(...row5));
+  assert.equal(channel.unitMse, perChannel.unitMse[5]);
+  assert.deepEqual(channel.metrics, perChannel.metrics);
+  // The reader picks another unit with the control: the attribute follows and the grid changes.
+  await page.$eval('#channel', (w) => {
+    const input = w.shadowRoot.querySelector('input[name="unit"]');
+    input.value = '9';
+    input.dispatchEvent(new Event('change'));
+  });
+  await page.waitForFunction(() => document.getElementById('channel').result?.unit === 9);
+  assert.equal((await resultOf('channel')).scale, perChannel.integer.scales[9]);
+
   await settle('outliers');
   const outliers = await resultOf('outliers');
   assert.equal(outliers.grid.length, 16);

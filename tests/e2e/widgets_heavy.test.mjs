@@ -310,6 +310,22 @@ test('the whole app in two iframes, with the state in the hash', async () => {
   assert.match(await page.locator('#playground-b .message').textContent(), /height="tall"/);
   await page.evaluate(() => document.getElementById('playground-b').setAttribute('height', '480'));
   await waitReady('playground-b');
+
+  // height="auto": the frame takes the app's own height (reported by the app, another origin).
+  const appFrame = frameB;
+  await page.evaluate(() => document.getElementById('playground-b').setAttribute('height', 'auto'));
+  const appHeight = () => appFrame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  const frameHeight = () => page.locator('#playground-b iframe').evaluate((f) => f.clientHeight);
+  await page.waitForFunction(() => document.querySelector('#playground-b').shadowRoot.querySelector('iframe').clientHeight !== 480);
+  assert.ok(Math.abs((await frameHeight()) - (await appHeight())) <= 2, `frame ${await frameHeight()} vs app ${await appHeight()}`);
+  assert.ok((await frameHeight()) > 480, 'the Network tab is taller than the fixed height was');
+  // The app grows (its Tensor tab): the frame follows.
+  await appFrame.click('[data-testid="tab-tensor"]');
+  await appFrame.waitForFunction(() => document.getElementById('results').dataset.state === 'idle');
+  for (let i = 0; i < 50 && Math.abs((await frameHeight()) - (await appHeight())) > 2; i++) await page.waitForTimeout(100);
+  assert.ok(Math.abs((await frameHeight()) - (await appHeight())) <= 2, `after the tab change: frame ${await frameHeight()} vs app ${await appHeight()}`);
+  await page.evaluate(() => document.getElementById('playground-b').setAttribute('height', '480'));
+  assert.equal(await frameHeight(), 480);
 });
 
 test('embed.html renders <qp-compare> from its URL parameters (the iframe form)', async () => {

@@ -13,11 +13,13 @@ import { Tabs } from './tabs.mjs';
 import { lazyViews } from './lazy_views.mjs';
 import { ShareButtons } from './share.mjs';
 import { linkState } from './link_state.mjs';
+import { foldSettingsOnPhones } from './fold_settings.mjs';
 import * as fmt from './format.mjs';
 
 const $ = (id) => document.getElementById(id);
 const results = $('results');
 const controls = new Controls({ exampleLabel: EXAMPLE.label });
+foldSettingsOnPhones($('controls'), $('settings-toggle'));
 const chart = new HistogramView($('chart'), { onClipChange: (clip) => setClip(clip) });
 const errorChart = new HistogramView($('error-chart'), {
   height: { wide: 200, narrow: 180 },
@@ -90,7 +92,7 @@ const client = new WorkerClient(worker, {
     renderResults(reply, runtime);
     lastReply = reply;
     drawCharts();
-    renderMarkers(reply.view.markers);
+    showMarkers(reply);
     results.dataset.options = JSON.stringify(reply.options);
     results.dataset.channel = String(reply.channel);
     results.dataset.source = shownSource;
@@ -103,6 +105,8 @@ const client = new WorkerClient(worker, {
       views.whenIdle();  // the other tabs' code, once the first view is up
       // Then the offline copy (web/sw.js): loaded after the first view, outside its budget; optional.
       import('./offline.mjs').then(({ offerOffline }) => offerOffline('./', document.querySelector('footer')), () => {});
+      // In a frame (<qp-playground height="auto">): tell the embedding page the app's height.
+      if (window.parent !== window) import('../widgets/embed_size.mjs').then(({ reportEmbedSize }) => reportEmbedSize(), () => {});
     }
   },
   onError(error, request) {
@@ -125,12 +129,22 @@ function requestUpdate(load) {
   client.update({ load, options: controls.options(), channel: controls.channelIndex() });
 }
 
+async function fetchExample() {
+  const response = await fetch(EXAMPLE.file);
+  if (!response.ok) throw new Error(`the bundled example (${EXAMPLE.file}) is missing: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+// The default view's tensor, fetched now, beside the core's start, rather than after its hello
+// (about 0.3 s later); used by the first load of the example, later ones fetch again.
+let examplePrefetch = fetchExample();
+examplePrefetch.catch(() => {});  // a failure is reported by the load that uses it
+
 async function loadSource(key) {
   try {
     if (key === 'example') {
-      const response = await fetch(EXAMPLE.file);
-      if (!response.ok) throw new Error(`the bundled example (${EXAMPLE.file}) is missing: HTTP ${response.status}`);
-      requestUpdate({ key, kind: 'npy', name: EXAMPLE.file.split('/').pop(), bytes: await response.arrayBuffer() });
+      const bytes = await (examplePrefetch ?? fetchExample());
+      examplePrefetch = null;
+      requestUpdate({ key, kind: 'npy', name: EXAMPLE.file.split('/').pop(), bytes });
     } else if (key.startsWith('synthetic:')) {
       requestUpdate({ key, kind: 'synthetic', generator: key.slice('synthetic:'.length), seed: controls.seedValue() });
     } else if (key === 'file' && fileTensor) {
@@ -236,8 +250,35 @@ function drawCharts() {
   unitChart.show(lastReply.unitErrors);
 }
 
+/**
+ * The calibrators' markers of a reply: drawn now when the worker had them, else asked for once
+ * this view is on screen and drawn if it is still the view shown. #results[data-markers] says
+ * 'pending' or 'ready' (tests wait for it).
+ */
+function showMarkers(reply) {
+  const { markersPending, markersKey } = reply.view;
+  results.dataset.markers = markersPending ? 'pending' : 'ready';
+  if (!markersPending) {
+    renderMarkers(reply.view.markers);
+    return;
+  }
+  renderMarkers([], 'Each calibrator\'s range: computing…');
+  client.call('markers', { key: markersKey }).then(({ markers }) => {
+    if (!markers || lastReply?.view.markersKey !== markersKey) return;  // a newer view replaced it
+    lastReply.view.markers = markers;
+    lastReply.view.markersPending = false;
+    drawCharts();
+    renderMarkers(markers);
+    results.dataset.markers = 'ready';
+  }, (error) => showError(`Could not compute the calibrators' ranges: ${error.message}`));
+}
+
 /** Each calibrator's clipping range, in the chart's colours, with what it costs. */
-function renderMarkers(markers) {
+function renderMarkers(markers, placeholder = '') {
+  if (placeholder) {
+    $('markers').replaceChildren(Object.assign(document.createElement('li'), { textContent: placeholder }));
+    return;
+  }
   $('markers').replaceChildren(...markers.map((m, i) => {
     const li = document.createElement('li');
     li.dataset.name = m.name;

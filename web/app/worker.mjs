@@ -10,7 +10,10 @@
 //              | {kind: 'modelTensor', token, index}   (plus `key`, the page's name for the source)
 //        options: runScheme() options (format, bits, ..., calibration, clip, doubleQuant, saturate); channel: which unit's
 //        values and grid to show (a channel, or a group in unitShape's C order)
-//   ← {id, type: 'result', tensor, options, channel, quant, view, errors, unitErrors, markers}   (see update())
+//   ← {id, type: 'result', tensor, options, channel, quant, view, errors, unitErrors}   (see update())
+//        view.markers: each calibrator's range when cached, else [] with view.markersPending and
+//        view.markersKey: the page then asks for them (they take a few hundred ms on a cold start)
+//   → {id, type: 'markers', key}                 ← {id, type: 'result', key, markers: [...] | null (stale key)}
 //   ← {id, type: 'error', name, message}       a QplayError's message is meant for the user
 //   → {id, type: 'compare', options: [options]}  every scheme on the current tensor, one at a time
 //        ← progress {done, total, index, row, pareto} per scheme, then {id, type: 'result', rows, serial}
@@ -66,6 +69,7 @@ function threadedCore() {
 let current = null;
 let serial = 0;           // numbers the committed tensors: a comparison names the tensor it ran on
 let markerCache = null;   // {key, markers}: calibrators' ranges for the current tensor and grid
+let pendingMarkers = null; // {key, tensor, options, own}: the last update whose markers were not cached
 
 self.onmessage = async (event) => {
   const msg = event.data;
@@ -78,6 +82,8 @@ self.onmessage = async (event) => {
     } else if (msg.type === 'update') {
       const { reply, transfer } = update(core, msg, msg.load?.kind === 'modelTensor' ? await modelWork() : null);
       self.postMessage({ id: msg.id, type: 'result', ...reply }, transfer);
+    } else if (msg.type === 'markers') {
+      self.postMessage({ id: msg.id, type: 'result', key: msg.key, markers: markersFor(qp, core.calibrations, msg.key) });
     } else if (msg.type === 'compare') {
       const out = await compareCurrent(qp, msg, (m) => self.postMessage(m));
       self.postMessage({ id: msg.id, type: 'result', ...out });
@@ -187,19 +193,22 @@ function intClip(integer, unit) {
   return [Math.fround((integer.qmin - zp) * s), Math.fround((integer.qmax - zp) * s)];
 }
 
+/** The cache key of the calibrators' markers: the tensor and the int grid (not the clip range). */
+const markerKey = (tensor, options) =>
+  JSON.stringify([tensor.serial, options.bits, options.scheme, options.signed, options.mode]);
+
 /**
  * Where each available calibrator puts the clip range of this per-tensor int grid (cached per
  * tensor and grid: dragging the range does not rerun them). -> [{name, lo, hi, mse, sqnrDb} | {name, error}]
+ * `own`: the update's own calibrator's marker (its result is not run again), or null.
  */
-function calibrationMarkers(qp, calibrations, tensor, options, result) {
-  const key = JSON.stringify([tensor.serial, options.bits, options.scheme, options.signed, options.mode]);
+function calibrationMarkers(qp, calibrations, tensor, options, own) {
+  const key = markerKey(tensor, options);
   if (markerCache?.key === key) return markerCache.markers;
   const markers = calibrations.map((name) => {
+    if (own?.name === name) return own;
     try {
-      const r = options.calibration === name && !options.clip ? result
-        : qp.runScheme(tensor.data, tensor.shape, { ...options, calibration: name, clip: null });
-      const [lo, hi] = intClip(r.integer, 0);
-      return { name, lo, hi, mse: r.metrics.mse, sqnrDb: r.metrics.sqnrDb };
+      return markerOf(name, qp.runScheme(tensor.data, tensor.shape, { ...options, calibration: name, clip: null }));
     } catch (e) {
       if (e?.name !== 'QplayError') throw e;
       return { name, error: e.message };
@@ -207,6 +216,32 @@ function calibrationMarkers(qp, calibrations, tensor, options, result) {
   });
   markerCache = { key, markers };
   return markers;
+}
+
+const markerOf = (name, r) => {
+  const [lo, hi] = intClip(r.integer, 0);
+  return { name, lo, hi, mse: r.metrics.mse, sqnrDb: r.metrics.sqnrDb };
+};
+
+/** The markers of an earlier update's key, or null when a newer tensor or grid replaced it. */
+function markersFor(qp, calibrations, key) {
+  if (markerCache?.key === key) return markerCache.markers;
+  if (pendingMarkers?.key !== key) return null;
+  const { tensor, options, own } = pendingMarkers;
+  pendingMarkers = null;
+  return calibrationMarkers(qp, calibrations, tensor, options, own);
+}
+
+/**
+ * The histogram's range covers the values, the grid shown and min/max's grid: every calibrator
+ * clips inside min/max's range, so the markers (which may arrive later) fall inside it too, and
+ * the range does not depend on whether they are ready yet.
+ */
+function minmaxClip(qp, tensor, options, result) {
+  if (options.calibration === 'minmax' && !options.clip) return intClip(result.integer, 0);
+  const cached = markerCache?.key === markerKey(tensor, options) && markerCache.markers.find((m) => m.name === 'minmax');
+  if (cached && !cached.error) return [cached.lo, cached.hi];
+  return intClip(qp.runScheme(tensor.data, tensor.shape, { ...options, calibration: 'minmax', clip: null }).integer, 0);
 }
 
 function update(core, msg, modelModule) {
@@ -261,8 +296,22 @@ function update(core, msg, modelModule) {
     if (grid.length > 1) clip = [grid[0], grid[grid.length - 1]];
   }
   let lo = Math.min(vs.min, clip ? clip[0] : Infinity), hi = Math.max(vs.max, clip ? clip[1] : -Infinity);
-  const markers = r.integer && units === 1 ? calibrationMarkers(qp, core.calibrations, tensor, options, r) : [];
-  for (const m of markers) if (!m.error) { lo = Math.min(lo, m.lo); hi = Math.max(hi, m.hi); }
+  // Each calibrator's range (the "markers"): running all of them takes a few hundred ms on a
+  // cold start, so a reply carries them only when cached; otherwise the page asks for them with a
+  // 'markers' request once this view is drawn (the first view is not held up by them).
+  let markers = [], markersKey = null;
+  if (r.integer && units === 1) {
+    markersKey = markerKey(tensor, options);
+    if (markerCache?.key === markersKey) markers = markerCache.markers;
+    else {
+      // Its own calibrator's marker now: the reply transfers the result's arrays away.
+      const own = options.clip ? null : markerOf(options.calibration, r);
+      pendingMarkers = { key: markersKey, tensor, options, own };
+    }
+    const [mlo, mhi] = minmaxClip(qp, tensor, options, r);
+    lo = Math.min(lo, mlo);
+    hi = Math.max(hi, mhi);
+  }
   const pad = (hi - lo) * 0.03 || Math.abs(hi) * 0.1 || 1;
   lo -= pad;
   hi += pad;
@@ -294,6 +343,7 @@ function update(core, msg, modelModule) {
     view: {
       axis, group, channel: unit, channels: units, unitName: unitName(shape, axis, group, unit),
       count: values.length, min: vs.min, max: vs.max, scale, zeroPoint, clip, grid, histogram, markers,
+      markersKey, markersPending: markersKey !== null && markers.length === 0,
       clipEditable: r.format === 'int' && units === 1, userClip: options.clip !== null,
       handles: options.clip ?? clip,
     },

@@ -10,17 +10,13 @@
 // with a message meant for the user.
 
 import { inflateRaw } from './inflate.mjs';
-import { engineHasRelaxedSimd, installRelaxedKernels } from './relaxed.mjs';
+import { engineHasRelaxedSimd, fetchRelaxedKernels, installRelaxedKernels } from './relaxed.mjs';
 import { DatasetHandle, NetworkHandle } from './network.mjs';
 import { sourceFromBytes } from './sources.mjs';
-
-// A minimal module using one SIMD instruction: WebAssembly.validate() says whether the engine
-// supports 128-bit SIMD.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
-  10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+import { SIMD_PROBE } from './simd_probe.mjs';
 
 export function engineHasSimd() {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(SIMD_PROBE));
 }
 
 /** Options accepted by quantize(), with their defaults (documented in README.md). */
@@ -431,13 +427,14 @@ export async function loadQplay({ build = 'auto', relaxedKernels = undefined } =
   }
   const useSimd = build === 'simd' || (build === 'auto' && engineHasSimd());
   if (build === 'simd' && !engineHasSimd()) throw new QplayError('this engine has no WebAssembly SIMD');
+  // Relaxed SIMD builds on SIMD128; the scalar build never gets it. Its bytes download meanwhile.
+  const relaxedBytes = useSimd ? fetchRelaxedKernels() : null;
   // Literal specifiers in each branch keep bundlers able to see every build.
   const { default: create } = useSimd
     ? await import('../gen/qp_wasm.mjs')
     : await import('../gen/qp_wasm_scalar.mjs');
   const module = await create();
-  // Relaxed SIMD builds on SIMD128; the scalar build never gets it.
-  const relaxed = useSimd ? await installRelaxedKernels(module, relaxedKernels)
+  const relaxed = useSimd ? await installRelaxedKernels(module, relaxedKernels, relaxedBytes)
     : { relaxedSimd: engineHasRelaxedSimd(), relaxedInstalled: false, relaxedReason: 'the scalar build is running',
       relaxedKernels: null };
   return new Qplay(module, useSimd ? 'simd' : 'scalar', relaxed);

@@ -83,7 +83,21 @@ function exportOfType(module, type) {
  * alone, for tests). Never throws for a missing feature: returns { relaxedSimd, relaxedInstalled,
  * relaxedReason (why it is not installed, or null), relaxedKernels ('u8', 'i7' or null) }.
  */
-export async function installRelaxedKernels(module, only = undefined) {
+/**
+ * The relaxed kernels' bytes, or null where they cannot be used (no relaxed SIMD, Node): started
+ * by loadQplay before the core module is created, so the two downloads overlap.
+ */
+export function fetchRelaxedKernels() {
+  if (!engineHasRelaxedSimd() || runtimeIsNode()) return null;
+  const bytes = fetch(new URL('../gen/qp_relaxed.wasm', import.meta.url)).then((response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.arrayBuffer();
+  });
+  bytes.catch(() => {});  // reported by installRelaxedKernels, which awaits it
+  return bytes;
+}
+
+export async function installRelaxedKernels(module, only = undefined, pendingBytes = fetchRelaxedKernels()) {
   const relaxedSimd = engineHasRelaxedSimd();
   const report = (relaxedInstalled, relaxedReason, relaxedKernels = null) =>
     ({ relaxedSimd, relaxedInstalled, relaxedReason, relaxedKernels });
@@ -93,9 +107,7 @@ export async function installRelaxedKernels(module, only = undefined) {
   const table = exportOfType(module, WebAssembly.Table);
   if (!memory || !table) return report(false, 'the core module exports no memory or function table');
   try {
-    const response = await fetch(new URL('../gen/qp_relaxed.wasm', import.meta.url));
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const bytes = await response.arrayBuffer();
+    const bytes = await pendingBytes;
     const setName = ['u8', 'i7'].find((name) => (only === undefined || only === name) && relaxedKernelSelfCheck(bytes, name));
     if (!setName) return report(false, "this engine's relaxed dot product failed the self-check");
     const set = KERNEL_SETS[setName];

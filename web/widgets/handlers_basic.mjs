@@ -4,6 +4,7 @@
 import { QplayError } from '../lib/qplay.mjs';
 import { FLOAT_FORMATS } from './float_layout.mjs';
 import { makeWidgetTensor } from './widget_tensor.mjs';
+import { unitName, unitValues } from '../app/units.mjs';
 
 function userError(message) {
   return new QplayError(message);
@@ -138,32 +139,40 @@ function schemeOptions(qp, msg, shape) {
 }
 
 /**
- * A tensor's histogram with the quantization grid and clipping range (per tensor: the one grid;
- * per channel or group: the first unit's grid is drawn and the note says so) and the core's
- * metrics. → {tensor, label, options, bitsPerWeight, units, metrics, histogram, grid, clip, scale, zeroPoint}
+ * A tensor's histogram with the quantization grid and clipping range, and the core's metrics. Per
+ * channel or group, `unit` picks the unit drawn: its values, its grid and its range (a non-int
+ * format reports the levels of unit 0 only, so other units show no grid). → {tensor, label,
+ * options, bitsPerWeight, units, unit, unitName, unitMse, metrics, histogram, grid, clip, scale, zeroPoint}
  */
 async function tensorView(qp, msg) {
   const tensor = await loadTensor(qp, msg);
   const options = schemeOptions(qp, msg, tensor.shape);
   const r = qp.runScheme(tensor.data, tensor.shape, options);
-  let grid = r.levels, scale = null, zeroPoint = null;
+  const wanted = Number(msg.unit ?? 0);
+  if (!Number.isInteger(wanted) || wanted < 0) throw userError(`unit must be a whole number from 0, got '${msg.unit}'`);
+  const unit = Math.min(wanted, r.units - 1);  // past the last unit: the last (the note says which is shown)
+  const axis = r.unitAxis, group = r.unitGroup ?? 0;
+  const values = r.units > 1 ? unitValues(tensor.data, tensor.shape, axis, group, unit) : tensor.data;
+  const stats = r.units > 1 ? qp.stats(values) : tensor.stats;
+  let grid = unit === 0 ? r.levels : new Float32Array(0), scale = null, zeroPoint = null;
   if (r.integer) {
-    scale = r.integer.scales[0];
-    zeroPoint = r.integer.zeroPoints[0];
+    scale = r.integer.scales[unit];
+    zeroPoint = r.integer.zeroPoints[unit];
     grid = qp.gridLevels(scale, zeroPoint, r.integer.qmin, r.integer.qmax);
   }
   const clip = grid.length > 1 ? [grid[0], grid[grid.length - 1]] : null;
-  const { min, max } = tensor.stats;
-  let lo = Math.min(min, clip && r.units === 1 ? clip[0] : Infinity);
-  let hi = Math.max(max, clip && r.units === 1 ? clip[1] : -Infinity);
+  let lo = Math.min(stats.min, clip ? clip[0] : Infinity);
+  let hi = Math.max(stats.max, clip ? clip[1] : -Infinity);
   const pad = (hi - lo) * 0.03 || Math.abs(hi) * 0.1 || 1;
   lo -= pad;
   hi += pad;
-  const bins = Math.max(32, Math.min(120, Math.round(Math.sqrt(tensor.data.length))));
-  const histogram = qp.histogram(tensor.data, bins, lo, hi);
+  const bins = Math.max(32, Math.min(120, Math.round(Math.sqrt(values.length))));
+  const histogram = qp.histogram(values, bins, lo, hi);
   return {
     tensor: { name: tensor.name, shape: tensor.shape, count: tensor.data.length, stats: tensor.stats },
     label: r.label, options: r.options, bitsPerWeight: r.bitsPerWeight, units: r.units, metrics: r.metrics,
+    unit, unitName: unitName(tensor.shape, axis, group, unit), unitCount: values.length, unitStats: stats,
+    unitMse: r.units > 1 ? r.unitMse[unit] : r.metrics.mse,
     histogram: { lo: histogram.lo, hi: histogram.hi, counts: histogram.counts, below: histogram.below, above: histogram.above },
     grid, clip, scale, zeroPoint,
   };
