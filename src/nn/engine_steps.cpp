@@ -422,7 +422,7 @@ class ShapeStep final : public Step {
 // A static step with codes out takes over the ReLUs after it (a Linear or a convolution) and one
 // max-pool of a convolution's map, in either order (both are non-decreasing maps of the codes, so
 // they commute). The result is bit for bit the one of the separate steps.
-bool StaticStep::absorb(const Step& next) {
+QP_BUILT_FOR_SIZE bool StaticStep::absorb(const Step& next) {
   const auto* shape = dynamic_cast<const ShapeStep*>(&next);
   if (!shape || !codes_out_) return false;
   if (shape->kind() == LayerKind::Relu) {
@@ -459,7 +459,8 @@ class NchwOutputStep final : public Step {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Step>> fuse_steps(std::vector<std::unique_ptr<Step>> steps) {
+QP_BUILT_FOR_SIZE std::vector<std::unique_ptr<Step>> fuse_steps(
+    std::vector<std::unique_ptr<Step>> steps) {
   std::vector<std::unique_ptr<Step>> fused;
   for (auto& s : steps) {
     if (!fused.empty() && fused.back()->absorb(*s)) continue;
