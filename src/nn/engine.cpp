@@ -150,6 +150,7 @@ std::unique_ptr<NetworkEngine> build(const Network& net, const EngineOptions& op
     ++w;
   }
   if (stored.c > 1 && stored.h * stored.w > 1) steps.push_back(make_nchw_output_step(stored));
+  steps = fuse_steps(std::move(steps));
   auto engine = std::make_unique<NetworkEngine>(net.input, shapes.back().size(), bytes);
   for (auto& s : steps) engine->add(std::move(s));
   engine->weighted_inputs_ = std::move(weighted_inputs);

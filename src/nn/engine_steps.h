@@ -64,7 +64,17 @@ class Step {
   virtual void run(Activations& a) = 0;
   // Index among the weighted layers, or -1.
   virtual int weighted_index() const { return -1; }
+  // Whether this step took over the work of `next`, the step after it (fuse_steps).
+  virtual bool absorb(const Step& next) {
+    (void)next;
+    return false;
+  }
 };
+
+// The steps with every step a predecessor absorbed removed: a static step with codes out computes
+// the ReLU in its requantization's clamp and, for a convolution, the max-pool after it, one sample
+// at a time (bit-identical to the separate steps).
+std::vector<std::unique_ptr<Step>> fuse_steps(std::vector<std::unique_ptr<Step>> steps);
 
 // A Linear or Conv2d in the engine's layout: weights [out][fan_in] with the fan-in in the order
 // of engine_fan_in_order, float bias.

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 namespace qp::nn {
 
@@ -42,7 +47,7 @@ void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, s
 }
 
 template <typename T>
-void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out) {
+void max_pool_nhwc_ref(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out) {
   const size_t ho = (in.h - kernel) / stride + 1, wo = (in.w - kernel) / stride + 1, c = in.c;
   for (size_t oy = 0; oy < ho; ++oy)
     for (size_t ox = 0; ox < wo; ++ox) {
@@ -54,6 +59,36 @@ void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride,
           for (size_t ch = 0; ch < c; ++ch) o[ch] = std::max(o[ch], p[ch]);
         }
     }
+}
+
+#if defined(__wasm_simd128__)
+namespace {
+// The SIMD tier for the usual 2×2 window: channels in whole vectors of 16 bytes (`vmax` per lane).
+template <typename T, typename Max>
+void max_pool_2x2_vectors(const T* x, const ActShape& in, size_t stride, T* out, Max vmax) {
+  const size_t kernel = 2;
+  const size_t ho = (in.h - kernel) / stride + 1, wo = (in.w - kernel) / stride + 1, c = in.c;
+  for (size_t oy = 0; oy < ho; ++oy)
+    for (size_t ox = 0; ox < wo; ++ox) {
+      const T* w = x + (oy * stride * in.w + ox * stride) * c;
+      T* o = out + (oy * wo + ox) * c;
+      const T* below = w + in.w * c;
+      for (size_t ch = 0; ch < c; ch += 16 / sizeof(T))
+        wasm_v128_store(o + ch, vmax(vmax(wasm_v128_load(w + ch), wasm_v128_load(w + c + ch)),
+                                     vmax(wasm_v128_load(below + ch), wasm_v128_load(below + c + ch))));
+    }
+}
+}  // namespace
+#endif
+
+template <typename T>
+void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out) {
+#if defined(__wasm_simd128__)
+  if constexpr (std::is_same_v<T, int32_t>) {
+    if (kernel == 2 && in.c % 4 == 0) return max_pool_2x2_vectors(x, in, stride, out, [](v128_t a, v128_t b) { return wasm_i32x4_max(a, b); });
+  }
+#endif
+  max_pool_nhwc_ref(x, in, kernel, stride, out);
 }
 
 namespace {
@@ -146,6 +181,9 @@ template void im2col_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size
                                    size_t);
 template void max_pool_nhwc<float>(const float*, const ActShape&, size_t, size_t, float*);
 template void max_pool_nhwc<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, uint8_t*);
+template void max_pool_nhwc<int32_t>(const int32_t*, const ActShape&, size_t, size_t, int32_t*);
+template void max_pool_nhwc_ref<uint8_t>(const uint8_t*, const ActShape&, size_t, size_t, uint8_t*);
+template void max_pool_nhwc_ref<int32_t>(const int32_t*, const ActShape&, size_t, size_t, int32_t*);
 template void nchw_to_nhwc<float>(const float*, size_t, const ActShape&, float*);
 template void nchw_to_nhwc<uint8_t>(const uint8_t*, size_t, const ActShape&, uint8_t*);
 template std::vector<float> permute_fan_in<float>(const std::vector<float>&, size_t, const std::vector<uint32_t>&);

@@ -18,9 +18,13 @@ template <typename T>
 void im2col_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, size_t padding, T pad, T* cols,
                  size_t ld = 0);
 
-// Max over each kernel×kernel window (no padding, floor mode), per channel.
+// Max over each kernel×kernel window (no padding, floor mode), per channel. T: float, uint8 codes
+// or int32 accumulators; int32 (the fused static convolution pools its accumulators) takes a
+// WebAssembly SIMD tier (whole vectors of channels), bit-identical to the plain reference below.
 template <typename T>
 void max_pool_nhwc(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out);
+template <typename T>
+void max_pool_nhwc_ref(const T* x, const ActShape& in, size_t kernel, size_t stride, T* out);
 
 // Mean over each window: float in float; codes as the integer mean rounded half up,
 // (Σq + n/2) / n, which keeps the shared scale and zero point.
