@@ -26,6 +26,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     assetsInlineLimit: 0,  // keep .wasm and data files as files, never data: URLs (CSP, size)
+    modulePreload: false,
     rollupOptions: {
       input,
       // The widgets' entry keeps its exports (the runtime) and its fixed name.
