@@ -7,7 +7,7 @@
 // Needs dist/ (`node node_modules/vite/bin/vite.js build`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PREFIX, dist, launchPage } from './browser.mjs';
@@ -155,5 +155,32 @@ test('a new build replaces the old cache on the next visit; the unchanged data c
   } finally {
     await env.context.setOffline(false);
   }
+  // This page's own code is the new build's too (only embed.html changed): no update note.
+  assert.equal(await page.locator('[data-testid="update-note"]').count(), 0);
   assert.deepEqual(env.problems.foreign, []);
+});
+
+/** Writes sw.js for the folder as it now is, as the build would. */
+function rewriteWorker() {
+  const worker = readFileSync(path.join(site, 'sw.js'), 'utf8');
+  writeFileSync(path.join(site, 'sw.js'), serviceWorkerSource(manifestOfFolder(site), worker.slice(worker.indexOf('\n', worker.indexOf('const MANIFEST')) + 1)));
+}
+
+test('a build with new app code while the page is open: the page asks for a reload', async () => {
+  // A "new build" whose entry script has a new hash; the old one is gone from the server.
+  const html = readFileSync(path.join(site, 'index.html'), 'utf8');
+  const entry = html.match(/src="\.\/(assets\/main-[\w-]+\.js)"/)[1];
+  const renamed = entry.replace('main-', 'main2-');
+  renameSync(path.join(site, entry), path.join(site, renamed));
+  writeFileSync(path.join(site, 'index.html'), html.replace(entry, renamed));
+  rewriteWorker();
+  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+  await page.waitForSelector('footer [data-testid="update-note"]', { timeout: 30_000 });
+  assert.match(await page.textContent('footer [data-testid="update-note"]'), /new version .* reload/i);
+  // Reload: the new build runs, and says nothing more about an update.
+  await page.click('footer [data-testid="update-note"] button');
+  await page.waitForFunction((src) => document.querySelector('script[type="module"][src]')?.src.endsWith(src), renamed);
+  await idle();
+  assert.equal(await errorText(), '');
+  assert.equal(await page.locator('[data-testid="update-note"]').count(), 0);
 });
