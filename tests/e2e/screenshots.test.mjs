@@ -76,6 +76,12 @@ test('dark theme (Tensor tab, both widths) and the loading indicator while the c
   const held = new Promise((r) => { release = r; });
   // On the context: the worker's requests go through it (page routes see only the page's own).
   await context.route('**/qp_wasm*.wasm', async (route) => { await held; await route.fallback(); });
+  // A first start: the service worker the page registered after its first view would answer the
+  // core from its cache, past the route (which then never holds it): remove it and its caches.
+  await page.evaluate(async () => {
+    for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+    for (const name of await caches.keys()) await caches.delete(name);
+  });
   await page.reload();
   await page.waitForSelector('#status .spinner');
   assert.equal(await page.getAttribute('#results', 'data-state'), 'loading');
